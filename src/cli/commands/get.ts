@@ -1,0 +1,40 @@
+import { Args, Command } from '@oclif/core';
+import { call, connect, dataFlags, describeError, wireConsistency } from '../node-connection.js';
+
+/** `dstash get KEY`: reads one value. Exits 1 when the key is missing. */
+export default class Get extends Command {
+  static override description = 'Read the value of a key. Exits 1 when the key is missing.';
+
+  static override examples = ['<%= config.bin %> get user:1', '<%= config.bin %> get user:1 --json --consistency one'];
+
+  static override args = { key: Args.string({ required: true, description: 'The key (UTF-8).' }) };
+
+  static override flags = dataFlags;
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Get);
+    const client = connect(flags);
+    let found = false;
+    try {
+      const res = await call<{ found: boolean; value: Buffer; version: Buffer; expiresAtMs: number }>(client, client.Lookup, {
+        index: flags.index, key: Buffer.from(args.key), consistency: wireConsistency(flags.consistency),
+      }, flags);
+      found = res.found;
+      if (flags.json) {
+        this.log(JSON.stringify(res.found
+          ? { found: true, value: res.value.toString('utf8'), version: res.version.toString('hex'), expiresAt: res.expiresAtMs || null }
+          : { found: false }));
+      } else if (res.found) {
+        process.stdout.write(res.value);
+        if (process.stdout.isTTY) process.stdout.write('\n');
+      } else {
+        this.logToStderr('(not found)');
+      }
+    } catch (err) {
+      this.error(describeError(err), { exit: 2 });
+    } finally {
+      client.close();
+    }
+    if (!found) this.exit(1);
+  }
+}

@@ -1,0 +1,66 @@
+import { Command, Flags } from '@oclif/core';
+import { configureLogging } from '../../../logger.js';
+import { DEFAULT_NODE_OPTIONS, DstashNode } from '../../../node/index.js';
+import { logLevelFlag, tlsFlags, tlsOptions } from '../../flags.js';
+import { describeError } from '../../node-connection.js';
+
+/** `dstash node start`: runs one node in the foreground until SIGTERM or SIGINT. */
+export default class NodeStart extends Command {
+  static override description = 'Run a dstash node in the foreground. Stops cleanly on SIGTERM or SIGINT.';
+
+  static override examples = [
+    '<%= config.bin %> node start --data-dir ./data --port 7420',
+    '<%= config.bin %> node start --data-dir /var/lib/dstash --bind 0.0.0.0 --tls --cert-file node.pem --key-file node-key.pem --ca-file ca.pem',
+  ];
+
+  static override flags = {
+    'data-dir': Flags.string({ default: './dstash-data', env: 'DSTASH_DATA_DIR', description: 'Directory for the node id and the LevelDB store.' }),
+    bind: Flags.string({ default: DEFAULT_NODE_OPTIONS.bind, env: 'DSTASH_BIND', description: 'Address to listen on.' }),
+    port: Flags.integer({ default: DEFAULT_NODE_OPTIONS.port, min: 0, max: 65535, env: 'DSTASH_PORT', description: 'gRPC port (0 = any free port).' }),
+    'advertise-host': Flags.string({ env: 'DSTASH_ADVERTISE_HOST', description: 'Host that clients and other nodes dial (default: --bind, or the hostname for a wildcard bind).' }),
+    'node-id': Flags.string({ env: 'DSTASH_NODE_ID', description: 'Node id on first start (default: generated once and kept in the data dir).' }),
+    zone: Flags.string({ env: 'DSTASH_ZONE', description: 'Zone of this node; replicas spread over zones.' }),
+    'max-value-bytes': Flags.integer({ default: DEFAULT_NODE_OPTIONS.maxValueBytes, min: 0, env: 'DSTASH_MAX_VALUE_BYTES', description: 'Largest value accepted, in bytes.' }),
+    'max-message-bytes': Flags.integer({ default: DEFAULT_NODE_OPTIONS.maxMessageBytes, min: 1, env: 'DSTASH_MAX_MESSAGE_BYTES', description: 'Largest gRPC message, in bytes.' }),
+    sync: Flags.boolean({ default: false, env: 'DSTASH_SYNC', allowNo: true, description: 'fsync each write batch before acknowledging (survives power loss, slower).' }),
+    'log-level': logLevelFlag,
+    ...tlsFlags,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(NodeStart);
+    configureLogging(flags['log-level']);
+    const node = new DstashNode({
+      dataDir: flags['data-dir'],
+      bind: flags.bind,
+      port: flags.port,
+      advertiseHost: flags['advertise-host'],
+      nodeId: flags['node-id'],
+      zone: flags.zone,
+      maxValueBytes: flags['max-value-bytes'],
+      maxMessageBytes: flags['max-message-bytes'],
+      sync: flags.sync,
+      tls: tlsOptions(flags),
+    });
+    try {
+      await node.start();
+    } catch (err) {
+      this.error(describeError(err), { exit: 2 });
+    }
+    // A machine-readable line on stdout: scripts and tests read the address from it.
+    this.log(JSON.stringify({ event: 'serving', nodeId: node.nodeId, address: node.address, port: node.port }));
+    await new Promise<void>((resolve) => {
+      const stop = (signal: NodeJS.Signals): void => {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+        node.stop().then(resolve, (err: unknown) => {
+          this.logToStderr(`error while stopping after ${signal}: ${(err as Error).message}`);
+          process.exitCode = 1;
+          resolve();
+        });
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
+    });
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Typed errors. Every error dstash raises carries a stable `code` (assert on
+ * it, not on the message) and the context that explains it. Over the wire the
+ * code travels as the gRPC status details' reason (see protocol/status.ts).
+ */
+
+/** Stable machine-readable error codes. */
+export const ErrorCode = {
+  /** An index name outside `[A-Za-z0-9_.-]{1,64}`. */
+  InvalidIndex: 'DSTASH_INVALID_INDEX',
+  /** A key that is empty or longer than 4 KiB. */
+  InvalidKey: 'DSTASH_INVALID_KEY',
+  /** A value larger than the configured limit. */
+  InvalidValue: 'DSTASH_INVALID_VALUE',
+  /** Any other malformed argument (a bad TTL, version, limit, batch). */
+  InvalidArgument: 'DSTASH_INVALID_ARGUMENT',
+  /** Options that contradict each other or are out of range. */
+  InvalidOptions: 'DSTASH_INVALID_OPTIONS',
+  /** Fewer replicas than the write quorum acknowledged a write. */
+  WriteQuorum: 'DSTASH_WRITE_QUORUM',
+  /** Fewer replicas than the read quorum answered a read. */
+  ReadQuorum: 'DSTASH_READ_QUORUM',
+  /** No member can serve the request (empty or fully unhealthy cluster). */
+  Unavailable: 'DSTASH_UNAVAILABLE',
+  /** A deadline passed before the request completed. */
+  Timeout: 'DSTASH_TIMEOUT',
+  /** The client, node or store was closed. */
+  Closed: 'DSTASH_CLOSED',
+  /** The store is not open (yet). */
+  NotOpen: 'DSTASH_NOT_OPEN',
+  /** A stored record or message could not be decoded. */
+  Corrupt: 'DSTASH_CORRUPT',
+  /** The data dir belongs to another configuration (partition count, node id). */
+  DataDirMismatch: 'DSTASH_DATA_DIR_MISMATCH',
+  /** Discovery (Consul, peers file) failed. */
+  Discovery: 'DSTASH_DISCOVERY',
+  /** The remote side refused our credentials or TLS handshake. */
+  Unauthenticated: 'DSTASH_UNAUTHENTICATED',
+  /** An unexpected failure; the message and cause say more. */
+  Internal: 'DSTASH_INTERNAL',
+} as const;
+
+/** One of the {@link ErrorCode} values. */
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The base of every error dstash raises. */
+export class DstashError extends Error {
+  /** Stable code; see {@link ErrorCode}. */
+  readonly code: ErrorCodeValue;
+
+  constructor(code: ErrorCodeValue, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Bad input from a caller. Maps to gRPC INVALID_ARGUMENT. */
+export class InvalidArgumentError extends DstashError {
+  constructor(
+    code: typeof ErrorCode.InvalidIndex | typeof ErrorCode.InvalidKey | typeof ErrorCode.InvalidValue | typeof ErrorCode.InvalidArgument | typeof ErrorCode.InvalidOptions,
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
+
+/** What one replica said about a request that needed a quorum. */
+export interface ReplicaReply {
+  /** Node id of the replica. */
+  nodeId: string;
+  /** True when the replica acknowledged. */
+  ok: boolean;
+  /** The error it answered with, when it did not. */
+  error?: string;
+}
+
+/** A write reached fewer than W replicas. The replicas that did write keep it. */
+export class WriteQuorumError extends DstashError {
+  constructor(
+    /** Acknowledgements required. */
+    readonly required: number,
+    /** Every replica that was asked, and what it answered. */
+    readonly replies: readonly ReplicaReply[],
+    options?: { cause?: unknown },
+  ) {
+    const acked = replies.filter((r) => r.ok).map((r) => r.nodeId);
+    super(
+      ErrorCode.WriteQuorum,
+      `write quorum not reached: ${acked.length}/${required} acknowledgements (acknowledged by: ${acked.join(', ') || 'none'}; failed: ${describeFailures(replies)})`,
+      options,
+    );
+  }
+}
+
+/** A read got answers from fewer than R replicas. */
+export class ReadQuorumError extends DstashError {
+  constructor(
+    readonly required: number,
+    readonly replies: readonly ReplicaReply[],
+    options?: { cause?: unknown },
+  ) {
+    const answered = replies.filter((r) => r.ok).map((r) => r.nodeId);
+    super(
+      ErrorCode.ReadQuorum,
+      `read quorum not reached: ${answered.length}/${required} answers (answered: ${answered.join(', ') || 'none'}; failed: ${describeFailures(replies)})`,
+      options,
+    );
+  }
+}
+
+function describeFailures(replies: readonly ReplicaReply[]): string {
+  const failed = replies.filter((r) => !r.ok);
+  return failed.length === 0 ? 'none' : failed.map((r) => `${r.nodeId} (${r.error ?? 'no answer'})`).join(', ');
+}
+
+/** True when `err` is a {@link DstashError} with the given code. */
+export function hasCode(err: unknown, code: ErrorCodeValue): boolean {
+  return err instanceof DstashError && err.code === code;
+}

@@ -1,0 +1,54 @@
+/**
+ * Data-model limits and input validation shared by the SDK and the node
+ * (DESIGN.md, Data model). Both sides validate: the SDK to fail fast without a
+ * round trip, the node because it cannot trust its callers.
+ */
+import { ErrorCode, InvalidArgumentError } from './errors.js';
+
+/** Longest key, in bytes. */
+export const MAX_KEY_BYTES = 4096;
+/** Default largest value, in bytes (8 MiB); nodes and clients can change it. */
+export const DEFAULT_MAX_VALUE_BYTES = 8 * 1024 * 1024;
+/** Longest index name, in characters. */
+export const MAX_INDEX_LENGTH = 64;
+/** The index used when none is named. */
+export const DEFAULT_INDEX = 'default';
+/** Longest TTL accepted: 100 years, far enough and safe as a double. */
+export const MAX_TTL_MS = 100 * 365 * 24 * 3600 * 1000;
+
+const INDEX_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Throws {@link InvalidArgumentError} (`DSTASH_INVALID_INDEX`) unless `index` is a valid index name. */
+export function validateIndex(index: unknown): asserts index is string {
+  if (typeof index !== 'string' || !INDEX_PATTERN.test(index)) {
+    throw new InvalidArgumentError(
+      ErrorCode.InvalidIndex,
+      `invalid index name ${JSON.stringify(typeof index === 'string' ? index.slice(0, 80) : index)}: must match [A-Za-z0-9_.-]{1,64}`,
+    );
+  }
+}
+
+/** Throws `DSTASH_INVALID_KEY` unless `key` is 1 byte to 4 KiB. */
+export function validateKey(key: Uint8Array): void {
+  if (key.length === 0) throw new InvalidArgumentError(ErrorCode.InvalidKey, 'invalid key: empty (keys are 1 byte to 4 KiB)');
+  if (key.length > MAX_KEY_BYTES) {
+    throw new InvalidArgumentError(ErrorCode.InvalidKey, `invalid key: ${key.length} bytes (keys are 1 byte to ${MAX_KEY_BYTES} bytes)`);
+  }
+}
+
+/** Throws `DSTASH_INVALID_VALUE` when `value` is over `maxValueBytes`. */
+export function validateValue(value: Uint8Array, maxValueBytes: number): void {
+  if (value.length > maxValueBytes) {
+    throw new InvalidArgumentError(
+      ErrorCode.InvalidValue,
+      `invalid value: ${value.length} bytes is over the limit of ${maxValueBytes} bytes (option maxValueBytes / --max-value-bytes)`,
+    );
+  }
+}
+
+/** Throws `DSTASH_INVALID_ARGUMENT` unless `ttlMs` is a whole number of ms in [0, 100 years]. */
+export function validateTtl(ttlMs: number): void {
+  if (!Number.isSafeInteger(ttlMs) || ttlMs < 0 || ttlMs > MAX_TTL_MS) {
+    throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid ttl ${ttlMs}: must be a whole number of milliseconds from 0 (none) to ${MAX_TTL_MS}`);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Serves a bidirectional batch stream: each request message carries a batch
+ * and an id, each answer echoes the id. Batches run concurrently up to a
+ * bound; past it, and whenever the outgoing side is full, the stream stops
+ * reading (backpressure), so a fast sender cannot make the node buffer
+ * without limit.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { toServiceError } from '../protocol/status.js';
+
+/** Handles one batch; must resolve (per-entry errors go in the answer). */
+export type BatchHandler<Req, Res> = (request: Req) => Promise<Res>;
+
+/** Serves `call` with `handle`, at most `maxInFlight` batches at once. */
+export function serveBatchStream<Req, Res>(
+  call: grpc.ServerDuplexStream<Req, Res>,
+  handle: BatchHandler<Req, Res>,
+  maxInFlight: number,
+): void {
+  let inFlight = 0;
+  let writeBlocked = false;
+  let inputEnded = false;
+  let finished = false;
+
+  const finish = (): void => {
+    if (inputEnded && inFlight === 0 && !writeBlocked && !finished) {
+      finished = true;
+      call.end();
+    }
+  };
+  const maybeResume = (): void => {
+    if (!finished && !inputEnded && !writeBlocked && inFlight < maxInFlight) call.resume();
+  };
+
+  call.on('data', (request: Req) => {
+    inFlight += 1;
+    if (inFlight >= maxInFlight) call.pause();
+    void handle(request).then((response) => {
+      inFlight -= 1;
+      if (finished || call.cancelled) return;
+      if (!call.write(response)) {
+        writeBlocked = true;
+        call.pause();
+        call.once('drain', () => {
+          writeBlocked = false;
+          maybeResume();
+          finish();
+        });
+        return;
+      }
+      maybeResume();
+      finish();
+    }, (err: unknown) => {
+      // A handler bug, not bad input: end this stream with a status, keep the node up.
+      if (finished) return;
+      finished = true;
+      call.emit('error', toServiceError(err));
+    });
+  });
+  call.on('end', () => {
+    inputEnded = true;
+    finish();
+  });
+  const stop = (): void => {
+    finished = true;
+  };
+  call.on('cancelled', stop);
+  call.on('error', stop);
+}
+
+/** Resolves when `call` can take more writes, or was cancelled. */
+export function drained(call: grpc.ServerWritableStream<unknown, unknown>): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      call.off('cancelled', done);
+      resolve();
+    };
+    call.once('drain', done);
+    call.once('cancelled', done);
+  });
+}

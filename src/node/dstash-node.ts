@@ -1,0 +1,168 @@
+/**
+ * A dstash node: its identity, its LevelDB store and its gRPC server (KV,
+ * Replica and Health services), started and stopped as one.
+ */
+import { hostname } from 'node:os';
+import * as grpc from '@grpc/grpc-js';
+import { DstashError, ErrorCode } from '../errors.js';
+import { logger, type Logger } from '../logger.js';
+import { DSTASH_VERSION } from '../package-info.js';
+import { HealthService, KvService, ReplicaService, SERVICE_NAMES } from '../protocol/definitions.js';
+import { serverCredentials } from '../protocol/tls.js';
+import { LevelStore } from '../storage/level-store.js';
+import type { Store } from '../storage/store.js';
+import { HealthReporter } from './health.js';
+import type { KvBackend } from './kv-backend.js';
+import { kvHandlers } from './kv-handlers.js';
+import { LocalReplica } from './local-replica.js';
+import { loadOrCreateIdentity } from './node-identity.js';
+import { resolveNodeOptions, type NodeOptions } from './node-options.js';
+import { replicaHandlers } from './replica-handlers.js';
+import { StandaloneBackend } from './standalone-backend.js';
+
+/** Lifecycle states of a node. */
+export type NodeState = 'new' | 'starting' | 'serving' | 'stopping' | 'stopped';
+
+/** One dstash node. `start()` it, then `stop()` it; a node is not restarted. */
+export class DstashNode {
+  readonly options: NodeOptions;
+  readonly health = new HealthReporter();
+  private readonly log: Logger;
+  private state: NodeState = 'new';
+  private server?: grpc.Server;
+  private store?: Store;
+  private boundPort = 0;
+  private id = '';
+
+  constructor(options: Partial<NodeOptions> & Pick<NodeOptions, 'dataDir'>) {
+    this.options = resolveNodeOptions(options);
+    this.log = logger('node');
+  }
+
+  /** The node's stable id (after `start()`). */
+  get nodeId(): string {
+    return this.id;
+  }
+
+  /** The port the server listens on (after `start()`; useful with port 0). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** `host:port` that clients and other members dial. */
+  get address(): string {
+    return `${this.advertiseHost()}:${this.boundPort}`;
+  }
+
+  /** The lifecycle state. */
+  get status(): NodeState {
+    return this.state;
+  }
+
+  /** Opens the store and starts serving. Fails with a clear DstashError on a bad data dir or a port in use. */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new DstashError(ErrorCode.InvalidOptions, `node cannot start: it is ${this.state}`);
+    this.state = 'starting';
+    try {
+      const o = this.options;
+      const identity = await loadOrCreateIdentity(o.dataDir, { nodeId: o.nodeId, partitions: o.partitions });
+      this.id = identity.nodeId;
+      const store = new LevelStore({
+        dataDir: o.dataDir,
+        sync: o.sync,
+        partitions: o.partitions,
+        tombstoneGraceMs: o.tombstoneGraceMs,
+        sweepIntervalMs: o.sweepIntervalMs,
+      });
+      await store.open();
+      this.store = store;
+      const replica = new LocalReplica(store, o.partitions, o.maxValueBytes);
+      await this.listen(new StandaloneBackend(replica, o.maxValueBytes), replica);
+      this.health.set('', 'SERVING');
+      this.health.set(SERVICE_NAMES.kv, 'SERVING');
+      this.health.set(SERVICE_NAMES.replica, 'SERVING');
+      this.state = 'serving';
+      this.log.info({ nodeId: this.id, address: this.address, bind: o.bind, tls: Boolean(o.tls), sync: o.sync }, 'node serving');
+    } catch (err) {
+      await this.release();
+      this.state = 'stopped';
+      throw err;
+    }
+  }
+
+  /**
+   * Stops gracefully: reports NOT_SERVING, lets in-flight calls finish (up to
+   * `shutdownGraceMs`, then cancels them), and closes the store cleanly.
+   */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return;
+    this.state = 'stopping';
+    this.health.setAll('NOT_SERVING');
+    this.health.endWatches();
+    await this.release();
+    this.state = 'stopped';
+    this.log.info({ nodeId: this.id }, 'node stopped');
+  }
+
+  private async listen(backend: KvBackend, replica: LocalReplica): Promise<void> {
+    const o = this.options;
+    const server = new grpc.Server({
+      'grpc.max_receive_message_length': o.maxMessageBytes,
+      'grpc.max_send_message_length': o.maxMessageBytes,
+    });
+    server.addService(KvService.service, kvHandlers(backend, o.maxInFlightBatches));
+    server.addService(ReplicaService.service, replicaHandlers(replica, () => this.info(), o.maxInFlightBatches));
+    server.addService(HealthService.service, this.health.handlers());
+    const credentials = serverCredentials(o.tls);
+    this.boundPort = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(`${o.bind.includes(':') ? `[${o.bind}]` : o.bind}:${o.port}`, credentials, (err, port) => {
+        if (err) {
+          const inUse = /EADDRINUSE|address already in use/i.test(err.message);
+          reject(new DstashError(
+            ErrorCode.InvalidOptions,
+            inUse ? `port ${o.port} on ${o.bind} is already in use: choose another --port` : `cannot listen on ${o.bind}:${o.port}: ${err.message}`,
+            { cause: err },
+          ));
+        } else resolve(port);
+      });
+    });
+    this.server = server;
+  }
+
+  private async info(): Promise<{ nodeId: string; partitions: number; version: string; approximateSizeBytes: number; zone: string }> {
+    return {
+      nodeId: this.id,
+      partitions: this.options.partitions,
+      version: DSTASH_VERSION,
+      approximateSizeBytes: this.store ? await this.store.approximateSize() : 0,
+      zone: this.options.zone ?? '',
+    };
+  }
+
+  private advertiseHost(): string {
+    const { advertiseHost, bind } = this.options;
+    if (advertiseHost) return advertiseHost;
+    return bind === '0.0.0.0' || bind === '::' ? hostname() : bind;
+  }
+
+  private async release(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (server) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.log.warn({ graceMs: this.options.shutdownGraceMs }, 'in-flight calls outlived the shutdown grace period: cancelling them');
+          server.forceShutdown();
+          resolve();
+        }, this.options.shutdownGraceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    const store = this.store;
+    this.store = undefined;
+    await store?.close();
+  }
+}

@@ -1,0 +1,3 @@
+/** The node process: what the CLI starts. */
+export { DstashNode, type NodeState } from './dstash-node.js';
+export { DEFAULT_NODE_OPTIONS, DEFAULT_PORT, resolveNodeOptions, type NodeOptions } from './node-options.js';

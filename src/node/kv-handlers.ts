@@ -1,0 +1,116 @@
+/**
+ * gRPC handlers of the public dstash.v1.KV service. They translate messages to
+ * the {@link KvBackend}'s batched calls and outcomes back to messages; unary
+ * calls are batches of one, so both paths share every rule.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { ErrorCode, InvalidArgumentError } from '../errors.js';
+import type { Consistency__Output } from '../protocol/generated/dstash/v1/Consistency.js';
+import type { KVHandlers } from '../protocol/generated/dstash/v1/KV.js';
+import type { LookupResult } from '../protocol/generated/dstash/v1/LookupResult.js';
+import type { ScanEntry } from '../protocol/generated/dstash/v1/ScanEntry.js';
+import type { WriteResult } from '../protocol/generated/dstash/v1/WriteResult.js';
+import { OK_STATUS, toEntryStatus, toServiceError } from '../protocol/status.js';
+import { drained, serveBatchStream } from './batch-stream.js';
+import type { ConsistencyLevel, KvBackend, LookupOutcome, WriteOutcome } from './kv-backend.js';
+
+/** Entries per Scan response message. */
+const SCAN_CHUNK = 256;
+const EMPTY = Buffer.alloc(0);
+
+/** Maps the wire enum to a consistency level (undefined = the coordinator's default). */
+export function consistencyOf(c: Consistency__Output | undefined): ConsistencyLevel | undefined {
+  switch (c) {
+    case 'CONSISTENCY_ONE':
+      return 'ONE';
+    case 'CONSISTENCY_QUORUM':
+      return 'QUORUM';
+    case 'CONSISTENCY_ALL':
+      return 'ALL';
+    default:
+      return undefined;
+  }
+}
+
+function writeResult(o: WriteOutcome): WriteResult {
+  return o.error ? { status: toEntryStatus(o.error), version: EMPTY } : { status: OK_STATUS, version: o.version ?? EMPTY };
+}
+
+function lookupResult(o: LookupOutcome): LookupResult {
+  if (o.error) return { status: toEntryStatus(o.error), found: false };
+  if (!o.found) return { status: OK_STATUS, found: false };
+  return { status: OK_STATUS, found: true, value: o.value ?? EMPTY, version: o.version ?? EMPTY, expiresAtMs: o.expiresAt ?? 0 };
+}
+
+/** Builds the KV service's handlers over `backend`. */
+export function kvHandlers(backend: KvBackend, maxInFlightBatches: number): KVHandlers {
+  return {
+    Put(call, callback) {
+      const r = call.request;
+      backend.putMany(r.index, [r], consistencyOf(r.consistency)).then(
+        ([o]) => (o!.error ? callback(toServiceError(o!.error)) : callback(null, { version: o!.version ?? EMPTY })),
+        (err) => callback(toServiceError(err)),
+      );
+    },
+    Lookup(call, callback) {
+      const r = call.request;
+      backend.lookupMany(r.index, [r.key], consistencyOf(r.consistency)).then(([o]) => {
+        if (o!.error) return callback(toServiceError(o!.error));
+        const { found, value, version, expiresAtMs } = lookupResult(o!);
+        callback(null, { found, value, version, expiresAtMs });
+      }, (err) => callback(toServiceError(err)));
+    },
+    Delete(call, callback) {
+      const r = call.request;
+      backend.deleteMany(r.index, [r.key], consistencyOf(r.consistency)).then(
+        ([o]) => (o!.error ? callback(toServiceError(o!.error)) : callback(null, { version: o!.version ?? EMPTY })),
+        (err) => callback(toServiceError(err)),
+      );
+    },
+    PutStream(call) {
+      serveBatchStream(call, async (batch) => {
+        const outcomes = await backend.putMany(batch.index, batch.entries, consistencyOf(batch.consistency));
+        return { id: batch.id, results: outcomes.map(writeResult) };
+      }, maxInFlightBatches);
+    },
+    LookupStream(call) {
+      serveBatchStream(call, async (batch) => {
+        const outcomes = await backend.lookupMany(batch.index, batch.keys, consistencyOf(batch.consistency));
+        return { id: batch.id, results: outcomes.map(lookupResult) };
+      }, maxInFlightBatches);
+    },
+    DeleteStream(call) {
+      serveBatchStream(call, async (batch) => {
+        const outcomes = await backend.deleteMany(batch.index, batch.keys, consistencyOf(batch.consistency));
+        return { id: batch.id, results: outcomes.map(writeResult) };
+      }, maxInFlightBatches);
+    },
+    Scan(call) {
+      void streamScan(call, backend);
+    },
+  };
+}
+
+async function streamScan(
+  call: grpc.ServerWritableStream<Parameters<KVHandlers['Scan']>[0]['request'], { entries: ScanEntry[] }>,
+  backend: KvBackend,
+): Promise<void> {
+  const r = call.request;
+  try {
+    if (!Number.isInteger(r.limit) || r.limit < 0) throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid limit ${r.limit}`);
+    let chunk: ScanEntry[] = [];
+    for await (const item of backend.scan({ index: r.index, prefix: r.prefix, limit: r.limit, startAfter: r.startAfter, consistency: consistencyOf(r.consistency) })) {
+      if (call.cancelled) return;
+      chunk.push({ key: item.key, value: item.value, version: item.version, expiresAtMs: item.expiresAt });
+      if (chunk.length >= SCAN_CHUNK) {
+        const more = call.write({ entries: chunk });
+        chunk = [];
+        if (!more) await drained(call);
+      }
+    }
+    if (chunk.length > 0) call.write({ entries: chunk });
+    call.end();
+  } catch (err) {
+    call.emit('error', toServiceError(err));
+  }
+}

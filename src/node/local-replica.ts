@@ -1,0 +1,124 @@
+/**
+ * This node as a replica: validates and applies versioned records to the
+ * local store, and reads them back. Both the Replica gRPC service and the
+ * node's own coordinator (for itself, in-process) go through here, so every
+ * write is checked the same way before it can reach the store.
+ */
+import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
+import { validateIndex, validateKey, validateValue } from '../limits.js';
+import { partitionOf } from '../placement/partition.js';
+import type { ApplyOutcome, ReadOutcome, ReplicaRecord, ReplicaScanOptions } from '../protocol/replica-types.js';
+import type { KeyedRecord, ScanOptions, Store } from '../storage/store.js';
+import { isVersion } from '../version.js';
+
+/** The local store seen as one replica. */
+export class LocalReplica {
+  constructor(
+    private readonly store: Store,
+    private readonly partitions: number,
+    private readonly maxValueBytes: number,
+  ) {}
+
+  /** Applies `records` of `index` last-writer-wins; invalid records are answered with their error and not written. */
+  async apply(index: string, records: readonly ReplicaRecord[]): Promise<ApplyOutcome[]> {
+    const outcomes: ApplyOutcome[] = new Array<ApplyOutcome>(records.length);
+    const indexError = catchError(() => validateIndex(index));
+    const valid: KeyedRecord[] = [];
+    const validAt: number[] = [];
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      const error = indexError ?? catchError(() => this.validateRecord(r));
+      if (error) {
+        outcomes[i] = { error, applied: false };
+        continue;
+      }
+      valid.push({
+        partition: partitionOf(index, r.key, this.partitions),
+        index,
+        key: r.key,
+        value: r.tombstone ? EMPTY : r.value,
+        version: r.version,
+        expiresAt: r.expiresAt,
+        tombstone: r.tombstone,
+      });
+      validAt.push(i);
+    }
+    if (valid.length > 0) {
+      try {
+        const applied = await this.store.apply(valid);
+        for (let j = 0; j < validAt.length; j++) outcomes[validAt[j]!] = { applied: applied[j]! };
+      } catch (err) {
+        const error = asDstashError(err);
+        for (const i of validAt) outcomes[i] = { error, applied: false };
+      }
+    }
+    return outcomes;
+  }
+
+  /** Reads `keys` of `index` as stored. */
+  async read(index: string, keys: readonly Buffer[]): Promise<ReadOutcome[]> {
+    const indexError = catchError(() => validateIndex(index));
+    const outcomes: ReadOutcome[] = new Array<ReadOutcome>(keys.length);
+    const lookups = [];
+    const lookupAt: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const error = indexError ?? catchError(() => validateKey(key));
+      if (error) {
+        outcomes[i] = { error };
+        continue;
+      }
+      lookups.push({ partition: partitionOf(index, key, this.partitions), index, key });
+      lookupAt.push(i);
+    }
+    if (lookups.length > 0) {
+      try {
+        const records = await this.store.getMany(lookups);
+        for (let j = 0; j < lookupAt.length; j++) outcomes[lookupAt[j]!] = records[j] ? { record: records[j] } : {};
+      } catch (err) {
+        const error = asDstashError(err);
+        for (const i of lookupAt) outcomes[i] = { error };
+      }
+    }
+    return outcomes;
+  }
+
+  /** Records of one index with a key prefix, in token order. Throws on bad input. */
+  scan(options: ReplicaScanOptions & { includeDead: boolean }): AsyncIterable<KeyedRecord> {
+    validateIndex(options.index);
+    if (options.prefix.length > 4096) throw new InvalidArgumentError(ErrorCode.InvalidKey, 'invalid prefix: longer than a key can be (4 KiB)');
+    const scan: ScanOptions = { index: options.index, prefix: options.prefix, limit: options.limit, includeDead: options.includeDead };
+    if (options.startAfter.length > 0) {
+      validateKey(options.startAfter);
+      scan.startAfter = { partition: partitionOf(options.index, options.startAfter, this.partitions), key: options.startAfter };
+    }
+    return this.store.scan(scan);
+  }
+
+  private validateRecord(r: ReplicaRecord): void {
+    validateKey(r.key);
+    validateValue(r.value, this.maxValueBytes);
+    if (!isVersion(r.version)) {
+      throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid version: ${r.version.length} bytes, expected 12`);
+    }
+    if (!Number.isSafeInteger(r.expiresAt) || r.expiresAt < 0) {
+      throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid expiry ${r.expiresAt}`);
+    }
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function catchError(fn: () => void): DstashError | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    return asDstashError(err);
+  }
+}
+
+/** `err` as a DstashError (foreign errors become DSTASH_INTERNAL). */
+export function asDstashError(err: unknown): DstashError {
+  return err instanceof DstashError ? err : new DstashError(ErrorCode.Internal, (err as Error)?.message ?? String(err), { cause: err });
+}

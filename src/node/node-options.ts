@@ -1,0 +1,134 @@
+/**
+ * Options of a dstash node: every field documented with its default, the
+ * defaults in one constant, cross-field rules checked once in `validate`.
+ */
+import { ErrorCode, InvalidArgumentError } from '../errors.js';
+import { DEFAULT_MAX_VALUE_BYTES, MAX_KEY_BYTES } from '../limits.js';
+import type { TlsFiles } from '../protocol/tls.js';
+
+/** Default gRPC port of a node. */
+export const DEFAULT_PORT = 7420;
+
+/** Options of a {@link DstashNode}. */
+export interface NodeOptions {
+  /** Directory holding the node id and the LevelDB store. Required. */
+  dataDir: string;
+  /**
+   * Address to listen on.
+   * @default '127.0.0.1'
+   */
+  bind: string;
+  /**
+   * gRPC port; 0 picks a free one.
+   * @default 7420
+   */
+  port: number;
+  /**
+   * Host other members and clients dial; defaults to `bind`, or to the
+   * machine's hostname when `bind` is a wildcard.
+   * @default undefined
+   */
+  advertiseHost?: string;
+  /**
+   * Node id to use on first start; later starts must pass the same id or none.
+   * @default a random id, generated once and kept in the data dir
+   */
+  nodeId?: string;
+  /**
+   * Zone (rack, availability zone) this node runs in; replicas spread over zones.
+   * @default undefined
+   */
+  zone?: string;
+  /**
+   * Largest value accepted, in bytes.
+   * @default 8 MiB
+   */
+  maxValueBytes: number;
+  /**
+   * Largest gRPC message sent or received, in bytes. Must fit one key and the largest value.
+   * @default 64 MiB
+   */
+  maxMessageBytes: number;
+  /**
+   * fsync every write batch before acknowledging it. Off: an acknowledged write
+   * survives a crash of the process (it is in LevelDB's log in the OS page
+   * cache) but not of the machine; replication (W ≥ 2) covers that. On: it
+   * survives power loss too, at a cost in write throughput.
+   * @default false
+   */
+  sync: boolean;
+  /**
+   * Partitions of the key space; fixed when the cluster is created.
+   * @default 1024
+   */
+  partitions: number;
+  /**
+   * How long tombstones are kept before they are purged; anti-entropy must run more often.
+   * @default 24 h
+   */
+  tombstoneGraceMs: number;
+  /**
+   * How often expired records and old tombstones are swept; 0 = never.
+   * @default 60 s
+   */
+  sweepIntervalMs: number;
+  /**
+   * Batches one stream may have in progress before the node stops reading it (backpressure).
+   * @default 8
+   */
+  maxInFlightBatches: number;
+  /**
+   * How long a graceful stop waits for in-flight calls before cancelling them.
+   * @default 10 s
+   */
+  shutdownGraceMs: number;
+  /**
+   * Serve TLS (mutual TLS when a CA file is given).
+   * @default undefined (plaintext)
+   */
+  tls?: TlsFiles;
+}
+
+/** The defaults of {@link NodeOptions}. */
+export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir'> = {
+  bind: '127.0.0.1',
+  port: DEFAULT_PORT,
+  maxValueBytes: DEFAULT_MAX_VALUE_BYTES,
+  maxMessageBytes: 64 * 1024 * 1024,
+  sync: false,
+  partitions: 1024,
+  tombstoneGraceMs: 24 * 3600 * 1000,
+  sweepIntervalMs: 60_000,
+  maxInFlightBatches: 8,
+  shutdownGraceMs: 10_000,
+};
+
+const NODE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+
+function invalid(message: string): InvalidArgumentError {
+  return new InvalidArgumentError(ErrorCode.InvalidOptions, message);
+}
+
+/** Merges `options` over the defaults and rejects bad values and combinations. */
+export function resolveNodeOptions(options: Partial<NodeOptions> & Pick<NodeOptions, 'dataDir'>): NodeOptions {
+  const o: NodeOptions = { ...DEFAULT_NODE_OPTIONS, ...withoutUndefined(options), dataDir: options.dataDir };
+  if (!o.dataDir) throw invalid('dataDir (--data-dir) is required');
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw invalid(`port ${o.port} is not a port number (0-65535)`);
+  if (o.nodeId !== undefined && !NODE_ID_PATTERN.test(o.nodeId)) throw invalid(`node id ${JSON.stringify(o.nodeId)} must match [A-Za-z0-9_.-]{1,128}`);
+  if (!Number.isSafeInteger(o.maxValueBytes) || o.maxValueBytes < 0) throw invalid(`maxValueBytes ${o.maxValueBytes} must be a whole number of bytes`);
+  const needed = o.maxValueBytes + MAX_KEY_BYTES + 1024;
+  if (!Number.isSafeInteger(o.maxMessageBytes) || o.maxMessageBytes < needed || o.maxMessageBytes > 2 ** 31 - 1) {
+    throw invalid(`maxMessageBytes ${o.maxMessageBytes} must be at least maxValueBytes + 5 KiB (${needed}) and below 2 GiB`);
+  }
+  if (!Number.isInteger(o.partitions) || o.partitions < 1 || o.partitions > 65536) throw invalid(`partitions ${o.partitions} must be 1-65536`);
+  if (!Number.isInteger(o.maxInFlightBatches) || o.maxInFlightBatches < 1) throw invalid('maxInFlightBatches must be at least 1');
+  for (const name of ['tombstoneGraceMs', 'sweepIntervalMs', 'shutdownGraceMs'] as const) {
+    if (!Number.isSafeInteger(o[name]) || o[name] < 0) throw invalid(`${name} must be a whole number of milliseconds`);
+  }
+  return o;
+}
+
+/** Drops keys whose value is undefined, so that they do not hide defaults. */
+export function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,58 @@
+/**
+ * The gRPC service definitions of proto/ (dstash.v1 and grpc.health.v1),
+ * loaded once with @grpc/proto-loader. Typed by the generated code in
+ * ./generated (npm run proto:gen).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType as KvProto } from './generated/kv.js';
+import type { ProtoGrpcType as ReplicaProto } from './generated/replica.js';
+import type { ProtoGrpcType as HealthProto } from './generated/health.js';
+
+/** Options shared by every loader of the protocol; the generated types assume them. */
+export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+/** The proto/ directory shipped with the package (found from this file's location, in src/ or dist/src/). */
+export const PROTO_DIR: string = findProtoDir();
+
+function findProtoDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'proto', 'dstash', 'v1', 'kv.proto'))) return join(dir, 'proto');
+    dir = dirname(dir);
+  }
+  throw new Error('dstash: cannot find the proto/ directory next to the package');
+}
+
+function load<T>(file: string): T {
+  const definition = protoLoader.loadSync(file, { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_DIR] });
+  return grpc.loadPackageDefinition(definition) as unknown as T;
+}
+
+const kv = load<KvProto>('dstash/v1/kv.proto');
+const replica = load<ReplicaProto>('dstash/v1/replica.proto');
+const health = load<HealthProto>('grpc/health/v1/health.proto');
+
+/** `dstash.v1.KV`: the public key/value service. */
+export const KvService = kv.dstash.v1.KV;
+/** `dstash.v1.Replica`: the replica service coordinators speak to each replica. */
+export const ReplicaService = replica.dstash.v1.Replica;
+/** `grpc.health.v1.Health`: the standard health service. */
+export const HealthService = health.grpc.health.v1.Health;
+
+/** Fully-qualified service names, as health checks and logs name them. */
+export const SERVICE_NAMES = {
+  kv: 'dstash.v1.KV',
+  replica: 'dstash.v1.Replica',
+  health: 'grpc.health.v1.Health',
+} as const;
+

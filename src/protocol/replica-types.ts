@@ -1,0 +1,58 @@
+/**
+ * What coordinators and replicas exchange, independent of the transport: a
+ * coordinator reaches a remote replica over gRPC and a node reaches itself
+ * in-process, with the same shapes.
+ */
+import type { DstashError } from '../errors.js';
+
+/** A versioned record as replicas exchange it (dstash.v1.Record). */
+export interface ReplicaRecord {
+  key: Buffer;
+  /** Empty for a tombstone. */
+  value: Buffer;
+  /** 12-byte version (src/version.ts). */
+  version: Buffer;
+  /** Expiry in ms since the epoch; 0 = never. */
+  expiresAt: number;
+  tombstone: boolean;
+}
+
+/** A stored record without its key, as a read returns it. */
+export type ReplicaValue = Omit<ReplicaRecord, 'key'>;
+
+/** The outcome of applying one record on one replica. */
+export interface ApplyOutcome {
+  /** Set when the record was rejected (bad input, store failure). */
+  error?: DstashError;
+  /** True when written; false when the stored version was newer or equal. */
+  applied: boolean;
+}
+
+/** The outcome of reading one key on one replica. */
+export interface ReadOutcome {
+  error?: DstashError;
+  /** The stored record (tombstones and expired included), when there is one. */
+  record?: ReplicaValue;
+}
+
+/** A scan of one index on one replica. */
+export interface ReplicaScanOptions {
+  index: string;
+  prefix: Buffer;
+  /** 0 = no limit. */
+  limit: number;
+  /** Resume strictly after this key; empty = from the start. */
+  startAfter: Buffer;
+}
+
+/** One replica, as a coordinator talks to it. */
+export interface ReplicaTransport {
+  /** Applies records last-writer-wins; one outcome per record. Rejects when the replica cannot be reached. */
+  apply(index: string, records: readonly ReplicaRecord[], timeoutMs: number): Promise<ApplyOutcome[]>;
+  /** Reads keys as stored; one outcome per key. Rejects when the replica cannot be reached. */
+  read(index: string, keys: readonly Buffer[], timeoutMs: number): Promise<ReadOutcome[]>;
+  /** Records of one index in token order, tombstones and expired ones included. */
+  scan(options: ReplicaScanOptions, timeoutMs: number): AsyncIterable<ReplicaRecord>;
+  /** Releases connections. */
+  close(): void;
+}

@@ -1,0 +1,118 @@
+/**
+ * `LevelStore.apply`: last-writer-wins as one read-modify-write cycle per
+ * group of calls (see write-queue.ts): one `getMany` of the stored versions,
+ * one atomic batch of the records that win, their purge-index entries, and the
+ * removal of the entries of the records they replace.
+ */
+import { compareVersions, NO_VERSION } from '../version.js';
+import { checkPartition, encodeDataKey, encodePurgeKey } from './key-layout.js';
+import { type LevelBatch, type LevelDb, writeBatch } from './level-db.js';
+import { purgeTime } from './purge-time.js';
+import { type CorruptRecordHandler, decodeForWrite, encodeRecord } from './record-codec.js';
+import type { KeyedRecord, StoredRecord } from './store.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** One `apply()` call waiting to commit: its records with their data keys and encodings. */
+export interface ApplyCall {
+  records: readonly KeyedRecord[];
+  keys: Buffer[];
+  values: Buffer[];
+}
+
+/**
+ * Validates and encodes the records of one call, before it queues: a bad
+ * record fails its own call, not the group it would have joined, and later
+ * changes to the caller's buffers do not reach the store.
+ */
+export function prepareApply(records: readonly KeyedRecord[], partitions: number): ApplyCall {
+  const keys = new Array<Buffer>(records.length);
+  const values = new Array<Buffer>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    checkPartition(record.partition, partitions);
+    keys[i] = encodeDataKey(record.partition, record.index, record.key);
+    values[i] = encodeRecord(record);
+  }
+  return { records, keys, values };
+}
+
+/** What a write cycle needs from its store. */
+export interface ApplyContext {
+  db: LevelDb;
+  tombstoneGraceMs: number;
+  sync: boolean;
+  /** Told about stored records that do not decode; a newer record replaces them. */
+  onCorrupt: CorruptRecordHandler;
+}
+
+/** Commits a group of calls as one cycle; per call, per record, whether it was written. */
+export async function commitApplies(context: ApplyContext, calls: ApplyCall[]): Promise<boolean[][]> {
+  const { db } = context;
+  const one = calls.length === 1;
+  const keys = one ? calls[0].keys : calls.flatMap((call) => call.keys);
+  const records = one ? calls[0].records : calls.flatMap((call) => call.records);
+  const values = one ? calls[0].values : calls.flatMap((call) => call.values);
+  const stored = await db.getMany(keys);
+  const written = await writeBatch(db, context.sync, (batch) => planApply(context, batch, keys, records, values, stored));
+
+  const results: boolean[][] = [];
+  let at = 0;
+  for (const call of calls) {
+    const result = new Array<boolean>(call.records.length);
+    for (let i = 0; i < result.length; i++) result[i] = written[at++] === 1;
+    results.push(result);
+  }
+  return results;
+}
+
+/**
+ * Decides which records win and adds them to `batch`. Per distinct key,
+ * only the newest record of the group is written, and only when it is strictly
+ * newer than the stored one; every other record reports false, as if the
+ * winner had been stored first (which is what readers will see).
+ */
+function planApply(
+  { tombstoneGraceMs, onCorrupt }: ApplyContext,
+  batch: LevelBatch,
+  keys: readonly Buffer[],
+  records: readonly KeyedRecord[],
+  values: readonly Buffer[],
+  stored: readonly (Buffer | undefined)[],
+): Uint8Array {
+  const n = keys.length;
+  // Per distinct key: the position of its first record, which holds the stored
+  // record and the position of the winner so far (-1: the stored one).
+  const firstOf = new Map<string, number>();
+  const before = new Array<StoredRecord | undefined>(n);
+  const winner = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const id = keys[i].toString('latin1');
+    let first = firstOf.get(id);
+    if (first === undefined) {
+      first = i;
+      firstOf.set(id, i);
+      const bytes = stored[i];
+      before[i] = bytes === undefined ? undefined : decodeForWrite(bytes, keys[i], onCorrupt);
+    }
+    const best = winner[first];
+    const current = best >= 0 ? records[best].version : (before[first]?.version ?? NO_VERSION);
+    if (compareVersions(records[i].version, current) > 0) winner[first] = i;
+  }
+
+  const written = new Uint8Array(n);
+  for (const first of firstOf.values()) {
+    const w = winner[first];
+    if (w < 0) continue;
+    written[w] = 1;
+    const key = keys[w];
+    const old = before[first];
+    const oldPurgeAt = old === undefined ? 0 : purgeTime(old, tombstoneGraceMs);
+    const newPurgeAt = purgeTime(records[w], tombstoneGraceMs);
+    // Deleted before the put: when both entries are the same key, the put stays.
+    if (oldPurgeAt > 0) batch.del(encodePurgeKey(oldPurgeAt, key));
+    batch.put(key, values[w]);
+    if (newPurgeAt > 0) batch.put(encodePurgeKey(newPurgeAt, key), EMPTY);
+  }
+  return written;
+}

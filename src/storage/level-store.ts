@@ -1,0 +1,195 @@
+/**
+ * The node's store: LevelDB through classic-level. The keyspace layout is in
+ * key-layout.ts, the record encoding in record-codec.ts, and each operation
+ * with logic of its own in a file of its own (level-apply, level-sweep,
+ * level-scan); this class holds the lifecycle and puts them together.
+ */
+import { join } from 'node:path';
+import { logger, type Logger } from '../logger.js';
+import { checkPartition, describeDataKey, encodeDataKey, encodeMetaKey, WHOLE_KEYSPACE } from './key-layout.js';
+import { commitApplies, prepareApply, type ApplyCall } from './level-apply.js';
+import { type LevelDb, levelCall, openLevelDb, storeName } from './level-db.js';
+import { partitionLevel, scanLevel } from './level-scan.js';
+import { sweepLevel } from './level-sweep.js';
+import { type CorruptRecordHandler, decodeRecord } from './record-codec.js';
+import type { KeyedRecord, RecordKey, ScanOptions, Store, StoredRecord, SweepResult } from './store.js';
+import { checkSweepTime, notOpenError } from './store-checks.js';
+import { type LevelStoreOptions, resolveLevelStoreOptions } from './store-options.js';
+import { WriteQueue } from './write-queue.js';
+
+type State = 'new' | 'opening' | 'open' | 'closing' | 'closed';
+
+/**
+ * A {@link Store} on LevelDB. Writes are last-writer-wins through a write
+ * queue that group-commits concurrent `apply()` calls (one read and one atomic
+ * batch for all of them); records that can expire are also listed in a purge
+ * index by purge time, so that `sweep()` reads only what is due. A store can
+ * be opened again after it was closed.
+ */
+export class LevelStore implements Store {
+  private readonly options: Required<LevelStoreOptions>;
+  private readonly name: string;
+  private readonly log: Logger;
+  private state: State = 'new';
+  private db: LevelDb | undefined;
+  private queue: WriteQueue<ApplyCall, boolean[]> | undefined;
+  private opening: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  /** Sweeps in progress, which `close()` lets finish their current chunk. */
+  private readonly sweeps = new Set<Promise<unknown>>();
+
+  /** Writers replace or skip a corrupt record; the operator hears of it here. */
+  private readonly onCorrupt: CorruptRecordHandler = (dataKey, err) => {
+    this.log.error({ record: describeDataKey(dataKey), err }, 'corrupt stored record: a newer version will replace it (run anti-entropy or repair the key)');
+  };
+
+  /** Checks the options (`DSTASH_INVALID_OPTIONS`); does not touch the disk until `open()`. */
+  constructor(options: LevelStoreOptions) {
+    this.options = resolveLevelStoreOptions(options);
+    this.name = storeName(join(this.options.dataDir, 'db'));
+    this.log = logger('storage.level-store', { dataDir: this.options.dataDir });
+  }
+
+  /** True between a completed `open()` and the start of `close()`. */
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  /** Opens (creating it when missing) the database; see `openLevelDb` for the errors. */
+  async open(): Promise<void> {
+    if (this.state === 'open') return;
+    if (this.state === 'closing') await this.closing;
+    this.opening ??= this.doOpen().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  private async doOpen(): Promise<void> {
+    this.state = 'opening';
+    try {
+      const db = await openLevelDb(this.options.dataDir);
+      const context = { db, tombstoneGraceMs: this.options.tombstoneGraceMs, sync: this.options.sync, onCorrupt: this.onCorrupt };
+      this.db = db;
+      this.queue = new WriteQueue((calls) => levelCall(db, commitApplies(context, calls)));
+      this.state = 'open';
+    } catch (err) {
+      this.state = 'closed';
+      throw err;
+    }
+    if (this.options.sweepIntervalMs > 0) {
+      this.sweepTimer = setInterval(() => this.backgroundSweep(), this.options.sweepIntervalMs);
+      // The sweep is housekeeping: it must not keep a process alive on its own.
+      this.sweepTimer.unref();
+    }
+  }
+
+  /** Stops the sweep timer, lets queued writes and running sweeps finish, then closes. Idempotent. */
+  async close(): Promise<void> {
+    if (this.state === 'opening') await this.opening?.catch(() => undefined);
+    if (this.state !== 'open') return this.closing;
+    this.state = 'closing';
+    this.closing = this.doClose().finally(() => {
+      this.state = 'closed';
+      this.closing = undefined;
+    });
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    await Promise.allSettled(this.sweeps);
+    await this.queue?.idle();
+    await this.db?.close();
+    this.db = undefined;
+    this.queue = undefined;
+  }
+
+  /** See {@link Store.apply}. Also `DSTASH_INVALID_ARGUMENT` for a bad partition, version or expiry. */
+  async apply(records: readonly KeyedRecord[]): Promise<boolean[]> {
+    const { queue } = this.opened();
+    if (records.length === 0) return [];
+    return queue.submit(prepareApply(records, this.options.partitions));
+  }
+
+  /** See {@link Store.getMany}: one LevelDB `getMany` for all the keys. */
+  async getMany(keys: readonly RecordKey[]): Promise<(StoredRecord | undefined)[]> {
+    const { db } = this.opened();
+    const dataKeys = keys.map(({ partition, index, key }) => {
+      checkPartition(partition, this.options.partitions);
+      return encodeDataKey(partition, index, key);
+    });
+    const stored = await levelCall(db, db.getMany(dataKeys));
+    return stored.map((bytes, i) => (bytes === undefined ? undefined : decodeRecord(bytes, dataKeys[i])));
+  }
+
+  /** See {@link Store.scan}; liveness is judged by the `now` option's clock when the scan starts. */
+  async *scan(options: ScanOptions): AsyncGenerator<KeyedRecord> {
+    const { db } = this.opened();
+    yield* scanLevel(db, options, this.options.partitions, this.options.now());
+  }
+
+  /** See {@link Store.partition}. */
+  async *partition(partition: number): AsyncGenerator<KeyedRecord> {
+    const { db } = this.opened();
+    checkPartition(partition, this.options.partitions);
+    yield* partitionLevel(db, partition);
+  }
+
+  /**
+   * See {@link Store.sweep}; `now` defaults to the `now` option's clock. It
+   * runs between write cycles, a chunk at a time, so writes go on meanwhile.
+   */
+  async sweep(now: number = this.options.now()): Promise<SweepResult> {
+    const { db, queue } = this.opened();
+    checkSweepTime(now);
+    const { tombstoneGraceMs, sync } = this.options;
+    const context = { db, queue, tombstoneGraceMs, sync, onCorrupt: this.onCorrupt, stopped: () => this.state !== 'open' };
+    const sweeping = levelCall(db, sweepLevel(context, now));
+    this.sweeps.add(sweeping);
+    try {
+      return await sweeping;
+    } finally {
+      this.sweeps.delete(sweeping);
+    }
+  }
+
+  private backgroundSweep(): void {
+    // One background sweep at a time: a slow one is not piled upon.
+    if (this.sweeps.size > 0) return;
+    this.sweep().then(
+      (result) => this.log.debug(result, 'swept'),
+      (err: unknown) => this.log.warn({ err }, 'background sweep failed; retrying at the next interval'),
+    );
+  }
+
+  /** See {@link Store.getMeta}. */
+  async getMeta(name: string): Promise<string | undefined> {
+    const { db } = this.opened();
+    const value = await levelCall(db, db.get(encodeMetaKey(name)));
+    return value?.toString('utf8');
+  }
+
+  /** See {@link Store.putMeta}: always fsync'ed, whatever the `sync` option. */
+  async putMeta(name: string, value: string): Promise<void> {
+    const { db } = this.opened();
+    await levelCall(db, db.put(encodeMetaKey(name), Buffer.from(value, 'utf8'), { sync: true }));
+  }
+
+  /**
+   * See {@link Store.approximateSize}: LevelDB's estimate of the table files.
+   * Writes still in the log (the last few MiB) are not counted yet.
+   */
+  async approximateSize(): Promise<number> {
+    const { db } = this.opened();
+    return levelCall(db, db.approximateSize(WHOLE_KEYSPACE.gte, WHOLE_KEYSPACE.lt));
+  }
+
+  /** The database and queue, or `DSTASH_NOT_OPEN` before `open()` completes and from `close()` on. */
+  private opened(): { db: LevelDb; queue: WriteQueue<ApplyCall, boolean[]> } {
+    if (this.state !== 'open' || this.db === undefined || this.queue === undefined) throw notOpenError(this.name);
+    return { db: this.db, queue: this.queue };
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * `LevelStore.sweep`: walks the purge index up to `now` (only what is due,
+ * never the whole store) and removes each due record with its index entry.
+ * Every chunk re-reads its records inside the write queue, so a record that an
+ * apply replaced since the walk began is judged by its new version and never
+ * deleted by mistake.
+ */
+import { decodePurgeKey, encodePurgeKey, purgeRangeUpTo } from './key-layout.js';
+import { type LevelDb, writeBatch } from './level-db.js';
+import { purgeTime } from './purge-time.js';
+import { type CorruptRecordHandler, decodeForWrite } from './record-codec.js';
+import type { SweepResult } from './store.js';
+import type { WriteQueue } from './write-queue.js';
+
+/** Purge-index entries read and removed per write cycle. */
+const SWEEP_CHUNK = 1000;
+
+/** What a sweep needs from its store. */
+export interface SweepContext {
+  db: LevelDb;
+  /** The store's write queue: chunks run between apply cycles, never during one. */
+  queue: Pick<WriteQueue<unknown, unknown>, 'exclusive'>;
+  tombstoneGraceMs: number;
+  sync: boolean;
+  /** Told about stored records that do not decode; the sweep leaves them and goes on. */
+  onCorrupt: CorruptRecordHandler;
+  /** True once the store is closing: the sweep stops after the current chunk. */
+  stopped(): boolean;
+}
+
+/** Removes what is due at `now`; counts the records removed. */
+export async function sweepLevel(context: SweepContext, now: number): Promise<SweepResult> {
+  const result: SweepResult = { expired: 0, tombstones: 0 };
+  const entries = context.db.keys({ ...purgeRangeUpTo(now), highWaterMarkBytes: 1 << 20 });
+  try {
+    while (!context.stopped()) {
+      const purgeKeys = await entries.nextv(SWEEP_CHUNK);
+      if (purgeKeys.length === 0) break;
+      const removed = await context.queue.exclusive(() => purgeChunk(context, purgeKeys, now));
+      result.expired += removed.expired;
+      result.tombstones += removed.tombstones;
+    }
+  } finally {
+    await entries.close();
+  }
+  return result;
+}
+
+async function purgeChunk(context: SweepContext, purgeKeys: Buffer[], now: number): Promise<SweepResult> {
+  const dataKeys = purgeKeys.map((purgeKey) => decodePurgeKey(purgeKey).dataKey);
+  const stored = await context.db.getMany(dataKeys);
+  return writeBatch(context.db, context.sync, (batch) => {
+    const removed: SweepResult = { expired: 0, tombstones: 0 };
+    for (let i = 0; i < purgeKeys.length; i++) {
+      // The entry goes either way: it is due, or stale (its record was replaced).
+      batch.del(purgeKeys[i]);
+      const bytes = stored[i];
+      const record = bytes === undefined ? undefined : decodeForWrite(bytes, dataKeys[i], context.onCorrupt);
+      if (record === undefined) continue;
+      const purgeAt = purgeTime(record, context.tombstoneGraceMs);
+      if (purgeAt === 0 || purgeAt > now) continue;
+      batch.del(dataKeys[i]);
+      // The current record's own entry, when it is not the one being walked.
+      batch.del(encodePurgeKey(purgeAt, dataKeys[i]));
+      if (record.tombstone) removed.tombstones += 1;
+      else removed.expired += 1;
+    }
+    return removed;
+  });
+}

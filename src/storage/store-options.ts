@@ -1,0 +1,100 @@
+/**
+ * Options of the stores: one interface per store, every field documented with
+ * its default, defaults in one constant each, merged and checked once at
+ * construction.
+ */
+import { ErrorCode, InvalidArgumentError } from '../errors.js';
+import { MAX_PARTITION } from './key-layout.js';
+
+/** Options every store takes (the whole of {@link MemoryStore}'s). */
+export interface StoreOptions {
+  /**
+   * Partitions of the cluster (DESIGN.md, Placement). Records must have a
+   * partition below it, and scans visit partitions 0 to `partitions - 1`.
+   * @default 1024
+   */
+  partitions?: number;
+  /**
+   * How long a tombstone is kept, counted from the wall time of its version,
+   * before a sweep may purge it. Anti-entropy must reach every replica within
+   * it, or a replica that missed the delete brings the old value back.
+   * @default 86_400_000 (24 h)
+   */
+  tombstoneGraceMs?: number;
+  /**
+   * The clock, in ms since the epoch: decides what reads as expired in scans
+   * and is the default `now` of `sweep()`. Tests pass a fake.
+   * @default Date.now
+   */
+  now?: () => number;
+}
+
+/** Options of {@link LevelStore}. */
+export interface LevelStoreOptions extends StoreOptions {
+  /** The node's data directory; the LevelDB database lives in `<dataDir>/db`. Required. */
+  dataDir: string;
+  /**
+   * Whether every write batch is fsync'ed before it is acknowledged.
+   *
+   * - `false`: a write is acknowledged once it is in LevelDB's log in the OS
+   *   page cache. It survives a crash of the process (even SIGKILL), not a
+   *   power loss or kernel crash, which can lose the last writes. Replication
+   *   (W replicas) covers that loss as long as the replicas do not all lose
+   *   power at once.
+   * - `true`: every batch waits for fsync and survives power loss, at the cost
+   *   of a disk flush per batch (group commit shares one flush among the
+   *   callers waiting at that moment).
+   *
+   * Metadata (`putMeta`) is always written with fsync.
+   * @default false
+   */
+  sync?: boolean;
+  /**
+   * How often the background sweep purges expired records and old tombstones,
+   * in ms; 0 = never (call `sweep()` yourself). The timer does not keep the
+   * process alive and stops on `close()`.
+   * @default 60_000
+   */
+  sweepIntervalMs?: number;
+}
+
+/** Defaults of {@link StoreOptions}. */
+export const DEFAULT_STORE_OPTIONS: Readonly<Required<StoreOptions>> = {
+  partitions: 1024,
+  tombstoneGraceMs: 24 * 3600 * 1000,
+  now: Date.now,
+};
+
+/** Defaults of {@link LevelStoreOptions} (all but the required `dataDir`). */
+export const DEFAULT_LEVEL_STORE_OPTIONS: Readonly<Required<Omit<LevelStoreOptions, 'dataDir'>>> = {
+  ...DEFAULT_STORE_OPTIONS,
+  sync: false,
+  sweepIntervalMs: 60_000,
+};
+
+/** Fills in defaults and checks the options; throws `DSTASH_INVALID_OPTIONS` for bad ones. */
+export function resolveStoreOptions(options: StoreOptions): Required<StoreOptions> {
+  const resolved = { ...DEFAULT_STORE_OPTIONS, ...definedOnly(options) };
+  check(Number.isInteger(resolved.partitions) && resolved.partitions >= 1 && resolved.partitions <= MAX_PARTITION + 1, 'partitions', resolved.partitions, `a whole number from 1 to ${MAX_PARTITION + 1}`);
+  check(Number.isSafeInteger(resolved.tombstoneGraceMs) && resolved.tombstoneGraceMs >= 0, 'tombstoneGraceMs', resolved.tombstoneGraceMs, 'a whole number of ms, 0 or more');
+  check(typeof resolved.now === 'function', 'now', typeof resolved.now, 'a function returning ms since the epoch');
+  return resolved;
+}
+
+/** Fills in defaults and checks the options; throws `DSTASH_INVALID_OPTIONS` for bad ones. */
+export function resolveLevelStoreOptions(options: LevelStoreOptions): Required<LevelStoreOptions> {
+  const resolved = { ...DEFAULT_LEVEL_STORE_OPTIONS, ...definedOnly(options), ...resolveStoreOptions(options), dataDir: options.dataDir };
+  check(typeof resolved.dataDir === 'string' && resolved.dataDir.length > 0, 'dataDir', resolved.dataDir, 'a directory path');
+  check(typeof resolved.sync === 'boolean', 'sync', resolved.sync, 'true or false');
+  check(Number.isSafeInteger(resolved.sweepIntervalMs) && resolved.sweepIntervalMs >= 0, 'sweepIntervalMs', resolved.sweepIntervalMs, 'a whole number of ms, 0 (no background sweep) or more');
+  return resolved;
+}
+
+/** Drops fields set to `undefined`, so that they take their defaults instead of erasing them. */
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+function check(ok: boolean, option: string, value: unknown, expected: string): void {
+  if (!ok) throw new InvalidArgumentError(ErrorCode.InvalidOptions, `invalid store option ${option}=${String(value)}: must be ${expected}`);
+}

@@ -1,0 +1,89 @@
+/**
+ * Record versions: a hybrid logical clock (HLC) timestamp with the writer's id
+ * as tie-break, encoded in 12 bytes so that replicas compare versions as plain
+ * unsigned bytes (DESIGN.md, Data model; proto/dstash/v1/types.proto).
+ *
+ *   bytes 0-5  wall-clock milliseconds since the epoch (big-endian)
+ *   bytes 6-7  logical counter (big-endian)
+ *   bytes 8-11 writer id (big-endian)
+ */
+import { randomInt } from 'node:crypto';
+
+/** Size of an encoded version, in bytes. */
+export const VERSION_BYTES = 12;
+
+/** The empty version: older than every real version. */
+export const NO_VERSION: Buffer = Buffer.alloc(0);
+
+/** Compares two versions: negative when `a` is older, 0 when equal, positive when newer. */
+export function compareVersions(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b);
+}
+
+/** Wall-clock milliseconds of a version (0 for the empty version). */
+export function versionTime(version: Uint8Array): number {
+  return version.length === VERSION_BYTES ? Buffer.from(version.buffer, version.byteOffset, VERSION_BYTES).readUIntBE(0, 6) : 0;
+}
+
+/** True when `version` is a well-formed 12-byte version. */
+export function isVersion(version: Uint8Array): boolean {
+  return version.length === VERSION_BYTES;
+}
+
+/** A new random 32-bit writer id. */
+export function randomWriterId(): number {
+  return randomInt(0, 2 ** 32 - 1);
+}
+
+/**
+ * A hybrid logical clock. `now()` never goes backwards and never repeats,
+ * even when the wall clock does; `observe()` moves it past a version seen from
+ * another writer, so causally later writes get later versions.
+ */
+export class HybridClock {
+  private wall = 0;
+  private logical = 0;
+
+  constructor(
+    /** Tie-break between writers that stamp the same timestamp. */
+    readonly writerId: number = randomWriterId(),
+    private readonly physicalNow: () => number = Date.now,
+  ) {}
+
+  /** Stamps a new version. */
+  now(): Buffer {
+    const physical = this.physicalNow();
+    if (physical > this.wall) {
+      this.wall = physical;
+      this.logical = 0;
+    } else if (this.logical < 0xffff) {
+      this.logical += 1;
+    } else {
+      // The counter is exhausted within one millisecond: borrow the next one.
+      this.wall += 1;
+      this.logical = 0;
+    }
+    return encodeVersion(this.wall, this.logical, this.writerId);
+  }
+
+  /** Moves the clock past `version` (another writer's stamp). */
+  observe(version: Uint8Array): void {
+    if (!isVersion(version)) return;
+    const buf = Buffer.from(version.buffer, version.byteOffset, VERSION_BYTES);
+    const wall = buf.readUIntBE(0, 6);
+    const logical = buf.readUInt16BE(6);
+    if (wall > this.wall || (wall === this.wall && logical > this.logical)) {
+      this.wall = wall;
+      this.logical = logical;
+    }
+  }
+}
+
+/** Encodes the parts of a version. */
+export function encodeVersion(wallMs: number, logical: number, writerId: number): Buffer {
+  const out = Buffer.allocUnsafe(VERSION_BYTES);
+  out.writeUIntBE(wallMs, 0, 6);
+  out.writeUInt16BE(logical, 6);
+  out.writeUInt32BE(writerId >>> 0, 8);
+  return out;
+}

@@ -1,0 +1,65 @@
+/** Runs the dstash binary as a child process, as a user would. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+/** The repository's bin/run.js (tests run from dist/test/helpers). */
+export const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+
+/** A running `dstash` child process. */
+export interface CliProcess {
+  child: ChildProcess;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** Resolves with the first stdout line that parses as JSON and has `event === name`. */
+  event<T = Record<string, unknown>>(name: string, timeoutMs?: number): Promise<T>;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited(): Promise<number | string>;
+}
+
+/** Starts `dstash ...args`. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+  const events: Record<string, unknown>[] = [];
+  const waiters: { name: string; resolve: (e: Record<string, unknown>) => void }[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    let parsed: Record<string, unknown> | undefined;
+    try { parsed = JSON.parse(line) as Record<string, unknown>; } catch { return; }
+    events.push(parsed);
+    for (const w of [...waiters]) {
+      if (parsed.event === w.name) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(parsed);
+      }
+    }
+  });
+  const exit = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  return {
+    child,
+    stderr: () => stderr,
+    exited: () => exit,
+    event<T>(name: string, timeoutMs = 30_000): Promise<T> {
+      const seen = events.find((e) => e.event === name);
+      if (seen) return Promise.resolve(seen as T);
+      return new Promise<T>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no "${name}" event within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`)), timeoutMs);
+        waiters.push({ name, resolve: (e) => { clearTimeout(timer); resolve(e as T); } });
+        void exit.then((code) => { clearTimeout(timer); reject(new Error(`dstash exited (${code}) before "${name}"; stderr: ${stderr.slice(-2000)}`)); });
+      });
+    },
+  };
+}
+
+/** Runs `dstash ...args` to completion; returns exit code, stdout and stderr. */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
+  child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}

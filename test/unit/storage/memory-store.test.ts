@@ -1,0 +1,5 @@
+/** MemoryStore: the compliance suite. */
+import { MemoryStore } from '../../../src/storage/memory-store.js';
+import { storeCompliance } from './store-compliance.js';
+
+storeCompliance('MemoryStore', async () => ({ store: new MemoryStore(), cleanup: async () => undefined }));
