@@ -4,15 +4,35 @@
  * without a command line.
  */
 import { Flags } from '@oclif/core';
-import { LOG_LEVELS } from '../logger.js';
+import type { CoordinatorOptions } from '../client/index.js';
+import { LOG_LEVELS, type LogLevel } from '../logger.js';
 
-/** `--log-level`. */
-export const logLevelFlag = Flags.option({
-  options: LOG_LEVELS,
-  default: 'info' as const,
-  env: 'DSTASH_LOG_LEVEL',
-  description: 'Log level (structured JSON logs on stderr).',
-})();
+/** `--log-level`, defaulting to `level`. */
+export function logLevelFlag(level: LogLevel) {
+  return Flags.option({
+    options: LOG_LEVELS,
+    default: level,
+    env: 'DSTASH_LOG_LEVEL',
+    description: 'Log level (structured JSON logs on stderr).',
+  })();
+}
+
+/** How a node coordinates requests for callers that do not route. */
+export const coordinatorFlags = {
+  replicas: Flags.integer({ default: 3, min: 1, max: 16, env: 'DSTASH_REPLICAS', description: 'Replicas of each partition (N).' }),
+  'write-quorum': Flags.integer({ min: 1, env: 'DSTASH_WRITE_QUORUM', description: 'Acknowledgements of a QUORUM write (W; default: a majority of N).' }),
+  'read-quorum': Flags.integer({ min: 1, env: 'DSTASH_READ_QUORUM', description: 'Answers of a QUORUM read (R; default: a majority of N).' }),
+};
+
+/** Coordinator options from parsed {@link coordinatorFlags}. */
+export function coordinatorOptions(flags: { replicas: number; 'write-quorum'?: number; 'read-quorum'?: number }): Partial<CoordinatorOptions> {
+  return { replicas: flags.replicas, writeQuorum: flags['write-quorum'], readQuorum: flags['read-quorum'] };
+}
+
+/** Splits a comma-separated flag value. */
+export function splitList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
 
 /** TLS flags for a server or a client. */
 export const tlsFlags = {

@@ -1,6 +1,7 @@
 /**
- * A dstash node: its identity, its LevelDB store and its gRPC server (KV,
- * Replica and Health services), started and stopped as one.
+ * A dstash node: its identity, its LevelDB store, its gRPC server (KV,
+ * Replica and Health services), its view of the cluster and the coordinator
+ * it runs for callers that do not route, started and stopped as one.
  */
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
@@ -8,17 +9,19 @@ import { DstashError, ErrorCode } from '../errors.js';
 import { logger, type Logger } from '../logger.js';
 import { DSTASH_VERSION } from '../package-info.js';
 import { HealthService, KvService, ReplicaService, SERVICE_NAMES } from '../protocol/definitions.js';
-import { serverCredentials } from '../protocol/tls.js';
+import { Coordinator, GrpcReplicaTransport } from '../client/index.js';
+import { StaticDiscovery } from '../discovery/static-discovery.js';
+import { channelCredentials, serverCredentials } from '../protocol/tls.js';
 import { LevelStore } from '../storage/level-store.js';
 import type { Store } from '../storage/store.js';
 import { HealthReporter } from './health.js';
-import type { KvBackend } from './kv-backend.js';
 import { kvHandlers } from './kv-handlers.js';
 import { LocalReplica } from './local-replica.js';
 import { loadOrCreateIdentity } from './node-identity.js';
 import { resolveNodeOptions, type NodeOptions } from './node-options.js';
 import { replicaHandlers } from './replica-handlers.js';
-import { StandaloneBackend } from './standalone-backend.js';
+import { LocalTransport } from './local-transport.js';
+import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.js';
 
 /** Lifecycle states of a node. */
 export type NodeState = 'new' | 'starting' | 'serving' | 'stopping' | 'stopped';
@@ -31,6 +34,7 @@ export class DstashNode {
   private state: NodeState = 'new';
   private server?: grpc.Server;
   private store?: Store;
+  private coordinator?: Coordinator;
   private boundPort = 0;
   private id = '';
 
@@ -77,10 +81,14 @@ export class DstashNode {
       await store.open();
       this.store = store;
       const replica = new LocalReplica(store, o.partitions, o.maxValueBytes);
-      await this.listen(new StandaloneBackend(replica, o.maxValueBytes), replica);
+      const coordinator = this.makeCoordinator(replica);
+      this.coordinator = coordinator;
+      await this.listen(coordinator, replica);
+      // Serving before the coordinator starts: static discovery probes this node too.
       this.health.set('', 'SERVING');
       this.health.set(SERVICE_NAMES.kv, 'SERVING');
       this.health.set(SERVICE_NAMES.replica, 'SERVING');
+      await coordinator.start();
       this.state = 'serving';
       this.log.info({ nodeId: this.id, address: this.address, bind: o.bind, tls: Boolean(o.tls), sync: o.sync }, 'node serving');
     } catch (err) {
@@ -104,13 +112,37 @@ export class DstashNode {
     this.log.info({ nodeId: this.id }, 'node stopped');
   }
 
-  private async listen(backend: KvBackend, replica: LocalReplica): Promise<void> {
+  /** The coordinator of this node (after `start()`). */
+  get cluster(): Coordinator | undefined {
+    return this.coordinator;
+  }
+
+  private makeCoordinator(replica: LocalReplica): Coordinator {
+    const o = this.options;
+    const self = new LocalTransport(replica);
+    const credentials = channelCredentials(o.tls);
+    const discovery = o.discovery ?? new StaticDiscovery({
+      peers: o.peers,
+      peersFile: o.peersFile,
+      healthIntervalMs: o.healthIntervalMs,
+      tls: o.tls,
+      // Read at start, once the node listens and knows its port.
+      self: () => ({ id: this.id, address: this.address, zone: o.zone, healthy: this.state === 'serving' || this.state === 'starting' }),
+    });
+    return new Coordinator(
+      discovery,
+      (member) => (member.id === this.id ? self : new GrpcReplicaTransport(member.address, credentials, o.maxMessageBytes)),
+      { ...o.coordinator, partitions: o.partitions, maxValueBytes: o.maxValueBytes, maxMessageBytes: o.maxMessageBytes, tls: o.tls },
+    );
+  }
+
+  private async listen(coordinator: Coordinator, replica: LocalReplica): Promise<void> {
     const o = this.options;
     const server = new grpc.Server({
       'grpc.max_receive_message_length': o.maxMessageBytes,
       'grpc.max_send_message_length': o.maxMessageBytes,
     });
-    server.addService(KvService.service, kvHandlers(backend, o.maxInFlightBatches));
+    server.addService(KvService.service, kvHandlers(coordinator, o.maxInFlightBatches));
     server.addService(ReplicaService.service, replicaHandlers(replica, () => this.info(), o.maxInFlightBatches));
     server.addService(HealthService.service, this.health.handlers());
     const credentials = serverCredentials(o.tls);
@@ -129,13 +161,15 @@ export class DstashNode {
     this.server = server;
   }
 
-  private async info(): Promise<{ nodeId: string; partitions: number; version: string; approximateSizeBytes: number; zone: string }> {
+  private async info(): Promise<InfoResponse> {
     return {
       nodeId: this.id,
       partitions: this.options.partitions,
       version: DSTASH_VERSION,
       approximateSizeBytes: this.store ? await this.store.approximateSize() : 0,
       zone: this.options.zone ?? '',
+      replicas: this.coordinator?.options.replicas ?? 0,
+      members: (this.coordinator?.members() ?? []).map((m) => ({ id: m.id, address: m.address, zone: m.zone ?? '', healthy: m.healthy })),
     };
   }
 
@@ -146,6 +180,9 @@ export class DstashNode {
   }
 
   private async release(): Promise<void> {
+    const coordinator = this.coordinator;
+    this.coordinator = undefined;
+    await coordinator?.close();
     const server = this.server;
     this.server = undefined;
     if (server) {

@@ -1,7 +1,8 @@
 /**
- * gRPC handlers of the public dstash.v1.KV service. They translate messages to
- * the {@link KvBackend}'s batched calls and outcomes back to messages; unary
- * calls are batches of one, so both paths share every rule.
+ * gRPC handlers of the public dstash.v1.KV service. The node coordinates each
+ * request with the SDK's coordinator: messages become its batched calls and
+ * its per-entry outcomes become messages; unary calls are batches of one, so
+ * both paths share every rule.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { ErrorCode, InvalidArgumentError } from '../errors.js';
@@ -12,14 +13,14 @@ import type { ScanEntry } from '../protocol/generated/dstash/v1/ScanEntry.js';
 import type { WriteResult } from '../protocol/generated/dstash/v1/WriteResult.js';
 import { OK_STATUS, toEntryStatus, toServiceError } from '../protocol/status.js';
 import { drained, serveBatchStream } from './batch-stream.js';
-import type { ConsistencyLevel, KvBackend, LookupOutcome, WriteOutcome } from './kv-backend.js';
+import type { Consistency, KvCoordinator, LookupOutcome, WriteOutcome } from '../client/index.js';
 
 /** Entries per Scan response message. */
 const SCAN_CHUNK = 256;
 const EMPTY = Buffer.alloc(0);
 
 /** Maps the wire enum to a consistency level (undefined = the coordinator's default). */
-export function consistencyOf(c: Consistency__Output | undefined): ConsistencyLevel | undefined {
+export function consistencyOf(c: Consistency__Output | undefined): Consistency | undefined {
   switch (c) {
     case 'CONSISTENCY_ONE':
       return 'ONE';
@@ -42,19 +43,19 @@ function lookupResult(o: LookupOutcome): LookupResult {
   return { status: OK_STATUS, found: true, value: o.value ?? EMPTY, version: o.version ?? EMPTY, expiresAtMs: o.expiresAt ?? 0 };
 }
 
-/** Builds the KV service's handlers over `backend`. */
-export function kvHandlers(backend: KvBackend, maxInFlightBatches: number): KVHandlers {
+/** Builds the KV service's handlers over `coordinator`. */
+export function kvHandlers(coordinator: KvCoordinator, maxInFlightBatches: number): KVHandlers {
   return {
     Put(call, callback) {
       const r = call.request;
-      backend.putMany(r.index, [r], consistencyOf(r.consistency)).then(
+      coordinator.putMany(r.index, [r], consistencyOf(r.consistency)).then(
         ([o]) => (o!.error ? callback(toServiceError(o!.error)) : callback(null, { version: o!.version ?? EMPTY })),
         (err) => callback(toServiceError(err)),
       );
     },
     Lookup(call, callback) {
       const r = call.request;
-      backend.lookupMany(r.index, [r.key], consistencyOf(r.consistency)).then(([o]) => {
+      coordinator.lookupMany(r.index, [r.key], consistencyOf(r.consistency)).then(([o]) => {
         if (o!.error) return callback(toServiceError(o!.error));
         const { found, value, version, expiresAtMs } = lookupResult(o!);
         callback(null, { found, value, version, expiresAtMs });
@@ -62,44 +63,45 @@ export function kvHandlers(backend: KvBackend, maxInFlightBatches: number): KVHa
     },
     Delete(call, callback) {
       const r = call.request;
-      backend.deleteMany(r.index, [r.key], consistencyOf(r.consistency)).then(
+      coordinator.deleteMany(r.index, [r.key], consistencyOf(r.consistency)).then(
         ([o]) => (o!.error ? callback(toServiceError(o!.error)) : callback(null, { version: o!.version ?? EMPTY })),
         (err) => callback(toServiceError(err)),
       );
     },
     PutStream(call) {
       serveBatchStream(call, async (batch) => {
-        const outcomes = await backend.putMany(batch.index, batch.entries, consistencyOf(batch.consistency));
+        const outcomes = await coordinator.putMany(batch.index, batch.entries, consistencyOf(batch.consistency));
         return { id: batch.id, results: outcomes.map(writeResult) };
       }, maxInFlightBatches);
     },
     LookupStream(call) {
       serveBatchStream(call, async (batch) => {
-        const outcomes = await backend.lookupMany(batch.index, batch.keys, consistencyOf(batch.consistency));
+        const outcomes = await coordinator.lookupMany(batch.index, batch.keys, consistencyOf(batch.consistency));
         return { id: batch.id, results: outcomes.map(lookupResult) };
       }, maxInFlightBatches);
     },
     DeleteStream(call) {
       serveBatchStream(call, async (batch) => {
-        const outcomes = await backend.deleteMany(batch.index, batch.keys, consistencyOf(batch.consistency));
+        const outcomes = await coordinator.deleteMany(batch.index, batch.keys, consistencyOf(batch.consistency));
         return { id: batch.id, results: outcomes.map(writeResult) };
       }, maxInFlightBatches);
     },
     Scan(call) {
-      void streamScan(call, backend);
+      void streamScan(call, coordinator);
     },
   };
 }
 
 async function streamScan(
   call: grpc.ServerWritableStream<Parameters<KVHandlers['Scan']>[0]['request'], { entries: ScanEntry[] }>,
-  backend: KvBackend,
+  coordinator: KvCoordinator,
 ): Promise<void> {
   const r = call.request;
   try {
     if (!Number.isInteger(r.limit) || r.limit < 0) throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid limit ${r.limit}`);
     let chunk: ScanEntry[] = [];
-    for await (const item of backend.scan({ index: r.index, prefix: r.prefix, limit: r.limit, startAfter: r.startAfter, consistency: consistencyOf(r.consistency) })) {
+    const items = coordinator.scan({ index: r.index, prefix: r.prefix, limit: r.limit, startAfter: r.startAfter, consistency: consistencyOf(r.consistency) });
+    for await (const item of items) {
       if (call.cancelled) return;
       chunk.push({ key: item.key, value: item.value, version: item.version, expiresAtMs: item.expiresAt });
       if (chunk.length >= SCAN_CHUNK) {

@@ -4,6 +4,8 @@
  */
 import { ErrorCode, InvalidArgumentError } from '../errors.js';
 import { DEFAULT_MAX_VALUE_BYTES, MAX_KEY_BYTES } from '../limits.js';
+import type { CoordinatorOptions } from '../client/index.js';
+import type { Discovery } from '../discovery/discovery.js';
 import type { TlsFiles } from '../protocol/tls.js';
 
 /** Default gRPC port of a node. */
@@ -83,10 +85,38 @@ export interface NodeOptions {
    */
   shutdownGraceMs: number;
   /**
-   * Serve TLS (mutual TLS when a CA file is given).
+   * Serve TLS (mutual TLS when a CA file is given). The node dials its peers
+   * with the same files (its certificate as the client certificate).
    * @default undefined (plaintext)
    */
   tls?: TlsFiles;
+  /**
+   * Other members to start from, as `host:port` or `id@host:port` (static
+   * discovery). The node always counts itself as a member.
+   * @default []
+   */
+  peers: string[];
+  /**
+   * A file listing peers, re-read when it changes (static discovery).
+   * @default undefined
+   */
+  peersFile?: string;
+  /**
+   * How often static discovery probes each peer's health, in ms.
+   * @default 1000
+   */
+  healthIntervalMs: number;
+  /**
+   * A discovery of its own (Consul) instead of peers.
+   * @default undefined
+   */
+  discovery?: Discovery;
+  /**
+   * How the node coordinates requests from callers that do not route
+   * (replicas N, quorums W and R, default consistency, timeouts).
+   * @default DEFAULT_COORDINATOR_OPTIONS (N=3, W=2, R=2, QUORUM)
+   */
+  coordinator: Partial<CoordinatorOptions>;
 }
 
 /** The defaults of {@link NodeOptions}. */
@@ -101,6 +131,9 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir'> = {
   sweepIntervalMs: 60_000,
   maxInFlightBatches: 8,
   shutdownGraceMs: 10_000,
+  peers: [],
+  healthIntervalMs: 1000,
+  coordinator: {},
 };
 
 const NODE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;

@@ -38,9 +38,9 @@ export async function writeBatch<T>(db: LevelDb, sync: boolean, fill: (batch: Le
  * `DSTASH_INTERNAL` naming the path and the cause; when another process (or
  * another store in this one) holds the database, the message says so.
  */
-export async function openLevelDb(dataDir: string): Promise<LevelDb> {
+export async function openLevelDb(dataDir: string, tuning: { writeBufferSize: number; cacheSize: number }): Promise<LevelDb> {
   const location = join(dataDir, 'db');
-  const db: LevelDb = new ClassicLevel<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  const db: LevelDb = new ClassicLevel<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer', ...tuning });
   try {
     await db.open();
   } catch (err) {

@@ -69,7 +69,8 @@ export class LevelStore implements Store {
   private async doOpen(): Promise<void> {
     this.state = 'opening';
     try {
-      const db = await openLevelDb(this.options.dataDir);
+      const { dataDir, writeBufferSize, cacheSize } = this.options;
+      const db = await openLevelDb(dataDir, { writeBufferSize, cacheSize });
       const context = { db, tombstoneGraceMs: this.options.tombstoneGraceMs, sync: this.options.sync, onCorrupt: this.onCorrupt };
       this.db = db;
       this.queue = new WriteQueue((calls) => levelCall(db, commitApplies(context, calls)));
@@ -107,7 +108,12 @@ export class LevelStore implements Store {
     this.queue = undefined;
   }
 
-  /** See {@link Store.apply}. Also `DSTASH_INVALID_ARGUMENT` for a bad partition, version or expiry. */
+  /**
+   * See {@link Store.apply}. Concurrent calls commit together, and a record
+   * superseded by a newer one of the same key in a call committed with it
+   * reports false, as within one call. Throws `DSTASH_INVALID_ARGUMENT` for a
+   * bad partition, version or expiry, and then writes nothing of the call.
+   */
   async apply(records: readonly KeyedRecord[]): Promise<boolean[]> {
     const { queue } = this.opened();
     if (records.length === 0) return [];

@@ -56,6 +56,21 @@ export interface LevelStoreOptions extends StoreOptions {
    * @default 60_000
    */
   sweepIntervalMs?: number;
+  /**
+   * Bytes of writes LevelDB gathers in memory (and in its log) before it sorts
+   * them into a table file. Larger means fewer flushes and compactions under
+   * write load; up to two such buffers are in memory at once, and a restart
+   * replays up to one from the log. LevelDB's own default, 4 MiB, made LWW
+   * apply about twice as slow on a 100k-record batch.
+   * @default 33_554_432 (32 MiB)
+   */
+  writeBufferSize?: number;
+  /**
+   * Bytes of LevelDB's cache of uncompressed table blocks, which serves reads
+   * of recently read data (including the version reads of LWW apply).
+   * @default 8_388_608 (8 MiB, LevelDB's default)
+   */
+  cacheSize?: number;
 }
 
 /** Defaults of {@link StoreOptions}. */
@@ -70,6 +85,8 @@ export const DEFAULT_LEVEL_STORE_OPTIONS: Readonly<Required<Omit<LevelStoreOptio
   ...DEFAULT_STORE_OPTIONS,
   sync: false,
   sweepIntervalMs: 60_000,
+  writeBufferSize: 32 * 1024 * 1024,
+  cacheSize: 8 * 1024 * 1024,
 };
 
 /** Fills in defaults and checks the options; throws `DSTASH_INVALID_OPTIONS` for bad ones. */
@@ -87,6 +104,8 @@ export function resolveLevelStoreOptions(options: LevelStoreOptions): Required<L
   check(typeof resolved.dataDir === 'string' && resolved.dataDir.length > 0, 'dataDir', resolved.dataDir, 'a directory path');
   check(typeof resolved.sync === 'boolean', 'sync', resolved.sync, 'true or false');
   check(Number.isSafeInteger(resolved.sweepIntervalMs) && resolved.sweepIntervalMs >= 0, 'sweepIntervalMs', resolved.sweepIntervalMs, 'a whole number of ms, 0 (no background sweep) or more');
+  check(Number.isSafeInteger(resolved.writeBufferSize) && resolved.writeBufferSize >= 64 * 1024, 'writeBufferSize', resolved.writeBufferSize, 'a whole number of bytes, 64 KiB or more');
+  check(Number.isSafeInteger(resolved.cacheSize) && resolved.cacheSize >= 0, 'cacheSize', resolved.cacheSize, 'a whole number of bytes, 0 or more');
   return resolved;
 }
 

@@ -8,6 +8,7 @@ import type { ApplyResult as _dstash_v1_ApplyResult, ApplyResult__Output as _dst
 import type { EntryStatus as _dstash_v1_EntryStatus, EntryStatus__Output as _dstash_v1_EntryStatus__Output } from './dstash/v1/EntryStatus.js';
 import type { InfoRequest as _dstash_v1_InfoRequest, InfoRequest__Output as _dstash_v1_InfoRequest__Output } from './dstash/v1/InfoRequest.js';
 import type { InfoResponse as _dstash_v1_InfoResponse, InfoResponse__Output as _dstash_v1_InfoResponse__Output } from './dstash/v1/InfoResponse.js';
+import type { MemberInfo as _dstash_v1_MemberInfo, MemberInfo__Output as _dstash_v1_MemberInfo__Output } from './dstash/v1/MemberInfo.js';
 import type { ReadBatch as _dstash_v1_ReadBatch, ReadBatch__Output as _dstash_v1_ReadBatch__Output } from './dstash/v1/ReadBatch.js';
 import type { ReadBatchResult as _dstash_v1_ReadBatchResult, ReadBatchResult__Output as _dstash_v1_ReadBatchResult__Output } from './dstash/v1/ReadBatchResult.js';
 import type { ReadResult as _dstash_v1_ReadResult, ReadResult__Output as _dstash_v1_ReadResult__Output } from './dstash/v1/ReadResult.js';
@@ -30,6 +31,7 @@ export interface ProtoGrpcType {
       EntryStatus: MessageTypeDefinition<_dstash_v1_EntryStatus, _dstash_v1_EntryStatus__Output>
       InfoRequest: MessageTypeDefinition<_dstash_v1_InfoRequest, _dstash_v1_InfoRequest__Output>
       InfoResponse: MessageTypeDefinition<_dstash_v1_InfoResponse, _dstash_v1_InfoResponse__Output>
+      MemberInfo: MessageTypeDefinition<_dstash_v1_MemberInfo, _dstash_v1_MemberInfo__Output>
       ReadBatch: MessageTypeDefinition<_dstash_v1_ReadBatch, _dstash_v1_ReadBatch__Output>
       ReadBatchResult: MessageTypeDefinition<_dstash_v1_ReadBatchResult, _dstash_v1_ReadBatchResult__Output>
       ReadResult: MessageTypeDefinition<_dstash_v1_ReadResult, _dstash_v1_ReadResult__Output>

@@ -125,7 +125,7 @@ describe('LevelStore', () => {
   });
 
   it('rejects bad options at construction', () => {
-    for (const options of [{ dataDir: '' }, { dataDir: dir.path, partitions: 0 }, { dataDir: dir.path, sweepIntervalMs: -1 }, { dataDir: dir.path, tombstoneGraceMs: 1.5 }]) {
+    for (const options of [{ dataDir: '' }, { dataDir: dir.path, partitions: 0 }, { dataDir: dir.path, sweepIntervalMs: -1 }, { dataDir: dir.path, tombstoneGraceMs: 1.5 }, { dataDir: dir.path, writeBufferSize: 1 }]) {
       assert.throws(() => new LevelStore(options), (err: unknown) => err instanceof DstashError && err.code === ErrorCode.InvalidOptions);
     }
   });

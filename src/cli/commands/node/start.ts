@@ -1,7 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { configureLogging } from '../../../logger.js';
 import { DEFAULT_NODE_OPTIONS, DstashNode } from '../../../node/index.js';
-import { logLevelFlag, tlsFlags, tlsOptions } from '../../flags.js';
+import { coordinatorFlags, coordinatorOptions, logLevelFlag, splitList, tlsFlags, tlsOptions } from '../../flags.js';
 import { describeError } from '../../node-connection.js';
 
 /** `dstash node start`: runs one node in the foreground until SIGTERM or SIGINT. */
@@ -23,7 +23,11 @@ export default class NodeStart extends Command {
     'max-value-bytes': Flags.integer({ default: DEFAULT_NODE_OPTIONS.maxValueBytes, min: 0, env: 'DSTASH_MAX_VALUE_BYTES', description: 'Largest value accepted, in bytes.' }),
     'max-message-bytes': Flags.integer({ default: DEFAULT_NODE_OPTIONS.maxMessageBytes, min: 1, env: 'DSTASH_MAX_MESSAGE_BYTES', description: 'Largest gRPC message, in bytes.' }),
     sync: Flags.boolean({ default: false, env: 'DSTASH_SYNC', allowNo: true, description: 'fsync each write batch before acknowledging (survives power loss, slower).' }),
-    'log-level': logLevelFlag,
+    peers: Flags.string({ env: 'DSTASH_PEERS', description: 'Other members, comma-separated host:port or id@host:port (static discovery).' }),
+    'peers-file': Flags.string({ env: 'DSTASH_PEERS_FILE', description: 'File listing members, one per line; re-read when it changes.' }),
+    'health-interval': Flags.integer({ default: DEFAULT_NODE_OPTIONS.healthIntervalMs, min: 10, env: 'DSTASH_HEALTH_INTERVAL', description: 'Health probe interval of static discovery, in ms.' }),
+    ...coordinatorFlags,
+    'log-level': logLevelFlag('info'),
     ...tlsFlags,
   };
 
@@ -41,6 +45,10 @@ export default class NodeStart extends Command {
       maxMessageBytes: flags['max-message-bytes'],
       sync: flags.sync,
       tls: tlsOptions(flags),
+      peers: splitList(flags.peers),
+      peersFile: flags['peers-file'],
+      healthIntervalMs: flags['health-interval'],
+      coordinator: coordinatorOptions(flags),
     });
     try {
       await node.start();

@@ -27,14 +27,14 @@ export interface ReplicaClient extends grpc.Client {
   apply(options?: grpc.CallOptions): grpc.ClientDuplexStream<_dstash_v1_ApplyBatch, _dstash_v1_ApplyBatchResult__Output>;
   
   /**
-   * Describes this node: id, partitions, and storage figures.
+   * Describes this node: id, partitions, storage figures, and the members it sees.
    */
   Info(argument: _dstash_v1_InfoRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
   Info(argument: _dstash_v1_InfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dstash_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
   Info(argument: _dstash_v1_InfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
   Info(argument: _dstash_v1_InfoRequest, callback: grpc.requestCallback<_dstash_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Describes this node: id, partitions, and storage figures.
+   * Describes this node: id, partitions, storage figures, and the members it sees.
    */
   info(argument: _dstash_v1_InfoRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
   info(argument: _dstash_v1_InfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dstash_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
@@ -73,7 +73,7 @@ export interface ReplicaHandlers extends grpc.UntypedServiceImplementation {
   Apply: grpc.handleBidiStreamingCall<_dstash_v1_ApplyBatch__Output, _dstash_v1_ApplyBatchResult>;
   
   /**
-   * Describes this node: id, partitions, and storage figures.
+   * Describes this node: id, partitions, storage figures, and the members it sees.
    */
   Info: grpc.handleUnaryCall<_dstash_v1_InfoRequest__Output, _dstash_v1_InfoResponse>;
   

@@ -1,0 +1,88 @@
+import { Command, Flags } from '@oclif/core';
+import * as grpc from '@grpc/grpc-js';
+import { DstashError, ErrorCode } from '../../../errors.js';
+import { PlacementTable } from '../../../placement/index.js';
+import { ReplicaService } from '../../../protocol/definitions.js';
+import type { InfoResponse__Output } from '../../../protocol/generated/dstash/v1/InfoResponse.js';
+import type { ReplicaClient } from '../../../protocol/generated/dstash/v1/Replica.js';
+import { fromServiceError } from '../../../protocol/status.js';
+import { channelCredentials } from '../../../protocol/tls.js';
+import { tlsFlags, tlsOptions } from '../../flags.js';
+import { describeError } from '../../node-connection.js';
+
+/** One row of the status table. */
+interface MemberStatus {
+  id: string;
+  address: string;
+  zone: string;
+  healthy: boolean;
+  partitions: number;
+  sizeBytes: number | null;
+  version: string | null;
+}
+
+/** `dstash cluster status`: members, their health, and partitions per node, as one node sees them. */
+export default class ClusterStatus extends Command {
+  static override description = 'Show the cluster\'s members, their health, and the partitions each one holds.';
+
+  static override examples = ['<%= config.bin %> cluster status', '<%= config.bin %> cluster status --node 10.0.0.5:7420 --json'];
+
+  static override flags = {
+    node: Flags.string({ default: '127.0.0.1:7420', env: 'DSTASH_NODE', description: 'host:port of a node to ask.' }),
+    json: Flags.boolean({ default: false, description: 'Print JSON.' }),
+    timeout: Flags.integer({ default: 5000, min: 1, description: 'Deadline of each call, in ms.' }),
+    ...tlsFlags,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(ClusterStatus);
+    const credentials = channelCredentials(tlsOptions(flags));
+    let info: InfoResponse__Output;
+    try {
+      info = await fetchInfo(flags.node, credentials, flags.timeout);
+    } catch (err) {
+      this.error(describeError(err), { exit: 2 });
+    }
+    const table = new PlacementTable(info.members.map((m) => ({ id: m.id, zone: m.zone || undefined })), { partitions: info.partitions, replicas: info.replicas || 1 });
+    const owned = table.ownership();
+    const rows: MemberStatus[] = await Promise.all(info.members.map(async (m) => {
+      const remote = m.healthy ? await fetchInfo(m.address, credentials, flags.timeout).catch(() => undefined) : undefined;
+      return {
+        id: m.id, address: m.address, zone: m.zone, healthy: m.healthy, partitions: owned.get(m.id) ?? 0,
+        sizeBytes: remote ? remote.approximateSizeBytes : null, version: remote ? remote.version : null,
+      };
+    }));
+    if (flags.json) {
+      this.log(JSON.stringify({ askedNode: info.nodeId, partitions: info.partitions, replicas: info.replicas, members: rows }, null, 2));
+      return;
+    }
+    const healthy = rows.filter((r) => r.healthy).length;
+    this.log(`cluster seen by ${info.nodeId}: ${rows.length} member(s), ${healthy} healthy; ${info.partitions} partitions, N=${info.replicas}`);
+    const header = ['NODE', 'ADDRESS', 'ZONE', 'HEALTH', 'PARTITIONS', 'SIZE', 'VERSION'];
+    const lines = rows.map((r) => [r.id, r.address, r.zone || '-', r.healthy ? 'healthy' : 'UNHEALTHY', String(r.partitions), r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes), r.version ?? '-']);
+    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+    for (const line of [header, ...lines]) this.log(line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  }
+}
+
+function fetchInfo(address: string, credentials: grpc.ChannelCredentials, timeoutMs: number): Promise<InfoResponse__Output> {
+  const client = new ReplicaService(address, credentials) as unknown as ReplicaClient;
+  return new Promise<InfoResponse__Output>((resolve, reject) => {
+    client.Info({}, { deadline: Date.now() + timeoutMs }, (err, res) => {
+      client.close();
+      if (err) reject(fromServiceError(err, address));
+      else if (!res) reject(new DstashError(ErrorCode.Internal, `${address} sent an empty answer`));
+      else resolve(res);
+    });
+  });
+}
+
+function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}

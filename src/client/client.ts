@@ -1,0 +1,259 @@
+/**
+ * The dstash client SDK. It routes each key to its replicas itself
+ * (rendezvous hashing over the members discovery reports), so requests go
+ * straight to the nodes that hold the data, in parallel batches.
+ *
+ * ```ts
+ * const client = new Client({ peers: ['127.0.0.1:7420'], codec: codecs.json<User>() });
+ * await client.put('user:1', { name: 'Ada' });
+ * const user = await client.lookup('user:1');
+ * await client.close();
+ * ```
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Discovery, Member } from '../discovery/discovery.js';
+import { StaticDiscovery } from '../discovery/static-discovery.js';
+import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
+import { DEFAULT_INDEX } from '../limits.js';
+import { channelCredentials } from '../protocol/tls.js';
+import { AutoBatcher } from './auto-batcher.js';
+import type { Consistency, CoordinatorOptions } from './client-options.js';
+import { bufferCodec, keyBytes, type Codec, type Key } from './codecs.js';
+import { Coordinator, type CoordinatorStats } from './coordinator.js';
+import type { LookupOutcome, WriteOutcome } from './coordinator-types.js';
+import { GrpcReplicaTransport } from './grpc-replica-transport.js';
+
+/** Options of a {@link Client}. Give one source of membership: `peers`, `peersFile` or `discovery`. */
+export interface ClientOptions<T = Buffer> extends Partial<CoordinatorOptions> {
+  /**
+   * Nodes to start from, as `host:port` or `id@host:port` (static discovery).
+   * @default undefined
+   */
+  peers?: string[];
+  /**
+   * A file listing peers, re-read when it changes (static discovery).
+   * @default undefined
+   */
+  peersFile?: string;
+  /**
+   * How often static discovery probes each peer's health, in ms.
+   * @default 1000
+   */
+  healthIntervalMs?: number;
+  /**
+   * A discovery of your own (Consul, or a custom one) instead of peers.
+   * @default undefined
+   */
+  discovery?: Discovery;
+  /**
+   * How values are encoded.
+   * @default bufferCodec (values are Buffers)
+   */
+  codec?: Codec<T>;
+  /**
+   * Index of calls that do not name one.
+   * @default 'default'
+   */
+  index?: string;
+  /**
+   * Carry concurrent single-key calls on the batch streams.
+   * @default true
+   */
+  autoBatch?: boolean;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Index (namespace); default: the client's `index`. */
+  index?: string;
+  /** Replicas that must answer; default: the client's `consistency`. */
+  consistency?: Consistency;
+}
+
+/** Options of a put. */
+export interface PutOptions extends CallOptions {
+  /** Time to live in ms; 0 or absent = none. */
+  ttl?: number;
+}
+
+/** One entry of {@link Client.batchPut}. */
+export interface PutEntry<T> {
+  key: Key;
+  value: T;
+  /** Time to live in ms. */
+  ttl?: number;
+}
+
+/** What happened to one key of a batch write. */
+export type WriteResult = { key: Key; ok: true; version: Buffer } | { key: Key; ok: false; error: DstashError };
+
+/** What happened to one key of a batch lookup. */
+export type LookupResult<T> =
+  | { key: Key; found: true; value: T; version: Buffer; expiresAt: number }
+  | { key: Key; found: false; error?: undefined }
+  | { key: Key; found: false; error: DstashError };
+
+/** Options of a scan. */
+export interface ScanOptions extends CallOptions {
+  /** Keys starting with this prefix. */
+  prefix?: Key;
+  /** Most records (0 = all). */
+  limit?: number;
+  /** Resume after this key (the last key of a previous scan). */
+  startAfter?: Key;
+}
+
+/** Counters of what the client did. */
+export interface ClientStats extends CoordinatorStats {
+  /** Batches formed by auto-batching single-key calls. */
+  autoBatches: number;
+}
+
+type Op = 'put' | 'lookup' | 'delete';
+interface Queued {
+  key: Buffer;
+  value?: Buffer;
+  ttlMs?: number;
+}
+
+/** A dstash client. Create one per application and share it; `close()` it at exit. */
+export class Client<T = Buffer> {
+  private readonly coordinator: Coordinator;
+  private readonly codec: Codec<T>;
+  private readonly index: string;
+  private readonly autoBatch: boolean;
+  private readonly batcher: AutoBatcher<Queued, WriteOutcome | LookupOutcome>;
+  private started?: Promise<void>;
+  private closed = false;
+
+  constructor(options: ClientOptions<T>) {
+    const { peers, peersFile, healthIntervalMs, discovery, codec, index, autoBatch, ...coordinatorOptions } = options;
+    const sources = [peers !== undefined || peersFile !== undefined, discovery !== undefined].filter(Boolean).length;
+    if (sources !== 1) {
+      throw new InvalidArgumentError(ErrorCode.InvalidOptions, 'give the client one source of members: peers (or peersFile), or discovery');
+    }
+    const credentials: grpc.ChannelCredentials = channelCredentials(coordinatorOptions.tls);
+    const source = discovery ?? new StaticDiscovery({ peers: peers ?? [], peersFile, healthIntervalMs, tls: coordinatorOptions.tls });
+    this.coordinator = new Coordinator(
+      source,
+      (member: Member) => new GrpcReplicaTransport(member.address, credentials, this.coordinator.options.maxMessageBytes),
+      coordinatorOptions,
+    );
+    this.codec = codec ?? (bufferCodec as unknown as Codec<T>);
+    this.index = index ?? DEFAULT_INDEX;
+    this.autoBatch = autoBatch ?? true;
+    this.batcher = new AutoBatcher((group, items) => this.sendGroup(group, items), this.coordinator.options.maxBatchEntries);
+  }
+
+  /** Connects (starts discovery). Operations call it themselves; call it to fail early on a bad configuration. */
+  connect(): Promise<void> {
+    if (this.closed) return Promise.reject(new DstashError(ErrorCode.Closed, 'the client is closed'));
+    this.started ??= this.coordinator.start();
+    return this.started;
+  }
+
+  /** Stores `value` under `key`. Rejects with a typed error (`WriteQuorumError` below W acknowledgements). */
+  async put(key: Key, value: T, options: PutOptions = {}): Promise<void> {
+    const item = { key: keyBytes(key), value: this.codec.encode(value), ttlMs: options.ttl ?? 0 };
+    const outcome = (await this.single('put', options, item)) as WriteOutcome;
+    if (outcome.error) throw outcome.error;
+  }
+
+  /** Reads the value of `key`; `undefined` when it is missing, deleted or expired. */
+  async lookup(key: Key, options: CallOptions = {}): Promise<T | undefined> {
+    const outcome = (await this.single('lookup', options, { key: keyBytes(key) })) as LookupOutcome;
+    if (outcome.error) throw outcome.error;
+    return outcome.found ? this.codec.decode(outcome.value!) : undefined;
+  }
+
+  /** Deletes `key` (a tombstone, so that replicas agree). */
+  async delete(key: Key, options: CallOptions = {}): Promise<void> {
+    const outcome = (await this.single('delete', options, { key: keyBytes(key) })) as WriteOutcome;
+    if (outcome.error) throw outcome.error;
+  }
+
+  /** Stores many entries; never rejects for a single key: each result says what happened to its key. */
+  async batchPut(entries: readonly PutEntry<T>[], options: CallOptions = {}): Promise<WriteResult[]> {
+    await this.connect();
+    const items = entries.map((e) => ({ key: keyBytes(e.key), value: this.codec.encode(e.value), ttlMs: e.ttl ?? 0 }));
+    const outcomes = await this.coordinator.putMany(options.index ?? this.index, items, options.consistency);
+    return outcomes.map((o, i) => writeResult(entries[i]!.key, o));
+  }
+
+  /** Reads many keys; each result says found, missing, or the error for that key. */
+  async batchLookup(keys: readonly Key[], options: CallOptions = {}): Promise<LookupResult<T>[]> {
+    await this.connect();
+    const outcomes = await this.coordinator.lookupMany(options.index ?? this.index, keys.map(keyBytes), options.consistency);
+    return outcomes.map((o, i) => this.lookupResult(keys[i]!, o));
+  }
+
+  /** Deletes many keys; each result says what happened to its key. */
+  async batchDelete(keys: readonly Key[], options: CallOptions = {}): Promise<WriteResult[]> {
+    await this.connect();
+    const outcomes = await this.coordinator.deleteMany(options.index ?? this.index, keys.map(keyBytes), options.consistency);
+    return outcomes.map((o, i) => writeResult(keys[i]!, o));
+  }
+
+  /**
+   * Lists the live records of an index whose keys start with `prefix`, over
+   * the whole cluster, merged and de-duplicated by newest version, in token
+   * order (partition, then key bytes).
+   */
+  async *scan(options: ScanOptions = {}): AsyncIterable<{ key: Buffer; value: T; version: Buffer }> {
+    await this.connect();
+    const items = this.coordinator.scan({
+      index: options.index ?? this.index,
+      prefix: options.prefix === undefined ? Buffer.alloc(0) : keyBytes(options.prefix),
+      limit: options.limit ?? 0,
+      startAfter: options.startAfter === undefined ? Buffer.alloc(0) : keyBytes(options.startAfter),
+    });
+    for await (const item of items) yield { key: item.key, value: this.codec.decode(item.value), version: item.version };
+  }
+
+  /** The cluster's members as this client sees them. */
+  members(): readonly Member[] {
+    return this.coordinator.members();
+  }
+
+  /** Counters of batches, repairs and quorum failures. */
+  stats(): ClientStats {
+    return { ...this.coordinator.stats, autoBatches: this.batcher.batches };
+  }
+
+  /** Closes connections and discovery. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.coordinator.close();
+  }
+
+  private async single(op: Op, options: CallOptions, item: Queued): Promise<WriteOutcome | LookupOutcome> {
+    await this.connect();
+    const index = options.index ?? this.index;
+    if (!this.autoBatch) return (await this.sendGroup(`${op}\0${index}\0${options.consistency ?? ''}`, [item]))[0]!;
+    return this.batcher.add(`${op}\0${index}\0${options.consistency ?? ''}`, item);
+  }
+
+  private sendGroup(group: string, items: Queued[]): Promise<(WriteOutcome | LookupOutcome)[]> {
+    const [op, index, consistency] = group.split('\0') as [Op, string, string];
+    const c = (consistency || undefined) as Consistency | undefined;
+    switch (op) {
+      case 'put':
+        return this.coordinator.putMany(index, items as { key: Buffer; value: Buffer; ttlMs: number }[], c);
+      case 'lookup':
+        return this.coordinator.lookupMany(index, items.map((i) => i.key), c);
+      default:
+        return this.coordinator.deleteMany(index, items.map((i) => i.key), c);
+    }
+  }
+
+  private lookupResult(key: Key, o: LookupOutcome): LookupResult<T> {
+    if (o.error) return { key, found: false, error: o.error };
+    if (!o.found) return { key, found: false };
+    return { key, found: true, value: this.codec.decode(o.value!), version: o.version!, expiresAt: o.expiresAt ?? 0 };
+  }
+}
+
+function writeResult(key: Key, o: WriteOutcome): WriteResult {
+  return o.error ? { key, ok: false, error: o.error } : { key, ok: true, version: o.version! };
+}

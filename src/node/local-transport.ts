@@ -1,0 +1,27 @@
+/**
+ * This node as seen by its own coordinator: the local replica, in-process,
+ * behind the same transport interface as a remote replica over gRPC.
+ */
+import type { ApplyOutcome, ReadOutcome, ReplicaRecord, ReplicaScanOptions, ReplicaTransport } from '../protocol/replica-types.js';
+import type { LocalReplica } from './local-replica.js';
+
+/** A {@link ReplicaTransport} over the local replica. */
+export class LocalTransport implements ReplicaTransport {
+  constructor(private readonly replica: LocalReplica) {}
+
+  apply(index: string, records: readonly ReplicaRecord[]): Promise<ApplyOutcome[]> {
+    return this.replica.apply(index, records);
+  }
+
+  read(index: string, keys: readonly Buffer[]): Promise<ReadOutcome[]> {
+    return this.replica.read(index, keys);
+  }
+
+  scan(options: ReplicaScanOptions): AsyncIterable<ReplicaRecord> {
+    return this.replica.scan({ ...options, includeDead: true });
+  }
+
+  close(): void {
+    // The node owns the store; nothing to release here.
+  }
+}

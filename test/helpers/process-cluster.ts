@@ -1,0 +1,114 @@
+/**
+ * A real cluster of `dstash node start` child processes on 127.0.0.1 with
+ * free ports, finding each other through a shared peers file. Nodes can be
+ * SIGKILLed and restarted on the same port and data dir.
+ */
+import { appendFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startCli, type CliProcess } from './cli.js';
+import { tempDir } from './temp-dir.js';
+import { waitFor } from './wait.js';
+import { Client, type ClientOptions } from '../../src/index.js';
+
+/** One node of the cluster. */
+export interface ClusterNode {
+  id: string;
+  address: string;
+  port: number;
+  dataDir: string;
+  process: CliProcess;
+}
+
+/** A running cluster; `stop()` ends every process it started and removes the data. */
+export class ProcessCluster {
+  readonly nodes: ClusterNode[] = [];
+  private constructor(
+    readonly root: string,
+    readonly peersFile: string,
+    private readonly cleanup: () => Promise<void>,
+    private readonly extraArgs: string[],
+  ) {}
+
+  /** Starts `count` nodes (ids node-1…) and waits until each one sees all of them. */
+  static async start(count: number, extraArgs: string[] = []): Promise<ProcessCluster> {
+    const dir = await tempDir('dstash-cluster-');
+    const peersFile = join(dir.path, 'peers');
+    await writeFile(peersFile, '');
+    const cluster = new ProcessCluster(dir.path, peersFile, dir.cleanup, extraArgs);
+    for (let i = 1; i <= count; i++) await cluster.add(`node-${i}`);
+    await cluster.converge();
+    return cluster;
+  }
+
+  /** Starts one more node and lists it in the peers file. */
+  async add(id: string): Promise<ClusterNode> {
+    const node = await this.spawn(id, join(this.root, id), 0);
+    this.nodes.push(node);
+    await appendFile(this.peersFile, `${id}@${node.address}\n`);
+    return node;
+  }
+
+  /** The node with `id`. */
+  node(id: string): ClusterNode {
+    const n = this.nodes.find((x) => x.id === id);
+    if (!n) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  /** SIGKILLs a node and waits for it to be gone. */
+  async kill(id: string): Promise<void> {
+    const n = this.node(id);
+    n.process.child.kill('SIGKILL');
+    await n.process.exited();
+  }
+
+  /** Restarts a stopped node on its old port and data dir. */
+  async restart(id: string): Promise<ClusterNode> {
+    const old = this.node(id);
+    const node = await this.spawn(id, old.dataDir, old.port);
+    this.nodes[this.nodes.indexOf(old)] = node;
+    return node;
+  }
+
+  /** A client of the cluster that follows the peers file. */
+  client<T = Buffer>(options: Partial<ClientOptions<T>> = {}): Client<T> {
+    return new Client<T>({ peersFile: this.peersFile, healthIntervalMs: 100, timeoutMs: 5000, ...options } as ClientOptions<T>);
+  }
+
+  /** Waits until `client` sees `healthy` healthy members out of `total`. */
+  static async until(client: Client<unknown>, total: number, healthy: number, timeoutMs = 15_000): Promise<void> {
+    await client.connect();
+    await waitFor(() => {
+      const m = client.members();
+      return m.length === total && m.filter((x) => x.healthy).length === healthy;
+    }, `${healthy}/${total} healthy members (seen: ${JSON.stringify(client.members().map((m) => [m.id, m.healthy]))})`, timeoutMs);
+  }
+
+  /** Waits until every live node sees every node as a healthy member. */
+  async converge(): Promise<void> {
+    const probe = this.client();
+    try {
+      await ProcessCluster.until(probe, this.nodes.length, this.nodes.length);
+    } finally {
+      await probe.close();
+    }
+  }
+
+  /** Ends every process and removes the data. */
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map(async (n) => {
+      if (n.process.child.exitCode === null && n.process.child.signalCode === null) n.process.child.kill('SIGTERM');
+      await n.process.exited();
+    }));
+    await this.cleanup();
+  }
+
+  private async spawn(id: string, dataDir: string, port: number): Promise<ClusterNode> {
+    const process = startCli([
+      'node', 'start', '--port', String(port), '--data-dir', dataDir, '--node-id', id, '--peers-file', this.peersFile,
+      '--health-interval', '100', '--log-level', 'warn', ...this.extraArgs,
+    ]);
+    const serving = await process.event<{ address: string; port: number }>('serving');
+    return { id, address: serving.address, port: serving.port, dataDir, process };
+  }
+}
