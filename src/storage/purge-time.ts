@@ -5,9 +5,11 @@
  * - a tombstone, `tombstoneGraceMs` after the wall time of its version: long
  *   enough for anti-entropy to carry the delete to every replica, so that no
  *   replica that missed it can bring the old value back;
- * - a record with a TTL, at its expiry. It is removed outright, not turned into
- *   a tombstone: the expiry travels inside the record, so every replica that
- *   holds this version drops it on its own at the same instant;
+ * - a record with a TTL, `tombstoneGraceMs` after its expiry. It reads as
+ *   missing from its expiry on, but is kept, like a tombstone, for the grace
+ *   period: a replica that missed this version still holds an older one, and
+ *   if the expired version vanished first, read repair or anti-entropy would
+ *   copy the older value back (Cassandra keeps expired cells for the same reason);
  * - any other record, never (0).
  */
 import { versionTime } from '../version.js';
@@ -17,5 +19,5 @@ import type { StoredRecord } from './store.js';
 /** The time (ms since the epoch) from which a sweep may purge `record`; 0 = never. */
 export function purgeTime(record: StoredRecord, tombstoneGraceMs: number): number {
   if (record.tombstone) return Math.min(versionTime(record.version) + tombstoneGraceMs, MAX_TIME_MS);
-  return record.expiresAt;
+  return record.expiresAt === 0 ? 0 : Math.min(record.expiresAt + tombstoneGraceMs, MAX_TIME_MS);
 }

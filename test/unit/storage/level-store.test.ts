@@ -6,7 +6,7 @@ import { ClassicLevel } from 'classic-level';
 import { DstashError, ErrorCode } from '../../../src/errors.js';
 import { encodeDataKey } from '../../../src/storage/key-layout.js';
 import { LevelStore } from '../../../src/storage/level-store.js';
-import type { LevelStoreOptions } from '../../../src/storage/store-options.js';
+import { DEFAULT_STORE_OPTIONS, type LevelStoreOptions } from '../../../src/storage/store-options.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait.js';
 import { collect, put, rejectsWithCode, storeCompliance, tombstone } from './store-compliance.js';
@@ -50,7 +50,7 @@ describe('LevelStore', () => {
     assert.equal(k?.value.toString(), 'v');
     assert.equal(gone?.tombstone, true);
     assert.equal(await second.getMeta('node-id'), 'n-1');
-    assert.deepEqual(await second.sweep(5000), { expired: 1, tombstones: 0 });
+    assert.deepEqual(await second.sweep(5000 + DEFAULT_STORE_OPTIONS.tombstoneGraceMs), { expired: 1, tombstones: 1 });
 
     // The same instance opens again after a close.
     await second.close();
@@ -158,7 +158,7 @@ describe('LevelStore', () => {
       const synced = makeStore({ sync: true });
       await synced.open();
       await synced.apply([put('k', 'v', 1, { expiresAt: 10 })]);
-      await synced.sweep(10);
+      await synced.sweep(10 + DEFAULT_STORE_OPTIONS.tombstoneGraceMs);
       await synced.close();
       assert.deepEqual(batches.map((b) => b.sync), [true, true]);
 
@@ -190,7 +190,7 @@ describe('LevelStore', () => {
   });
 
   it('sweeps in the background on its interval, by the now option', async () => {
-    const store = makeStore({ sweepIntervalMs: 5, now: () => 10_000 });
+    const store = makeStore({ sweepIntervalMs: 5, tombstoneGraceMs: 1000, now: () => 10_000 });
     await store.open();
     await store.apply([put('ttl', 'v', 1, { expiresAt: 9_000 }), put('kept', 'v', 1)]);
     await waitFor(async () => (await store.getMany([key('ttl')]))[0] === undefined, 'the background sweep');
