@@ -12,6 +12,8 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Discovery, Member } from '../discovery/discovery.js';
+import { ConsulDiscovery } from '../discovery/consul-discovery.js';
+import type { ConsulOptions } from '../discovery/consul-options.js';
 import { StaticDiscovery } from '../discovery/static-discovery.js';
 import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
 import { DEFAULT_INDEX } from '../limits.js';
@@ -23,7 +25,7 @@ import { Coordinator, type CoordinatorStats } from './coordinator.js';
 import type { LookupOutcome, WriteOutcome } from './coordinator-types.js';
 import { GrpcReplicaTransport } from './grpc-replica-transport.js';
 
-/** Options of a {@link Client}. Give one source of membership: `peers`, `peersFile` or `discovery`. */
+/** Options of a {@link Client}. Give one source of membership: `peers` (or `peersFile`), `consul` or `discovery`. */
 export interface ClientOptions<T = Buffer> extends Partial<CoordinatorOptions> {
   /**
    * Nodes to start from, as `host:port` or `id@host:port` (static discovery).
@@ -41,7 +43,12 @@ export interface ClientOptions<T = Buffer> extends Partial<CoordinatorOptions> {
    */
   healthIntervalMs?: number;
   /**
-   * A discovery of your own (Consul, or a custom one) instead of peers.
+   * Follow the members registered in Consul (see ConsulOptions).
+   * @default undefined
+   */
+  consul?: ConsulOptions;
+  /**
+   * A discovery of your own instead of peers or Consul.
    * @default undefined
    */
   discovery?: Discovery;
@@ -127,13 +134,13 @@ export class Client<T = Buffer> {
   private closed = false;
 
   constructor(options: ClientOptions<T>) {
-    const { peers, peersFile, healthIntervalMs, discovery, codec, index, autoBatch, ...coordinatorOptions } = options;
-    const sources = [peers !== undefined || peersFile !== undefined, discovery !== undefined].filter(Boolean).length;
+    const { peers, peersFile, healthIntervalMs, consul, discovery, codec, index, autoBatch, ...coordinatorOptions } = options;
+    const sources = [peers !== undefined || peersFile !== undefined, consul !== undefined, discovery !== undefined].filter(Boolean).length;
     if (sources !== 1) {
-      throw new InvalidArgumentError(ErrorCode.InvalidOptions, 'give the client one source of members: peers (or peersFile), or discovery');
+      throw new InvalidArgumentError(ErrorCode.InvalidOptions, 'give the client one source of members: peers (or peersFile), consul, or discovery');
     }
     const credentials: grpc.ChannelCredentials = channelCredentials(coordinatorOptions.tls);
-    const source = discovery ?? new StaticDiscovery({ peers: peers ?? [], peersFile, healthIntervalMs, tls: coordinatorOptions.tls });
+    const source = discovery ?? (consul ? new ConsulDiscovery(consul) : new StaticDiscovery({ peers: peers ?? [], peersFile, healthIntervalMs, tls: coordinatorOptions.tls }));
     this.coordinator = new Coordinator(
       source,
       (member: Member) => new GrpcReplicaTransport(member.address, credentials, this.coordinator.options.maxMessageBytes),

@@ -35,6 +35,7 @@ export class DstashNode {
   private server?: grpc.Server;
   private store?: Store;
   private coordinator?: Coordinator;
+  private registered = false;
   private boundPort = 0;
   private id = '';
 
@@ -88,6 +89,10 @@ export class DstashNode {
       this.health.set('', 'SERVING');
       this.health.set(SERVICE_NAMES.kv, 'SERVING');
       this.health.set(SERVICE_NAMES.replica, 'SERVING');
+      if (o.registrar) {
+        this.registered = true;
+        await o.registrar.register({ id: this.id, host: this.advertiseHost(), port: this.boundPort, zone: o.zone, version: DSTASH_VERSION });
+      }
       await coordinator.start();
       this.state = 'serving';
       this.log.info({ nodeId: this.id, address: this.address, bind: o.bind, tls: Boolean(o.tls), sync: o.sync }, 'node serving');
@@ -180,6 +185,12 @@ export class DstashNode {
   }
 
   private async release(): Promise<void> {
+    if (this.registered) {
+      this.registered = false;
+      await this.options.registrar!.deregister().catch((err: unknown) => {
+        this.log.warn({ err: (err as Error).message }, 'could not deregister; the registry drops this node once its check stays critical');
+      });
+    }
     const coordinator = this.coordinator;
     this.coordinator = undefined;
     await coordinator?.close();

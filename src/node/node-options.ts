@@ -5,7 +5,7 @@
 import { ErrorCode, InvalidArgumentError } from '../errors.js';
 import { DEFAULT_MAX_VALUE_BYTES, MAX_KEY_BYTES } from '../limits.js';
 import type { CoordinatorOptions } from '../client/index.js';
-import type { Discovery } from '../discovery/discovery.js';
+import type { Discovery, Registrar } from '../discovery/discovery.js';
 import type { TlsFiles } from '../protocol/tls.js';
 
 /** Default gRPC port of a node. */
@@ -111,6 +111,11 @@ export interface NodeOptions {
    * @default undefined
    */
   discovery?: Discovery;
+  /**
+   * Announces the node (Consul registration) once it serves; it deregisters on a clean stop.
+   * @default undefined (static discovery needs none)
+   */
+  registrar?: Registrar;
   /**
    * How the node coordinates requests from callers that do not route
    * (replicas N, quorums W and R, default consistency, timeouts).

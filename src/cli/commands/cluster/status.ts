@@ -9,6 +9,7 @@ import { fromServiceError } from '../../../protocol/status.js';
 import { channelCredentials } from '../../../protocol/tls.js';
 import { tlsFlags, tlsOptions } from '../../flags.js';
 import { describeError } from '../../node-connection.js';
+import { consulDiscovery, discoveryFlags, type DiscoveryFlags } from '../../consul-flags.js';
 
 /** One row of the status table. */
 interface MemberStatus {
@@ -25,12 +26,17 @@ interface MemberStatus {
 export default class ClusterStatus extends Command {
   static override description = 'Show the cluster\'s members, their health, and the partitions each one holds.';
 
-  static override examples = ['<%= config.bin %> cluster status', '<%= config.bin %> cluster status --node 10.0.0.5:7420 --json'];
+  static override examples = [
+    '<%= config.bin %> cluster status',
+    '<%= config.bin %> cluster status --node 10.0.0.5:7420 --json',
+    '<%= config.bin %> cluster status --discovery consul --consul-addr 127.0.0.1:8500',
+  ];
 
   static override flags = {
     node: Flags.string({ default: '127.0.0.1:7420', env: 'DSTASH_NODE', description: 'host:port of a node to ask.' }),
     json: Flags.boolean({ default: false, description: 'Print JSON.' }),
     timeout: Flags.integer({ default: 5000, min: 1, description: 'Deadline of each call, in ms.' }),
+    ...discoveryFlags,
     ...tlsFlags,
   };
 
@@ -39,7 +45,7 @@ export default class ClusterStatus extends Command {
     const credentials = channelCredentials(tlsOptions(flags));
     let info: InfoResponse__Output;
     try {
-      info = await fetchInfo(flags.node, credentials, flags.timeout);
+      info = flags.discovery === 'consul' ? await membersFromConsul(flags, credentials, flags.timeout) : await fetchInfo(flags.node, credentials, flags.timeout);
     } catch (err) {
       this.error(describeError(err), { exit: 2 });
     }
@@ -62,6 +68,22 @@ export default class ClusterStatus extends Command {
     const lines = rows.map((r) => [r.id, r.address, r.zone || '-', r.healthy ? 'healthy' : 'UNHEALTHY', String(r.partitions), r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes), r.version ?? '-']);
     const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
     for (const line of [header, ...lines]) this.log(line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
+  }
+}
+
+/** Members from Consul, with the partition count and N of the first healthy member that answers. */
+async function membersFromConsul(flags: DiscoveryFlags, credentials: grpc.ChannelCredentials, timeoutMs: number): Promise<InfoResponse__Output> {
+  const discovery = consulDiscovery(flags);
+  try {
+    await discovery.start();
+    const members = discovery.members();
+    for (const m of members.filter((x) => x.healthy)) {
+      const info = await fetchInfo(m.address, credentials, timeoutMs).catch(() => undefined);
+      if (info) return { ...info, members: members.map((x) => ({ id: x.id, address: x.address, zone: x.zone ?? '', healthy: x.healthy })) };
+    }
+    throw new DstashError(ErrorCode.Unavailable, `Consul lists ${members.length} member(s) of service ${flags['consul-service']}, and none answered`);
+  } finally {
+    await discovery.close();
   }
 }
 

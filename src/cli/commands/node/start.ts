@@ -3,6 +3,9 @@ import { configureLogging } from '../../../logger.js';
 import { DEFAULT_NODE_OPTIONS, DstashNode } from '../../../node/index.js';
 import { coordinatorFlags, coordinatorOptions, logLevelFlag, splitList, tlsFlags, tlsOptions } from '../../flags.js';
 import { describeError } from '../../node-connection.js';
+import { consulOptions, discoveryFlags } from '../../consul-flags.js';
+import { ConsulDiscovery } from '../../../discovery/consul-discovery.js';
+import { ConsulRegistrar } from '../../../discovery/consul-registrar.js';
 
 /** `dstash node start`: runs one node in the foreground until SIGTERM or SIGINT. */
 export default class NodeStart extends Command {
@@ -11,6 +14,7 @@ export default class NodeStart extends Command {
   static override examples = [
     '<%= config.bin %> node start --data-dir ./data --port 7420',
     '<%= config.bin %> node start --data-dir /var/lib/dstash --bind 0.0.0.0 --tls --cert-file node.pem --key-file node-key.pem --ca-file ca.pem',
+    '<%= config.bin %> node start --discovery consul --consul-addr 127.0.0.1:8500 --consul-token $TOKEN --advertise-host 10.0.0.5',
   ];
 
   static override flags = {
@@ -26,6 +30,7 @@ export default class NodeStart extends Command {
     peers: Flags.string({ env: 'DSTASH_PEERS', description: 'Other members, comma-separated host:port or id@host:port (static discovery).' }),
     'peers-file': Flags.string({ env: 'DSTASH_PEERS_FILE', description: 'File listing members, one per line; re-read when it changes.' }),
     'health-interval': Flags.integer({ default: DEFAULT_NODE_OPTIONS.healthIntervalMs, min: 10, env: 'DSTASH_HEALTH_INTERVAL', description: 'Health probe interval of static discovery, in ms.' }),
+    ...discoveryFlags,
     ...coordinatorFlags,
     'log-level': logLevelFlag('info'),
     ...tlsFlags,
@@ -34,6 +39,8 @@ export default class NodeStart extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(NodeStart);
     configureLogging(flags['log-level']);
+    const consul = flags.discovery === 'consul' ? consulOptions(flags) : undefined;
+    if (consul && (flags.peers || flags['peers-file'])) this.error('--peers and --peers-file are for --discovery static; with Consul the members come from the registry', { exit: 2 });
     const node = new DstashNode({
       dataDir: flags['data-dir'],
       bind: flags.bind,
@@ -49,6 +56,8 @@ export default class NodeStart extends Command {
       peersFile: flags['peers-file'],
       healthIntervalMs: flags['health-interval'],
       coordinator: coordinatorOptions(flags),
+      discovery: consul ? new ConsulDiscovery(consul) : undefined,
+      registrar: consul ? new ConsulRegistrar(consul) : undefined,
     });
     try {
       await node.start();
