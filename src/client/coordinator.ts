@@ -23,6 +23,8 @@ import { mergeScans } from './scan-merge.js';
 import { Routing } from './routing.js';
 
 const EMPTY = Buffer.alloc(0);
+/** Joins a stand-in's id and the home replica it keeps hints for in a message target (ids cannot hold a NUL). */
+const HINT_SEPARATOR = '\0';
 
 /** Counters of what the coordinator did; they only grow. */
 export interface CoordinatorStats {
@@ -49,6 +51,7 @@ export class Coordinator implements KvCoordinator {
   private readonly limit: LimitFunction;
   private readonly log: Logger;
   private unsubscribe?: () => void;
+  private readonly listeners = new Set<(members: readonly Member[]) => void>();
   private closed = false;
 
   constructor(
@@ -67,6 +70,12 @@ export class Coordinator implements KvCoordinator {
     await this.discovery.start();
     this.apply(this.discovery.members());
     this.unsubscribe = this.discovery.onChange((members) => this.apply(members));
+  }
+
+  /** Subscribes to membership changes (after the routing view was updated); returns the unsubscribe function. */
+  onMembershipChange(listener: (members: readonly Member[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** The members as last seen. */
@@ -123,10 +132,14 @@ export class Coordinator implements KvCoordinator {
     if (indexError) return keys.map(() => ({ error: indexError, found: false }));
     const c = consistency ?? this.options.consistency;
     const n = keys.length;
-    const targets = new Array<PreferredReplica[]>(n);
+    const targets = new Array<string[]>(n);
+    const replicas = new Uint8Array(n);
     const required = new Uint8Array(n);
     const answers = new Uint8Array(n);
+    const syncingAnswers = new Uint8Array(n);
     const next = new Uint8Array(n);
+    // Past the preference list only when a replica said it is still receiving the partition.
+    const reach = (i: number): number => (syncingAnswers[i]! > 0 ? targets[i]!.length : replicas[i]!);
     const best = new Array<ReplicaValue | undefined>(n);
     const failures = new Map<number, ReplicaReply[]>();
     const seen: { nodeId: string; keys: number[]; values: (ReplicaValue | undefined)[] }[] = [];
@@ -139,9 +152,10 @@ export class Coordinator implements KvCoordinator {
         continue;
       }
       const p = partitionOf(index, keys[i]!, this.options.partitions);
-      targets[i] = this.routing.preferenceList(p);
+      targets[i] = this.routing.readTargets(p);
+      replicas[i] = this.routing.preferenceList(p).length;
       required[i] = requiredReplicas(c, this.options.readQuorum, this.routing.homeCount(p));
-      if (targets[i]!.length === 0 || required[i] === 0) {
+      if (replicas[i] === 0 || required[i] === 0) {
         outcomes[i] = { error: this.unavailable(), found: false };
         continue;
       }
@@ -153,11 +167,8 @@ export class Coordinator implements KvCoordinator {
       const plan = new Map<string, number[]>();
       for (const i of pending) {
         const want = required[i]! - answers[i]!;
-        for (let k = 0; k < want && next[i]! < targets[i]!.length; k++) {
-          const id = targets[i]![next[i]!++]!.id;
-          let list = plan.get(id);
-          if (!list) plan.set(id, (list = []));
-          list.push(i);
+        for (let k = 0; k < want && next[i]! < reach(i); k++) {
+          push(plan, targets[i]![next[i]!++]!, i);
         }
       }
       if (plan.size === 0) break;
@@ -165,7 +176,7 @@ export class Coordinator implements KvCoordinator {
       await Promise.all(messages.map((m) => this.limit(async () => {
         const batch = m.entries.map((i) => keys[i]!);
         try {
-          const results = await this.transport(m.nodeId).read(index, batch, this.options.timeoutMs);
+          const results = await this.replica(m.nodeId).read(index, batch, this.options.timeoutMs);
           this.stats.batchMessages += 1;
           const values: (ReplicaValue | undefined)[] = new Array(m.entries.length);
           for (let j = 0; j < m.entries.length; j++) {
@@ -175,7 +186,8 @@ export class Coordinator implements KvCoordinator {
               addFailure(failures, i, m.nodeId, r.error.message);
               continue;
             }
-            answers[i]! += 1;
+            if (r.syncing) syncingAnswers[i]! += 1;
+            else answers[i]! += 1;
             values[j] = r.record;
             if (r.record && (!best[i] || compareVersions(r.record.version, best[i]!.version) > 0)) best[i] = r.record;
           }
@@ -184,13 +196,14 @@ export class Coordinator implements KvCoordinator {
           for (const i of m.entries) addFailure(failures, i, m.nodeId, (err as Error).message);
         }
       })));
-      pending = pending.filter((i) => answers[i]! < required[i]! && next[i]! < targets[i]!.length);
+      pending = pending.filter((i) => answers[i]! < required[i]! && next[i]! < reach(i));
     }
 
     const now = Date.now();
     for (let i = 0; i < n; i++) {
       if (outcomes[i]) continue;
-      if (answers[i]! < required[i]!) {
+      // Replicas still receiving the partition count when no others are left (a cluster that has just formed).
+      if (answers[i]! + syncingAnswers[i]! < required[i]!) {
         this.stats.readQuorumFailures += 1;
         const replies: ReplicaReply[] = (failures.get(i) ?? []).slice();
         outcomes[i] = { error: new ReadQuorumError(required[i]!, withAnswered(replies, targets[i]!, next[i]!)), found: false };
@@ -211,7 +224,7 @@ export class Coordinator implements KvCoordinator {
     if (params.startAfter.length > 0) validateKey(params.startAfter);
     const members = this.routing.healthyMembers();
     if (members.length === 0) throw this.unavailable();
-    const sources = members.map((m) => this.transport(m.id).scan({ index: params.index, prefix: params.prefix, limit: 0, startAfter: params.startAfter }, this.options.timeoutMs));
+    const sources = members.map((m) => this.replica(m.id).scan({ index: params.index, prefix: params.prefix, limit: 0, startAfter: params.startAfter }, this.options.timeoutMs));
     return mergeScans(sources, params.index, this.options.partitions, params.limit);
   }
 
@@ -223,6 +236,7 @@ export class Coordinator implements KvCoordinator {
     const c = consistency ?? this.options.consistency;
     const records = new Array<ReplicaRecord>(n);
     const targets = new Array<PreferredReplica[]>(n);
+    const partitions = new Uint32Array(n);
     const required = new Uint8Array(n);
     const plan = new Map<string, number[]>();
     for (let i = 0; i < n; i++) {
@@ -236,6 +250,7 @@ export class Coordinator implements KvCoordinator {
       const p = partitionOf(index, record.key, this.options.partitions);
       const t = this.routing.preferenceList(p);
       records[i] = record;
+      partitions[i] = p;
       targets[i] = t;
       required[i] = requiredReplicas(c, this.options.writeQuorum, this.routing.homeCount(p));
       if (t.length === 0) {
@@ -243,9 +258,8 @@ export class Coordinator implements KvCoordinator {
         continue;
       }
       for (const replica of t) {
-        let list = plan.get(replica.id);
-        if (!list) plan.set(replica.id, (list = []));
-        list.push(i);
+        // A stand-in gets its records in messages of their own, marked with the home replica it keeps hints for.
+        push(plan, replica.hintFor === undefined ? replica.id : `${replica.id}${HINT_SEPARATOR}${replica.hintFor}`, i);
       }
     }
 
@@ -253,28 +267,45 @@ export class Coordinator implements KvCoordinator {
     const homeAcks = new Uint8Array(n);
     const failures = new Map<number, ReplicaReply[]>();
     const rejected = new Map<number, DstashError>();
-    const messages = planMessages(plan, (i) => records[i]!.key.length + records[i]!.value.length, this.options);
-    await Promise.all(messages.map((m) => this.limit(async () => {
-      const batch = m.entries.map((i) => records[i]!);
+    // Home replicas that failed a record (down before discovery noticed): the record goes to a stand-in with a hint.
+    const retry = new Map<string, number[]>();
+    const send = async (target: string, entries: number[]): Promise<void> => {
+      const batch = entries.map((i) => records[i]!);
+      const [nodeId, hintFor] = target.split(HINT_SEPARATOR) as [string, string | undefined];
+      const failed = (i: number, message: string): void => {
+        addFailure(failures, i, nodeId, message);
+        if (hintFor === undefined) {
+          const standIn = this.standIn(partitions[i]!, targets[i]!);
+          if (standIn) push(retry, `${standIn}${HINT_SEPARATOR}${nodeId}`, i);
+        }
+      };
       try {
-        const results = await this.transport(m.nodeId).apply(index, batch, this.options.timeoutMs);
+        const results = await this.replica(nodeId).apply(index, batch, this.options.timeoutMs, hintFor);
         this.stats.batchMessages += 1;
-        for (let j = 0; j < m.entries.length; j++) {
-          const i = m.entries[j]!;
+        for (let j = 0; j < entries.length; j++) {
+          const i = entries[j]!;
           const error = results[j]!.error;
+          if (error?.code.startsWith('DSTASH_INVALID')) {
+            // The replicas agree on what is invalid: no stand-in would take it either.
+            rejected.set(i, error);
+            addFailure(failures, i, nodeId, error.message);
+            continue;
+          }
           if (error) {
-            if (error.code.startsWith('DSTASH_INVALID')) rejected.set(i, error);
-            addFailure(failures, i, m.nodeId, error.message);
+            failed(i, error.message);
             continue;
           }
           // Applied or not (a newer version was already there), the replica holds this write or a newer one.
           acks[i]! += 1;
-          if (!isStandIn(targets[i]!, m.nodeId)) homeAcks[i]! += 1;
+          if (hintFor === undefined) homeAcks[i]! += 1;
         }
       } catch (err) {
-        for (const i of m.entries) addFailure(failures, i, m.nodeId, (err as Error).message);
+        for (const i of entries) failed(i, (err as Error).message);
       }
-    })));
+    };
+    const sizeOf = (i: number): number => records[i]!.key.length + records[i]!.value.length;
+    await Promise.all(planMessages(plan, sizeOf, this.options).map((m) => this.limit(() => send(m.nodeId, m.entries))));
+    if (retry.size > 0) await Promise.all(planMessages(retry, sizeOf, this.options).map((m) => this.limit(() => send(m.nodeId, m.entries))));
 
     for (let i = 0; i < n; i++) {
       if (outcomes[i]) continue;
@@ -286,7 +317,7 @@ export class Coordinator implements KvCoordinator {
         this.stats.writeQuorumFailures += 1;
         const invalid = rejected.get(i);
         outcomes[i] = {
-          error: invalid ?? new WriteQuorumError(required[i]!, withAnswered(failures.get(i) ?? [], targets[i]!, targets[i]!.length)),
+          error: invalid ?? new WriteQuorumError(required[i]!, withAnswered(failures.get(i) ?? [], targets[i]!.map((t) => t.id), targets[i]!.length)),
         };
       }
     }
@@ -303,15 +334,13 @@ export class Coordinator implements KvCoordinator {
         if (!newest) continue;
         const had = s.values[j];
         if (had && compareVersions(had.version, newest.version) >= 0) continue;
-        let list = plan.get(s.nodeId);
-        if (!list) plan.set(s.nodeId, (list = []));
-        list.push(i);
+        push(plan, s.nodeId, i);
       }
     }
     for (const [nodeId, list] of plan) {
       const records = list.map((i) => ({ key: keys[i]!, ...best[i]! }));
       this.stats.readRepairs += records.length;
-      void this.limit(() => this.transport(nodeId).apply(index, records, this.options.timeoutMs)).catch((err: unknown) => {
+      void this.limit(() => this.replica(nodeId).apply(index, records, this.options.timeoutMs)).catch((err: unknown) => {
         this.log.debug({ nodeId, keys: records.length, err: (err as Error).message }, 'read repair failed; anti-entropy will retry');
       });
     }
@@ -323,9 +352,19 @@ export class Coordinator implements KvCoordinator {
       this.transports.delete(id);
     }
     this.log.debug({ members: members.length, healthy: members.filter((m) => m.healthy).length }, 'membership');
+    for (const listener of this.listeners) listener(members);
   }
 
-  private transport(nodeId: string): ReplicaTransport {
+  /** The first healthy member after the preference list in the ranking of `partition`: the stand-in for a failed write. */
+  private standIn(partition: number, targets: readonly PreferredReplica[]): string | undefined {
+    for (const id of this.routing.readTargets(partition)) {
+      if (!targets.some((t) => t.id === id)) return id;
+    }
+    return undefined;
+  }
+
+  /** The transport to a member (opened on first use, closed when the member leaves). */
+  replica(nodeId: string): ReplicaTransport {
     let t = this.transports.get(nodeId);
     if (!t) {
       if (this.closed) throw new DstashError(ErrorCode.Closed, 'the client is closed');
@@ -359,23 +398,24 @@ function asError(err: unknown): DstashError {
   return err instanceof DstashError ? err : new DstashError(ErrorCode.Internal, (err as Error)?.message ?? String(err), { cause: err });
 }
 
+function push(plan: Map<string, number[]>, target: string, i: number): void {
+  let list = plan.get(target);
+  if (!list) plan.set(target, (list = []));
+  list.push(i);
+}
+
 function addFailure(failures: Map<number, ReplicaReply[]>, i: number, nodeId: string, error: string): void {
   let list = failures.get(i);
   if (!list) failures.set(i, (list = []));
   list.push({ nodeId, ok: false, error });
 }
 
-function isStandIn(targets: readonly PreferredReplica[], nodeId: string): boolean {
-  for (const t of targets) if (t.id === nodeId) return t.hintFor !== undefined;
-  return false;
-}
-
 /** The replies for a key: the failures, and every asked replica that did not fail as having answered. */
-function withAnswered(failures: readonly ReplicaReply[], targets: readonly PreferredReplica[], asked: number): ReplicaReply[] {
+function withAnswered(failures: readonly ReplicaReply[], targets: readonly string[], asked: number): ReplicaReply[] {
   const failed = new Set(failures.map((f) => f.nodeId));
   const replies = failures.slice();
   for (let k = 0; k < asked; k++) {
-    const id = targets[k]!.id;
+    const id = targets[k]!;
     if (!failed.has(id)) replies.push({ nodeId: id, ok: true });
   }
   return replies;

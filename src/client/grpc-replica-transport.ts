@@ -3,15 +3,12 @@
  * reads multiplexed on one bidirectional stream each.
  */
 import * as grpc from '@grpc/grpc-js';
-import { ReplicaService } from '../protocol/definitions.js';
-import type { ApplyBatch } from '../protocol/generated/dstash/v1/ApplyBatch.js';
-import type { ApplyBatchResult__Output } from '../protocol/generated/dstash/v1/ApplyBatchResult.js';
-import type { ReadBatch } from '../protocol/generated/dstash/v1/ReadBatch.js';
-import type { ReadBatchResult__Output } from '../protocol/generated/dstash/v1/ReadBatchResult.js';
-import type { ReplicaClient } from '../protocol/generated/dstash/v1/Replica.js';
+import { ReplicaStreamsClient } from '../protocol/definitions.js';
+import type { ApplyBatchMessage, ApplyBatchResultMessage, ReadBatchMessage, ReadBatchResultMessage, ReplicaServiceClient } from '../protocol/replica-messages.js';
 import type { ScanIndexResponse__Output } from '../protocol/generated/dstash/v1/ScanIndexResponse.js';
-import type { ApplyOutcome, ReadOutcome, ReplicaRecord, ReplicaScanOptions, ReplicaTransport } from '../protocol/replica-types.js';
-import { fromEntryStatus, fromServiceError } from '../protocol/status.js';
+import type { PartitionScanResponse__Output } from '../protocol/generated/dstash/v1/PartitionScanResponse.js';
+import type { ApplyOutcome, PartitionRecord, ReadOutcome, ReplicaRecord, ReplicaScanOptions, ReplicaTransport } from '../protocol/replica-types.js';
+import { fromServiceError } from '../protocol/status.js';
 import { BatchStream } from './batch-stream.js';
 
 /** Channel options: reconnect quickly to a node that comes back, and allow large messages. */
@@ -28,16 +25,17 @@ export function channelOptions(maxMessageBytes: number): grpc.ChannelOptions {
 
 /** One remote replica. */
 export class GrpcReplicaTransport implements ReplicaTransport {
-  private readonly client: ReplicaClient;
-  private readonly applies: BatchStream<ApplyBatch, ApplyBatchResult__Output>;
-  private readonly reads: BatchStream<ReadBatch, ReadBatchResult__Output>;
+  private readonly client: ReplicaServiceClient;
+  private readonly applies: BatchStream<ApplyBatchMessage, ApplyBatchResultMessage>;
+  private readonly reads: BatchStream<ReadBatchMessage, ReadBatchResultMessage>;
 
   constructor(
     readonly address: string,
     credentials: grpc.ChannelCredentials,
     maxMessageBytes: number,
   ) {
-    this.client = new ReplicaService(address, credentials, channelOptions(maxMessageBytes)) as unknown as ReplicaClient;
+    // The batch streams use the hand-written codec: records go out and outcomes come back as they are.
+    this.client = new ReplicaStreamsClient(address, credentials, channelOptions(maxMessageBytes));
     this.applies = new BatchStream(() => this.client.Apply(), address);
     this.reads = new BatchStream(() => this.client.Read(), address);
   }
@@ -47,24 +45,12 @@ export class GrpcReplicaTransport implements ReplicaTransport {
     return this.applies.messagesSent + this.reads.messagesSent;
   }
 
-  async apply(index: string, records: readonly ReplicaRecord[], timeoutMs: number): Promise<ApplyOutcome[]> {
-    const wire = records.map((r) => ({ key: r.key, value: r.value, version: r.version, expiresAtMs: r.expiresAt, tombstone: r.tombstone }));
-    const res = await this.applies.send({ index, records: wire }, timeoutMs);
-    return res.results.map((r) => {
-      const error = fromEntryStatus(r.status);
-      return error ? { error, applied: false } : { applied: r.applied };
-    });
+  async apply(index: string, records: readonly ReplicaRecord[], timeoutMs: number, hintFor?: string): Promise<ApplyOutcome[]> {
+    return (await this.applies.send({ id: 0, index, records, hintFor }, timeoutMs)).results;
   }
 
   async read(index: string, keys: readonly Buffer[], timeoutMs: number): Promise<ReadOutcome[]> {
-    const res = await this.reads.send({ index, keys: keys as Buffer[] }, timeoutMs);
-    return res.results.map((r) => {
-      const error = fromEntryStatus(r.status);
-      if (error) return { error };
-      if (!r.found || !r.record) return {};
-      const rec = r.record;
-      return { record: { value: rec.value, version: rec.version, expiresAt: rec.expiresAtMs, tombstone: rec.tombstone } };
-    });
+    return (await this.reads.send({ id: 0, index, keys }, timeoutMs)).results;
   }
 
   async *scan(options: ReplicaScanOptions, timeoutMs: number): AsyncIterable<ReplicaRecord> {
@@ -80,6 +66,33 @@ export class GrpcReplicaTransport implements ReplicaTransport {
     } finally {
       call.cancel();
     }
+  }
+
+  async *partitionScan(partitions: readonly number[], timeoutMs: number, buckets?: { count: number; ids: readonly number[] }): AsyncIterable<PartitionRecord> {
+    const call = this.client.PartitionScan(
+      { partitions: partitions as number[], buckets: buckets?.count ?? 0, bucketIds: (buckets?.ids ?? []) as number[] },
+      { deadline: Date.now() + timeoutMs },
+    );
+    try {
+      for await (const message of call as AsyncIterable<PartitionScanResponse__Output>) {
+        for (const { partition, index, record: r } of message.records) {
+          if (r) yield { partition, index, key: r.key, value: r.value, version: r.version, expiresAt: r.expiresAtMs, tombstone: r.tombstone };
+        }
+      }
+    } catch (err) {
+      throw fromServiceError(err, this.address);
+    } finally {
+      call.cancel();
+    }
+  }
+
+  digest(partition: number, buckets: number, timeoutMs: number): Promise<Buffer[]> {
+    return new Promise((resolve, reject) => {
+      this.client.Digest({ partition, buckets }, { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err) reject(fromServiceError(err, this.address));
+        else resolve(res!.buckets);
+      });
+    });
   }
 
   close(): void {

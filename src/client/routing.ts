@@ -13,6 +13,7 @@ export class Routing {
   private byId = new Map<string, Member>();
   private healthy = new Set<string>();
   private preference: (PreferredReplica[] | undefined)[];
+  private readOrder: (string[] | undefined)[];
 
   constructor(
     private readonly partitions: number,
@@ -20,6 +21,7 @@ export class Routing {
   ) {
     this.table = new PlacementTable([], { partitions, replicas });
     this.preference = new Array<PreferredReplica[] | undefined>(partitions);
+    this.readOrder = new Array<string[] | undefined>(partitions);
   }
 
   /** Applies a new member list; returns the ids of members that left or changed address. */
@@ -37,6 +39,7 @@ export class Routing {
     this.byId = new Map(members.map((m) => [m.id, m]));
     this.healthy = new Set(members.filter((m) => m.healthy).map((m) => m.id));
     this.preference = new Array<PreferredReplica[] | undefined>(this.partitions);
+    this.readOrder = new Array<string[] | undefined>(this.partitions);
     return gone;
   }
 
@@ -73,6 +76,22 @@ export class Routing {
       this.preference[partition] = list;
     }
     return list;
+  }
+
+  /**
+   * Whom a read of `partition` may ask, in order: the preference list, then
+   * the other healthy members by rank. The members after the preference list
+   * are the previous owners after a membership change, asked only while a
+   * new owner is still receiving the partition.
+   */
+  readTargets(partition: number): string[] {
+    let order = this.readOrder[partition];
+    if (!order) {
+      order = this.preferenceList(partition).map((r) => r.id);
+      for (const id of this.table.ranking(partition)) if (this.healthy.has(id) && !order.includes(id)) order.push(id);
+      this.readOrder[partition] = order;
+    }
+    return order;
   }
 
   /** How many home replicas `partition` has: N, or fewer in a cluster smaller than N. */

@@ -29,10 +29,18 @@ export interface StaticDiscoveryOptions {
    */
   peersFile?: string;
   /**
-   * How often each peer is probed, in ms. A peer that stops answering is unhealthy within two intervals.
+   * How often each peer is probed, in ms. A peer is marked unhealthy after two
+   * failed probes in a row: a stopped peer (refusing connections) within two
+   * intervals, a hung one within two intervals plus the probe timeout.
    * @default 1000
    */
   healthIntervalMs: number;
+  /**
+   * How long a probe waits for an answer, in ms; longer than the interval, so
+   * that a busy peer (or a busy client) is not taken for a dead one.
+   * @default max(healthIntervalMs, 1000)
+   */
+  healthTimeoutMs?: number;
   /**
    * TLS to the peers.
    * @default undefined (plaintext)
@@ -55,6 +63,8 @@ interface Peer {
   id?: string;
   zone?: string;
   healthy: boolean;
+  /** Failed probes in a row. */
+  failures: number;
   lastError?: string;
   health: HealthClient;
   replica: ReplicaClient;
@@ -166,7 +176,7 @@ export class StaticDiscovery implements Discovery {
       if (this.peers.has(address)) continue;
       const health = new HealthService(address, this.credentials, { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': this.options.healthIntervalMs });
       const replica = new ReplicaService(address, this.credentials, { channelOverride: health.getChannel() as grpc.Channel }) as unknown as ReplicaClient;
-      this.peers.set(address, { address, id, healthy: false, health, replica, probing: false });
+      this.peers.set(address, { address, id, healthy: false, failures: 0, health, replica, probing: false });
     }
     this.refresh();
   }
@@ -180,7 +190,7 @@ export class StaticDiscovery implements Discovery {
   private async probe(peer: Peer): Promise<void> {
     if (peer.probing) return;
     peer.probing = true;
-    const deadline = Date.now() + this.options.healthIntervalMs;
+    const deadline = Date.now() + (this.options.healthTimeoutMs ?? Math.max(this.options.healthIntervalMs, 1000));
     try {
       const status = await new Promise<string>((resolve, reject) => {
         peer.health.Check({ service: '' }, { deadline }, (err, res) => (err ? reject(err) : resolve(res!.status)));
@@ -193,10 +203,19 @@ export class StaticDiscovery implements Discovery {
         peer.id = info.nodeId;
         peer.zone = info.zone;
       }
-      peer.healthy = status === 'SERVING';
-      peer.lastError = peer.healthy ? undefined : status;
+      if (status === 'SERVING') {
+        peer.healthy = true;
+        peer.failures = 0;
+        peer.lastError = undefined;
+      } else {
+        // A peer that says it is not serving (draining, stopping) is taken at its word at once.
+        peer.healthy = false;
+        peer.lastError = status;
+      }
     } catch (err) {
-      peer.healthy = false;
+      peer.failures += 1;
+      // One lost probe is noise (a pause, a busy event loop); two in a row is a failed peer.
+      if (peer.failures >= 2) peer.healthy = false;
       peer.lastError = (err as grpc.ServiceError).details ?? (err as Error).message;
     } finally {
       peer.probing = false;

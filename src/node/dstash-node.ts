@@ -8,19 +8,27 @@ import * as grpc from '@grpc/grpc-js';
 import { DstashError, ErrorCode } from '../errors.js';
 import { logger, type Logger } from '../logger.js';
 import { DSTASH_VERSION } from '../package-info.js';
-import { HealthService, KvService, ReplicaService, SERVICE_NAMES } from '../protocol/definitions.js';
+import { AdminService, HealthService, KvService, ReplicaService, SERVICE_NAMES } from '../protocol/definitions.js';
 import { Coordinator, GrpcReplicaTransport } from '../client/index.js';
 import { StaticDiscovery } from '../discovery/static-discovery.js';
 import { channelCredentials, serverCredentials } from '../protocol/tls.js';
 import { LevelStore } from '../storage/level-store.js';
 import type { Store } from '../storage/store.js';
 import { HealthReporter } from './health.js';
+import { HttpServer } from './http/http-server.js';
 import { kvHandlers } from './kv-handlers.js';
 import { LocalReplica } from './local-replica.js';
+import { NodeMetrics } from './metrics/node-metrics.js';
+import type { NodeView, Readiness } from './metrics/node-view.js';
+import { rpcInterceptor } from './metrics/rpc-interceptor.js';
 import { loadOrCreateIdentity } from './node-identity.js';
 import { resolveNodeOptions, type NodeOptions } from './node-options.js';
 import { replicaHandlers } from './replica-handlers.js';
 import { LocalTransport } from './local-transport.js';
+import { adminHandlers } from './admin-handlers.js';
+import { removePeer } from './peers-file.js';
+import { SelfHealing, type DrainProgress } from './self-healing.js';
+import { SyncState } from './sync-state.js';
 import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.js';
 
 /** Lifecycle states of a node. */
@@ -30,18 +38,37 @@ export type NodeState = 'new' | 'starting' | 'serving' | 'stopping' | 'stopped';
 export class DstashNode {
   readonly options: NodeOptions;
   readonly health = new HealthReporter();
+  /**
+   * Prometheus metrics, served on the HTTP port; hinted handoff, anti-entropy
+   * and rebalancing report through `metrics.replication`. gRPC requests are
+   * counted only when the HTTP port is on.
+   */
+  readonly metrics: NodeMetrics;
   private readonly log: Logger;
+  private readonly view: NodeView;
+  private http?: HttpServer;
   private state: NodeState = 'new';
   private server?: grpc.Server;
   private store?: Store;
   private coordinator?: Coordinator;
+  private healing?: SelfHealing;
+  private draining = false;
   private registered = false;
+  private readonly stoppedSignal: { promise: Promise<void>; resolve: () => void } = signal();
   private boundPort = 0;
   private id = '';
 
   constructor(options: Partial<NodeOptions> & Pick<NodeOptions, 'dataDir'>) {
     this.options = resolveNodeOptions(options);
     this.log = logger('node');
+    this.view = {
+      nodeId: () => this.id,
+      zone: () => this.options.zone,
+      readiness: () => this.readiness,
+      coordinator: () => this.coordinator,
+      store: () => this.store,
+    };
+    this.metrics = new NodeMetrics(this.view);
   }
 
   /** The node's stable id (after `start()`). */
@@ -52,6 +79,22 @@ export class DstashNode {
   /** The port the server listens on (after `start()`; useful with port 0). */
   get port(): number {
     return this.boundPort;
+  }
+
+  /** The port the HTTP API listens on, once it does (0 when it is off). */
+  get httpPort(): number {
+    return this.http?.port ?? 0;
+  }
+
+  /**
+   * Whether the node should receive traffic (`/readyz`): ready once the store
+   * is open and the membership is known, until it stops; otherwise why not.
+   */
+  get readiness(): Readiness {
+    if (this.state !== 'starting' && this.state !== 'serving') return { ready: false, reason: `the node is ${this.state}` };
+    if (!this.store?.isOpen) return { ready: false, reason: 'the store is not open yet' };
+    if (!this.coordinator?.members().length) return { ready: false, reason: 'the membership is not known yet' };
+    return { ready: true };
   }
 
   /** `host:port` that clients and other members dial. */
@@ -70,6 +113,15 @@ export class DstashNode {
     this.state = 'starting';
     try {
       const o = this.options;
+      // The HTTP port opens first, so that /readyz says why the node is not ready while it starts.
+      if (o.httpPort !== undefined) {
+        this.http = await HttpServer.start(this.view, this.metrics, {
+          bind: o.httpBind ?? o.bind,
+          port: o.httpPort,
+          maxValueBytes: o.maxValueBytes,
+          maxBodyBytes: o.maxHttpBodyBytes!,
+        });
+      }
       const identity = await loadOrCreateIdentity(o.dataDir, { nodeId: o.nodeId, partitions: o.partitions });
       this.id = identity.nodeId;
       const store = new LevelStore({
@@ -78,12 +130,17 @@ export class DstashNode {
         partitions: o.partitions,
         tombstoneGraceMs: o.tombstoneGraceMs,
         sweepIntervalMs: o.sweepIntervalMs,
+        maxHints: o.maxHints,
       });
       await store.open();
       this.store = store;
-      const replica = new LocalReplica(store, o.partitions, o.maxValueBytes);
+      const sync = await SyncState.load(store, o.partitions);
+      const replica = new LocalReplica(store, o.partitions, o.maxValueBytes, (p) => sync.isSyncing(p), (target, count) => {
+        this.log.warn({ target, dropped: count, maxHints: o.maxHints }, 'hint store full: hints dropped; anti-entropy will repair those keys');
+      });
       const coordinator = this.makeCoordinator(replica);
       this.coordinator = coordinator;
+      this.healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o);
       await this.listen(coordinator, replica);
       // Serving before the coordinator starts: static discovery probes this node too.
       this.health.set('', 'SERVING');
@@ -94,6 +151,7 @@ export class DstashNode {
         await o.registrar.register({ id: this.id, host: this.advertiseHost(), port: this.boundPort, zone: o.zone, version: DSTASH_VERSION });
       }
       await coordinator.start();
+      this.healing.start();
       this.state = 'serving';
       this.log.info({ nodeId: this.id, address: this.address, bind: o.bind, tls: Boolean(o.tls), sync: o.sync }, 'node serving');
     } catch (err) {
@@ -114,7 +172,62 @@ export class DstashNode {
     this.health.endWatches();
     await this.release();
     this.state = 'stopped';
+    this.stoppedSignal.resolve();
     this.log.info({ nodeId: this.id }, 'node stopped');
+  }
+
+  /** Resolves once the node has stopped (after `stop()` or a drain). */
+  get stopped(): Promise<void> {
+    return this.stoppedSignal.promise;
+  }
+
+  /** The node's background repair work (after `start()`). */
+  get selfHealing(): SelfHealing | undefined {
+    return this.healing;
+  }
+
+  /**
+   * Drains the node (planned scale-in): hands every partition to its next
+   * owners and waits for their acknowledgements, leaves the membership
+   * (deregisters from Consul, or leaves the peers file), and stops.
+   */
+  async drain(onProgress: (p: DrainProgress) => void = () => undefined): Promise<void> {
+    if (this.state !== 'serving' || !this.healing) throw new DstashError(ErrorCode.Unavailable, `node cannot drain: it is ${this.state}`);
+    if (this.draining) throw new DstashError(ErrorCode.Unavailable, 'node is already draining');
+    this.draining = true;
+    this.log.info({ nodeId: this.id }, 'drain started');
+    const report = (p: DrainProgress): void => {
+      this.log.info({ ...p }, 'drain progress');
+      onProgress(p);
+    };
+    try {
+      await this.healing.handOverAll(() => this.health.setAll('NOT_SERVING'), report);
+      report({ phase: 'deregistering', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved: 0 });
+      await this.leave();
+    } catch (err) {
+      this.draining = false;
+      this.health.setAll('SERVING');
+      this.healing.start();
+      throw err;
+    }
+    // Reported before stopping: a Drain call must end before the server can shut down.
+    report({ phase: 'done', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved: 0 });
+    await this.stop();
+  }
+
+  /** Leaves the membership: deregisters, or removes this node from the peers file. */
+  private async leave(): Promise<void> {
+    if (this.registered && this.options.registrar) {
+      this.registered = false;
+      await this.options.registrar.deregister();
+    } else if (this.options.peersFile) {
+      try {
+        await removePeer(this.options.peersFile, this.id, this.address);
+      } catch (err) {
+        // A read-only peers file (a Kubernetes ConfigMap) is managed from outside: whoever manages it removes this node.
+        this.log.warn({ file: this.options.peersFile, err: (err as Error).message }, 'drain: cannot remove this node from the peers file; remove it there');
+      }
+    }
   }
 
   /** The coordinator of this node (after `start()`). */
@@ -146,10 +259,13 @@ export class DstashNode {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': o.maxMessageBytes,
       'grpc.max_send_message_length': o.maxMessageBytes,
+      // Requests are counted only when an HTTP port can serve the counts.
+      interceptors: this.http ? [rpcInterceptor(this.metrics.rpc)] : [],
     });
     server.addService(KvService.service, kvHandlers(coordinator, o.maxInFlightBatches));
     server.addService(ReplicaService.service, replicaHandlers(replica, () => this.info(), o.maxInFlightBatches));
     server.addService(HealthService.service, this.health.handlers());
+    server.addService(AdminService.service, adminHandlers(this));
     const credentials = serverCredentials(o.tls);
     this.boundPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${o.bind.includes(':') ? `[${o.bind}]` : o.bind}:${o.port}`, credentials, (err, port) => {
@@ -175,6 +291,9 @@ export class DstashNode {
       zone: this.options.zone ?? '',
       replicas: this.coordinator?.options.replicas ?? 0,
       members: (this.coordinator?.members() ?? []).map((m) => ({ id: m.id, address: m.address, zone: m.zone ?? '', healthy: m.healthy })),
+      hintsPending: this.healing?.hintsPending() ?? 0,
+      transfer: this.healing?.rebalancer.progress ?? {},
+      draining: this.draining,
     };
   }
 
@@ -185,12 +304,18 @@ export class DstashNode {
   }
 
   private async release(): Promise<void> {
+    // First, so that HTTP requests in flight finish while the coordinator still runs.
+    const http = this.http;
+    this.http = undefined;
+    await http?.close();
     if (this.registered) {
       this.registered = false;
       await this.options.registrar!.deregister().catch((err: unknown) => {
         this.log.warn({ err: (err as Error).message }, 'could not deregister; the registry drops this node once its check stays critical');
       });
     }
+    await this.healing?.stop();
+    this.healing = undefined;
     const coordinator = this.coordinator;
     this.coordinator = undefined;
     await coordinator?.close();
@@ -213,4 +338,12 @@ export class DstashNode {
     this.store = undefined;
     await store?.close();
   }
+}
+
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }

@@ -7,20 +7,32 @@
 import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
 import { validateIndex, validateKey, validateValue } from '../limits.js';
 import { partitionOf } from '../placement/partition.js';
-import type { ApplyOutcome, ReadOutcome, ReplicaRecord, ReplicaScanOptions } from '../protocol/replica-types.js';
+import type { ApplyOutcome, PartitionRecord, ReadOutcome, ReplicaRecord, ReplicaScanOptions } from '../protocol/replica-types.js';
+import { bucketOf, digestOf } from './partition-digest.js';
 import type { KeyedRecord, ScanOptions, Store } from '../storage/store.js';
 import { isVersion } from '../version.js';
 
 /** The local store seen as one replica. */
 export class LocalReplica {
+  /** Hints dropped because the hint store was full (see `maxHints`). */
+  hintsDropped = 0;
+
   constructor(
     private readonly store: Store,
     private readonly partitions: number,
     private readonly maxValueBytes: number,
+    /** True while this node is still receiving `partition` (reads say so). */
+    private readonly syncing: (partition: number) => boolean = () => false,
+    /** Told when hints are dropped. */
+    private readonly onHintsDropped: (target: string, count: number) => void = () => undefined,
   ) {}
 
-  /** Applies `records` of `index` last-writer-wins; invalid records are answered with their error and not written. */
-  async apply(index: string, records: readonly ReplicaRecord[]): Promise<ApplyOutcome[]> {
+  /**
+   * Applies `records` of `index` last-writer-wins; invalid records are
+   * answered with their error and not written. With `hintFor`, this node
+   * stands in for that home replica and keeps a hint for every valid record.
+   */
+  async apply(index: string, records: readonly ReplicaRecord[], hintFor?: string): Promise<ApplyOutcome[]> {
     const outcomes: ApplyOutcome[] = new Array<ApplyOutcome>(records.length);
     const indexError = catchError(() => validateIndex(index));
     const valid: KeyedRecord[] = [];
@@ -46,6 +58,14 @@ export class LocalReplica {
     if (valid.length > 0) {
       try {
         const applied = await this.store.apply(valid);
+        // The hint points at the stored record: delivery sends whatever is newest then.
+        if (hintFor) {
+          const { dropped } = await this.store.addHints(hintFor, valid);
+          if (dropped > 0) {
+            this.hintsDropped += dropped;
+            this.onHintsDropped(hintFor, dropped);
+          }
+        }
         for (let j = 0; j < validAt.length; j++) outcomes[validAt[j]!] = { applied: applied[j]! };
       } catch (err) {
         const error = asDstashError(err);
@@ -74,7 +94,10 @@ export class LocalReplica {
     if (lookups.length > 0) {
       try {
         const records = await this.store.getMany(lookups);
-        for (let j = 0; j < lookupAt.length; j++) outcomes[lookupAt[j]!] = records[j] ? { record: records[j] } : {};
+        for (let j = 0; j < lookupAt.length; j++) {
+          const syncing = this.syncing(lookups[j]!.partition);
+          outcomes[lookupAt[j]!] = records[j] ? { record: records[j], syncing } : { syncing };
+        }
       } catch (err) {
         const error = asDstashError(err);
         for (const i of lookupAt) outcomes[i] = { error };
@@ -93,6 +116,25 @@ export class LocalReplica {
       scan.startAfter = { partition: partitionOf(options.index, options.startAfter, this.partitions), key: options.startAfter };
     }
     return this.store.scan(scan);
+  }
+
+  /** Every record of `partitions`, tombstones included; with `buckets`, only those in the listed digest buckets. */
+  async *partitionScan(partitions: readonly number[], buckets?: { count: number; ids: readonly number[] }): AsyncIterable<PartitionRecord> {
+    const wanted = buckets && buckets.count > 0 ? new Set(buckets.ids) : undefined;
+    for (const p of partitions) {
+      if (!Number.isInteger(p) || p < 0 || p >= this.partitions) throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid partition ${p}`);
+      for await (const r of this.store.partition(p)) {
+        if (wanted && !wanted.has(bucketOf(r.index, r.key, buckets!.count))) continue;
+        yield r;
+      }
+    }
+  }
+
+  /** Bucket digests of one partition. */
+  async digest(partition: number, buckets: number): Promise<Buffer[]> {
+    if (!Number.isInteger(partition) || partition < 0 || partition >= this.partitions) throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid partition ${partition}`);
+    if (!Number.isInteger(buckets) || buckets < 1 || buckets > 4096) throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid bucket count ${buckets}`);
+    return (await digestOf(this.store.partition(partition), buckets)).digests;
   }
 
   private validateRecord(r: ReplicaRecord): void {

@@ -26,6 +26,23 @@ export interface NodeOptions {
    */
   port: number;
   /**
+   * HTTP port of the metrics, health endpoints, cluster view and REST API
+   * (node/http); 0 picks a free one. The CLI's `--http-port 0` means off.
+   * @default undefined (no HTTP port)
+   */
+  httpPort?: number;
+  /**
+   * Address the HTTP port listens on.
+   * @default `bind`
+   */
+  httpBind?: string;
+  /**
+   * Largest HTTP request body other than a PUT's (whose body is the value, at
+   * most `maxValueBytes`): a batch. Past it the API answers 413.
+   * @default room for the largest value in base64 plus 1 MiB: ceil(maxValueBytes / 3) * 4 + 1 MiB (about 11.7 MiB)
+   */
+  maxHttpBodyBytes?: number;
+  /**
    * Host other members and clients dial; defaults to `bind`, or to the
    * machine's hostname when `bind` is a wildcard.
    * @default undefined
@@ -117,6 +134,42 @@ export interface NodeOptions {
    */
   registrar?: Registrar;
   /**
+   * How often hints are delivered to replicas that are healthy again, in ms; 0 = never.
+   * @default 1000
+   */
+  hintIntervalMs: number;
+  /**
+   * Most hints kept for unhealthy replicas; past it new hints are dropped (and counted).
+   * @default 1_000_000
+   */
+  maxHints: number;
+  /**
+   * How often anti-entropy compares this node's partitions with their other replicas, in ms; 0 = only on demand.
+   * @default 600_000 (10 min)
+   */
+  antiEntropyIntervalMs: number;
+  /**
+   * How often rebalancing runs besides membership changes (it hands over what stand-ins kept), in ms; 0 = only on changes.
+   * @default 30_000
+   */
+  rebalanceIntervalMs: number;
+  /**
+   * Records a second that rebalancing, drain and hint delivery may move; 0 = no limit.
+   * @default 50_000
+   */
+  transferRate: number;
+  /**
+   * Records a second that anti-entropy may repair; 0 = no limit.
+   * @default 20_000
+   */
+  repairRate: number;
+  /**
+   * During a drain, how long to wait after reporting NOT_SERVING for clients
+   * to route around the node, before the final hand-over pass, in ms.
+   * @default 3000
+   */
+  drainSettleMs: number;
+  /**
    * How the node coordinates requests from callers that do not route
    * (replicas N, quorums W and R, default consistency, timeouts).
    * @default DEFAULT_COORDINATOR_OPTIONS (N=3, W=2, R=2, QUORUM)
@@ -138,6 +191,13 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir'> = {
   shutdownGraceMs: 10_000,
   peers: [],
   healthIntervalMs: 1000,
+  hintIntervalMs: 1000,
+  maxHints: 1_000_000,
+  antiEntropyIntervalMs: 600_000,
+  rebalanceIntervalMs: 30_000,
+  transferRate: 50_000,
+  repairRate: 20_000,
+  drainSettleMs: 3000,
   coordinator: {},
 };
 
@@ -152,16 +212,19 @@ export function resolveNodeOptions(options: Partial<NodeOptions> & Pick<NodeOpti
   const o: NodeOptions = { ...DEFAULT_NODE_OPTIONS, ...withoutUndefined(options), dataDir: options.dataDir };
   if (!o.dataDir) throw invalid('dataDir (--data-dir) is required');
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw invalid(`port ${o.port} is not a port number (0-65535)`);
+  if (o.httpPort !== undefined && (!Number.isInteger(o.httpPort) || o.httpPort < 0 || o.httpPort > 65535)) throw invalid(`httpPort ${o.httpPort} is not a port number (0-65535)`);
   if (o.nodeId !== undefined && !NODE_ID_PATTERN.test(o.nodeId)) throw invalid(`node id ${JSON.stringify(o.nodeId)} must match [A-Za-z0-9_.-]{1,128}`);
   if (!Number.isSafeInteger(o.maxValueBytes) || o.maxValueBytes < 0) throw invalid(`maxValueBytes ${o.maxValueBytes} must be a whole number of bytes`);
   const needed = o.maxValueBytes + MAX_KEY_BYTES + 1024;
   if (!Number.isSafeInteger(o.maxMessageBytes) || o.maxMessageBytes < needed || o.maxMessageBytes > 2 ** 31 - 1) {
     throw invalid(`maxMessageBytes ${o.maxMessageBytes} must be at least maxValueBytes + 5 KiB (${needed}) and below 2 GiB`);
   }
+  o.maxHttpBodyBytes ??= Math.ceil(o.maxValueBytes / 3) * 4 + 1024 * 1024;
+  if (!Number.isSafeInteger(o.maxHttpBodyBytes) || o.maxHttpBodyBytes < 1) throw invalid(`maxHttpBodyBytes ${o.maxHttpBodyBytes} must be a whole number of bytes`);
   if (!Number.isInteger(o.partitions) || o.partitions < 1 || o.partitions > 65536) throw invalid(`partitions ${o.partitions} must be 1-65536`);
   if (!Number.isInteger(o.maxInFlightBatches) || o.maxInFlightBatches < 1) throw invalid('maxInFlightBatches must be at least 1');
-  for (const name of ['tombstoneGraceMs', 'sweepIntervalMs', 'shutdownGraceMs'] as const) {
-    if (!Number.isSafeInteger(o[name]) || o[name] < 0) throw invalid(`${name} must be a whole number of milliseconds`);
+  for (const name of ['tombstoneGraceMs', 'sweepIntervalMs', 'shutdownGraceMs', 'hintIntervalMs', 'maxHints', 'antiEntropyIntervalMs', 'rebalanceIntervalMs', 'transferRate', 'repairRate', 'drainSettleMs'] as const) {
+    if (!Number.isSafeInteger(o[name]) || o[name] < 0) throw invalid(`${name} must be a whole number, 0 or more, got ${o[name]}`);
   }
   return o;
 }

@@ -11,6 +11,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as KvProto } from './generated/kv.js';
 import type { ProtoGrpcType as ReplicaProto } from './generated/replica.js';
 import type { ProtoGrpcType as HealthProto } from './generated/health.js';
+import { REPLICA_CLIENT_CODECS, REPLICA_SERVER_CODECS } from './replica-codec.js';
+import type { ReplicaServiceClient } from './replica-messages.js';
 
 /** Options shared by every loader of the protocol; the generated types assume them. */
 export const PROTO_LOADER_OPTIONS: protoLoader.Options = {
@@ -44,8 +46,25 @@ const health = load<HealthProto>('grpc/health/v1/health.proto');
 
 /** `dstash.v1.KV`: the public key/value service. */
 export const KvService = kv.dstash.v1.KV;
-/** `dstash.v1.Replica`: the replica service coordinators speak to each replica. */
+/**
+ * `dstash.v1.Replica`: the replica service coordinators speak to each replica.
+ * A server built from it reads and answers the `Apply` and `Read` streams
+ * with the hand-written codec (replica-codec.ts), in the shapes of
+ * replica-messages.ts; a client built from it keeps the generic codec and the
+ * generated shapes (coordinators use {@link ReplicaStreamsClient}).
+ */
 export const ReplicaService = replica.dstash.v1.Replica;
+// A client constructor has taken its codec functions already; addService reads these later.
+for (const method of ['Apply', 'Read'] as const) Object.assign(ReplicaService.service[method], REPLICA_SERVER_CODECS[method]);
+
+/** A Replica service client whose `Apply` and `Read` streams use the hand-written codec. */
+export const ReplicaStreamsClient = grpc.makeClientConstructor({
+  ...ReplicaService.service,
+  Apply: { ...ReplicaService.service.Apply, ...REPLICA_CLIENT_CODECS.Apply },
+  Read: { ...ReplicaService.service.Read, ...REPLICA_CLIENT_CODECS.Read },
+}, 'dstash.v1.Replica') as unknown as new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => ReplicaServiceClient;
+/** `dstash.v1.Admin`: operations on one node (repair, drain). */
+export const AdminService = replica.dstash.v1.Admin;
 /** `grpc.health.v1.Health`: the standard health service. */
 export const HealthService = health.grpc.health.v1.Health;
 
@@ -53,6 +72,7 @@ export const HealthService = health.grpc.health.v1.Health;
 export const SERVICE_NAMES = {
   kv: 'dstash.v1.KV',
   replica: 'dstash.v1.Replica',
+  admin: 'dstash.v1.Admin',
   health: 'grpc.health.v1.Health',
 } as const;
 

@@ -33,6 +33,14 @@ export interface ReadOutcome {
   error?: DstashError;
   /** The stored record (tombstones and expired included), when there is one. */
   record?: ReplicaValue;
+  /** True while the replica is still receiving the key's partition: its answer may be incomplete. */
+  syncing?: boolean;
+}
+
+/** A record with its partition and index, as partition transfers carry it. */
+export interface PartitionRecord extends ReplicaRecord {
+  partition: number;
+  index: string;
 }
 
 /** A scan of one index on one replica. */
@@ -47,12 +55,20 @@ export interface ReplicaScanOptions {
 
 /** One replica, as a coordinator talks to it. */
 export interface ReplicaTransport {
-  /** Applies records last-writer-wins; one outcome per record. Rejects when the replica cannot be reached. */
-  apply(index: string, records: readonly ReplicaRecord[], timeoutMs: number): Promise<ApplyOutcome[]>;
+  /**
+   * Applies records last-writer-wins; one outcome per record. With `hintFor`,
+   * the replica stands in for that unhealthy home replica and keeps a hint.
+   * Rejects when the replica cannot be reached.
+   */
+  apply(index: string, records: readonly ReplicaRecord[], timeoutMs: number, hintFor?: string): Promise<ApplyOutcome[]>;
   /** Reads keys as stored; one outcome per key. Rejects when the replica cannot be reached. */
   read(index: string, keys: readonly Buffer[], timeoutMs: number): Promise<ReadOutcome[]>;
   /** Records of one index in token order, tombstones and expired ones included. */
   scan(options: ReplicaScanOptions, timeoutMs: number): AsyncIterable<ReplicaRecord>;
+  /** Every record of `partitions` (tombstones included); with `buckets`, only the listed digest buckets. */
+  partitionScan(partitions: readonly number[], timeoutMs: number, buckets?: { count: number; ids: readonly number[] }): AsyncIterable<PartitionRecord>;
+  /** Digest of one partition: one 8-byte digest per bucket. */
+  digest(partition: number, buckets: number, timeoutMs: number): Promise<Buffer[]>;
   /** Releases connections. */
   close(): void;
 }

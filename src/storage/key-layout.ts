@@ -20,6 +20,7 @@ import type { RecordKey } from './store.js';
 const DATA = 0x64; // 'd'
 const PURGE = 0x78; // 'x'
 const META = 0x6d; // 'm'
+const HINT = 0x68; // 'h'
 const INDEX_END = 0x00;
 const PARTITION_OFFSET = 1;
 const INDEX_OFFSET = 3;
@@ -130,6 +131,28 @@ export function purgeRangeUpTo(now: number): KeyRange {
   lt[0] = PURGE;
   lt.writeUIntBE(Math.min(Math.max(Math.floor(now) + 1, 0), MAX_TIME_MS), 1, PURGE_TIME_BYTES);
   return { gte: Buffer.from([PURGE]), lt };
+}
+
+/**
+ * The key of a hint: `'h' [target id UTF-8] 0x00 [data key]`. Hints of one
+ * target are contiguous, so delivery reads them in one range.
+ */
+export function encodeHintKey(target: string, dataKey: Buffer): Buffer {
+  return Buffer.concat([Buffer.from([HINT]), Buffer.from(target, 'utf8'), Buffer.from([0]), dataKey]);
+}
+
+/** The target and data key of a hint key. Throws `DSTASH_CORRUPT` when it is not one. */
+export function decodeHintKey(hintKey: Buffer): { target: string; dataKey: Buffer } {
+  const end = hintKey.indexOf(0, 1);
+  if (hintKey[0] !== HINT || end < 0) throw new DstashError(ErrorCode.Corrupt, `corrupt storage key ${hintKey.toString('hex').slice(0, 160)}: not a hint key`);
+  return { target: hintKey.toString('utf8', 1, end), dataKey: hintKey.subarray(end + 1) };
+}
+
+/** Every hint of `target`, or of every target when it is undefined. */
+export function hintRange(target?: string): KeyRange {
+  if (target === undefined) return { gte: Buffer.from([HINT]), lt: Buffer.from([HINT + 1]) };
+  const head = Buffer.concat([Buffer.from([HINT]), Buffer.from(target, 'utf8')]);
+  return { gte: Buffer.concat([head, Buffer.from([0])]), lt: Buffer.concat([head, Buffer.from([1])]) };
 }
 
 /** The key of a metadata entry. */

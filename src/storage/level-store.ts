@@ -16,6 +16,7 @@ import type { KeyedRecord, RecordKey, ScanOptions, Store, StoredRecord, SweepRes
 import { checkSweepTime, notOpenError } from './store-checks.js';
 import { type LevelStoreOptions, resolveLevelStoreOptions } from './store-options.js';
 import { WriteQueue } from './write-queue.js';
+import * as handoff from './level-handoff.js';
 
 type State = 'new' | 'opening' | 'open' | 'closing' | 'closed';
 
@@ -38,6 +39,7 @@ export class LevelStore implements Store {
   private sweepTimer: NodeJS.Timeout | undefined;
   /** Sweeps in progress, which `close()` lets finish their current chunk. */
   private readonly sweeps = new Set<Promise<unknown>>();
+  private hints = new Map<string, number>();
 
   /** Writers replace or skip a corrupt record; the operator hears of it here. */
   private readonly onCorrupt: CorruptRecordHandler = (dataKey, err) => {
@@ -74,6 +76,7 @@ export class LevelStore implements Store {
       const context = { db, tombstoneGraceMs: this.options.tombstoneGraceMs, sync: this.options.sync, onCorrupt: this.onCorrupt };
       this.db = db;
       this.queue = new WriteQueue((calls) => levelCall(db, commitApplies(context, calls)));
+      this.hints = await levelCall(db, handoff.countHints(db));
       this.state = 'open';
     } catch (err) {
       this.state = 'closed';
@@ -191,6 +194,31 @@ export class LevelStore implements Store {
   async approximateSize(): Promise<number> {
     const { db } = this.opened();
     return levelCall(db, db.approximateSize(WHOLE_KEYSPACE.gte, WHOLE_KEYSPACE.lt));
+  }
+
+  async addHints(target: string, keys: readonly RecordKey[]): Promise<{ kept: number; dropped: number }> {
+    const { db, queue } = this.opened();
+    return queue.exclusive(() => levelCall(db, handoff.addHints(db, this.options.sync, this.hints, this.options.maxHints, target, keys)));
+  }
+
+  async hintsFor(target: string, limit: number): Promise<RecordKey[]> {
+    const { db } = this.opened();
+    return levelCall(db, handoff.hintsFor(db, target, limit));
+  }
+
+  async removeHints(target: string, keys: readonly RecordKey[]): Promise<void> {
+    const { db, queue } = this.opened();
+    await queue.exclusive(() => levelCall(db, handoff.removeHints(db, this.options.sync, this.hints, target, keys)));
+  }
+
+  hintCounts(): ReadonlyMap<string, number> {
+    return this.hints;
+  }
+
+  async deleteIfVersion(records: readonly (RecordKey & { version: Buffer })[]): Promise<number> {
+    const { db, queue } = this.opened();
+    const { sync, tombstoneGraceMs } = this.options;
+    return queue.exclusive(() => levelCall(db, handoff.deleteIfVersion(db, sync, tombstoneGraceMs, this.onCorrupt, records)));
   }
 
   /** The database and queue, or `DSTASH_NOT_OPEN` before `open()` completes and from `close()` on. */

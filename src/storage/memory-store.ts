@@ -30,6 +30,9 @@ export class MemoryStore implements Store {
   private readonly options: Required<StoreOptions>;
   private readonly entries = new Map<string, Entry>();
   private readonly meta = new Map<string, string>();
+  /** Hints per target: map key → address. */
+  private readonly hints = new Map<string, Map<string, RecordKey>>();
+  private readonly counts = new Map<string, number>();
   private openNow = false;
 
   /** Checks the options (`DSTASH_INVALID_OPTIONS`). */
@@ -138,6 +141,74 @@ export class MemoryStore implements Store {
     let size = 0;
     for (const [id, entry] of this.entries) size += id.length + entry.bytes.length;
     return size;
+  }
+
+  /** See {@link Store.addHints}. */
+  async addHints(target: string, keys: readonly RecordKey[]): Promise<{ kept: number; dropped: number }> {
+    this.assertOpen();
+    let total = 0;
+    for (const n of this.counts.values()) total += n;
+    let byKey = this.hints.get(target);
+    if (!byKey) this.hints.set(target, (byKey = new Map()));
+    let kept = 0;
+    let dropped = 0;
+    for (const address of keys) {
+      const id = this.id(address);
+      if (byKey.has(id)) continue;
+      if (total + kept >= this.options.maxHints) {
+        dropped += 1;
+        continue;
+      }
+      byKey.set(id, { partition: address.partition, index: address.index, key: Buffer.from(address.key) });
+      kept += 1;
+    }
+    this.recount(target);
+    return { kept, dropped };
+  }
+
+  /** See {@link Store.hintsFor}. */
+  async hintsFor(target: string, limit: number): Promise<RecordKey[]> {
+    this.assertOpen();
+    const byKey = this.hints.get(target);
+    if (!byKey) return [];
+    return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, limit).map(([, address]) => address);
+  }
+
+  /** See {@link Store.removeHints}. */
+  async removeHints(target: string, keys: readonly RecordKey[]): Promise<void> {
+    this.assertOpen();
+    const byKey = this.hints.get(target);
+    for (const address of keys) byKey?.delete(this.id(address));
+    this.recount(target);
+  }
+
+  /** See {@link Store.hintCounts}. */
+  hintCounts(): ReadonlyMap<string, number> {
+    return this.counts;
+  }
+
+  /** See {@link Store.deleteIfVersion}. */
+  async deleteIfVersion(records: readonly (RecordKey & { version: Buffer })[]): Promise<number> {
+    this.assertOpen();
+    let deleted = 0;
+    for (const r of records) {
+      const id = this.id(r);
+      const entry = this.entries.get(id);
+      if (entry && compareVersions(decodeRecord(entry.bytes).version, r.version) === 0) {
+        this.entries.delete(id);
+        deleted += 1;
+      }
+    }
+    return deleted;
+  }
+
+  private recount(target: string): void {
+    const n = this.hints.get(target)?.size ?? 0;
+    if (n > 0) this.counts.set(target, n);
+    else {
+      this.counts.delete(target);
+      this.hints.delete(target);
+    }
   }
 
   /** The map key of an address; validates it as LevelStore does. */

@@ -27,6 +27,12 @@ export interface StoreOptions {
    * @default Date.now
    */
   now?: () => number;
+  /**
+   * Most hints kept for unhealthy replicas, all targets together; past it,
+   * new hints are dropped (anti-entropy repairs those keys later).
+   * @default 1_000_000
+   */
+  maxHints?: number;
 }
 
 /** Options of {@link LevelStore}. */
@@ -78,6 +84,7 @@ export const DEFAULT_STORE_OPTIONS: Readonly<Required<StoreOptions>> = {
   partitions: 1024,
   tombstoneGraceMs: 24 * 3600 * 1000,
   now: Date.now,
+  maxHints: 1_000_000,
 };
 
 /** Defaults of {@link LevelStoreOptions} (all but the required `dataDir`). */
@@ -95,6 +102,7 @@ export function resolveStoreOptions(options: StoreOptions): Required<StoreOption
   check(Number.isInteger(resolved.partitions) && resolved.partitions >= 1 && resolved.partitions <= MAX_PARTITION + 1, 'partitions', resolved.partitions, `a whole number from 1 to ${MAX_PARTITION + 1}`);
   check(Number.isSafeInteger(resolved.tombstoneGraceMs) && resolved.tombstoneGraceMs >= 0, 'tombstoneGraceMs', resolved.tombstoneGraceMs, 'a whole number of ms, 0 or more');
   check(typeof resolved.now === 'function', 'now', typeof resolved.now, 'a function returning ms since the epoch');
+  check(Number.isSafeInteger(resolved.maxHints) && resolved.maxHints >= 0, 'maxHints', resolved.maxHints, 'a whole number, 0 or more');
   return resolved;
 }
 

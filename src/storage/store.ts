@@ -85,6 +85,27 @@ export interface Store {
 
   /** Approximate bytes on disk. */
   approximateSize(): Promise<number>;
+
+  /**
+   * Keeps hints: the records at `keys` are to be delivered to `target`, an
+   * unhealthy home replica this node stands in for. Hints live apart from the
+   * records and are bounded (`maxHints`); returns how many new hints were kept,
+   * the others being dropped (already kept, or no room).
+   */
+  addHints(target: string, keys: readonly RecordKey[]): Promise<{ kept: number; dropped: number }>;
+  /** Up to `limit` hints for `target`, in storage order. */
+  hintsFor(target: string, limit: number): Promise<RecordKey[]>;
+  /** Removes delivered hints. */
+  removeHints(target: string, keys: readonly RecordKey[]): Promise<void>;
+  /** Hints waiting, per target. */
+  hintCounts(): ReadonlyMap<string, number>;
+
+  /**
+   * Deletes each record whose stored version still equals `version` (a copy
+   * handed to its new owners); a newer version written meanwhile stays.
+   * Returns how many were deleted.
+   */
+  deleteIfVersion(records: readonly (RecordKey & { version: Buffer })[]): Promise<number>;
 }
 
 /** True when `record` reads as present at `now`: not a tombstone, not expired. */

@@ -72,7 +72,7 @@ export class ProcessCluster {
 
   /** A client of the cluster that follows the peers file. */
   client<T = Buffer>(options: Partial<ClientOptions<T>> = {}): Client<T> {
-    return new Client<T>({ peersFile: this.peersFile, healthIntervalMs: 100, timeoutMs: 5000, ...options } as ClientOptions<T>);
+    return new Client<T>({ peersFile: this.peersFile, healthIntervalMs: 200, timeoutMs: 5000, ...options } as ClientOptions<T>);
   }
 
   /** Waits until `client` sees `healthy` healthy members out of `total`. */
@@ -106,7 +106,7 @@ export class ProcessCluster {
   private async spawn(id: string, dataDir: string, port: number): Promise<ClusterNode> {
     const process = startCli([
       'node', 'start', '--port', String(port), '--data-dir', dataDir, '--node-id', id, '--peers-file', this.peersFile,
-      '--health-interval', '100', '--log-level', 'warn', ...this.extraArgs,
+      '--health-interval', '200', '--log-level', 'warn', ...this.extraArgs,
     ]);
     const serving = await process.event<{ address: string; port: number }>('serving');
     return { id, address: serving.address, port: serving.port, dataDir, process };

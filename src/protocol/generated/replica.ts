@@ -2,20 +2,31 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { AdminClient as _dstash_v1_AdminClient, AdminDefinition as _dstash_v1_AdminDefinition } from './dstash/v1/Admin.js';
 import type { ApplyBatch as _dstash_v1_ApplyBatch, ApplyBatch__Output as _dstash_v1_ApplyBatch__Output } from './dstash/v1/ApplyBatch.js';
 import type { ApplyBatchResult as _dstash_v1_ApplyBatchResult, ApplyBatchResult__Output as _dstash_v1_ApplyBatchResult__Output } from './dstash/v1/ApplyBatchResult.js';
 import type { ApplyResult as _dstash_v1_ApplyResult, ApplyResult__Output as _dstash_v1_ApplyResult__Output } from './dstash/v1/ApplyResult.js';
+import type { DigestRequest as _dstash_v1_DigestRequest, DigestRequest__Output as _dstash_v1_DigestRequest__Output } from './dstash/v1/DigestRequest.js';
+import type { DigestResponse as _dstash_v1_DigestResponse, DigestResponse__Output as _dstash_v1_DigestResponse__Output } from './dstash/v1/DigestResponse.js';
+import type { DrainProgress as _dstash_v1_DrainProgress, DrainProgress__Output as _dstash_v1_DrainProgress__Output } from './dstash/v1/DrainProgress.js';
+import type { DrainRequest as _dstash_v1_DrainRequest, DrainRequest__Output as _dstash_v1_DrainRequest__Output } from './dstash/v1/DrainRequest.js';
 import type { EntryStatus as _dstash_v1_EntryStatus, EntryStatus__Output as _dstash_v1_EntryStatus__Output } from './dstash/v1/EntryStatus.js';
 import type { InfoRequest as _dstash_v1_InfoRequest, InfoRequest__Output as _dstash_v1_InfoRequest__Output } from './dstash/v1/InfoRequest.js';
 import type { InfoResponse as _dstash_v1_InfoResponse, InfoResponse__Output as _dstash_v1_InfoResponse__Output } from './dstash/v1/InfoResponse.js';
 import type { MemberInfo as _dstash_v1_MemberInfo, MemberInfo__Output as _dstash_v1_MemberInfo__Output } from './dstash/v1/MemberInfo.js';
+import type { PartitionRecord as _dstash_v1_PartitionRecord, PartitionRecord__Output as _dstash_v1_PartitionRecord__Output } from './dstash/v1/PartitionRecord.js';
+import type { PartitionScanRequest as _dstash_v1_PartitionScanRequest, PartitionScanRequest__Output as _dstash_v1_PartitionScanRequest__Output } from './dstash/v1/PartitionScanRequest.js';
+import type { PartitionScanResponse as _dstash_v1_PartitionScanResponse, PartitionScanResponse__Output as _dstash_v1_PartitionScanResponse__Output } from './dstash/v1/PartitionScanResponse.js';
 import type { ReadBatch as _dstash_v1_ReadBatch, ReadBatch__Output as _dstash_v1_ReadBatch__Output } from './dstash/v1/ReadBatch.js';
 import type { ReadBatchResult as _dstash_v1_ReadBatchResult, ReadBatchResult__Output as _dstash_v1_ReadBatchResult__Output } from './dstash/v1/ReadBatchResult.js';
 import type { ReadResult as _dstash_v1_ReadResult, ReadResult__Output as _dstash_v1_ReadResult__Output } from './dstash/v1/ReadResult.js';
 import type { Record as _dstash_v1_Record, Record__Output as _dstash_v1_Record__Output } from './dstash/v1/Record.js';
+import type { RepairRequest as _dstash_v1_RepairRequest, RepairRequest__Output as _dstash_v1_RepairRequest__Output } from './dstash/v1/RepairRequest.js';
+import type { RepairResponse as _dstash_v1_RepairResponse, RepairResponse__Output as _dstash_v1_RepairResponse__Output } from './dstash/v1/RepairResponse.js';
 import type { ReplicaClient as _dstash_v1_ReplicaClient, ReplicaDefinition as _dstash_v1_ReplicaDefinition } from './dstash/v1/Replica.js';
 import type { ScanIndexRequest as _dstash_v1_ScanIndexRequest, ScanIndexRequest__Output as _dstash_v1_ScanIndexRequest__Output } from './dstash/v1/ScanIndexRequest.js';
 import type { ScanIndexResponse as _dstash_v1_ScanIndexResponse, ScanIndexResponse__Output as _dstash_v1_ScanIndexResponse__Output } from './dstash/v1/ScanIndexResponse.js';
+import type { Transfer as _dstash_v1_Transfer, Transfer__Output as _dstash_v1_Transfer__Output } from './dstash/v1/Transfer.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -24,21 +35,35 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   dstash: {
     v1: {
+      /**
+       * Operations on one node, for operators (the CLI).
+       */
+      Admin: SubtypeConstructor<typeof grpc.Client, _dstash_v1_AdminClient> & { service: _dstash_v1_AdminDefinition }
       ApplyBatch: MessageTypeDefinition<_dstash_v1_ApplyBatch, _dstash_v1_ApplyBatch__Output>
       ApplyBatchResult: MessageTypeDefinition<_dstash_v1_ApplyBatchResult, _dstash_v1_ApplyBatchResult__Output>
       ApplyResult: MessageTypeDefinition<_dstash_v1_ApplyResult, _dstash_v1_ApplyResult__Output>
       Consistency: EnumTypeDefinition
+      DigestRequest: MessageTypeDefinition<_dstash_v1_DigestRequest, _dstash_v1_DigestRequest__Output>
+      DigestResponse: MessageTypeDefinition<_dstash_v1_DigestResponse, _dstash_v1_DigestResponse__Output>
+      DrainProgress: MessageTypeDefinition<_dstash_v1_DrainProgress, _dstash_v1_DrainProgress__Output>
+      DrainRequest: MessageTypeDefinition<_dstash_v1_DrainRequest, _dstash_v1_DrainRequest__Output>
       EntryStatus: MessageTypeDefinition<_dstash_v1_EntryStatus, _dstash_v1_EntryStatus__Output>
       InfoRequest: MessageTypeDefinition<_dstash_v1_InfoRequest, _dstash_v1_InfoRequest__Output>
       InfoResponse: MessageTypeDefinition<_dstash_v1_InfoResponse, _dstash_v1_InfoResponse__Output>
       MemberInfo: MessageTypeDefinition<_dstash_v1_MemberInfo, _dstash_v1_MemberInfo__Output>
+      PartitionRecord: MessageTypeDefinition<_dstash_v1_PartitionRecord, _dstash_v1_PartitionRecord__Output>
+      PartitionScanRequest: MessageTypeDefinition<_dstash_v1_PartitionScanRequest, _dstash_v1_PartitionScanRequest__Output>
+      PartitionScanResponse: MessageTypeDefinition<_dstash_v1_PartitionScanResponse, _dstash_v1_PartitionScanResponse__Output>
       ReadBatch: MessageTypeDefinition<_dstash_v1_ReadBatch, _dstash_v1_ReadBatch__Output>
       ReadBatchResult: MessageTypeDefinition<_dstash_v1_ReadBatchResult, _dstash_v1_ReadBatchResult__Output>
       ReadResult: MessageTypeDefinition<_dstash_v1_ReadResult, _dstash_v1_ReadResult__Output>
       Record: MessageTypeDefinition<_dstash_v1_Record, _dstash_v1_Record__Output>
+      RepairRequest: MessageTypeDefinition<_dstash_v1_RepairRequest, _dstash_v1_RepairRequest__Output>
+      RepairResponse: MessageTypeDefinition<_dstash_v1_RepairResponse, _dstash_v1_RepairResponse__Output>
       Replica: SubtypeConstructor<typeof grpc.Client, _dstash_v1_ReplicaClient> & { service: _dstash_v1_ReplicaDefinition }
       ScanIndexRequest: MessageTypeDefinition<_dstash_v1_ScanIndexRequest, _dstash_v1_ScanIndexRequest__Output>
       ScanIndexResponse: MessageTypeDefinition<_dstash_v1_ScanIndexResponse, _dstash_v1_ScanIndexResponse__Output>
+      Transfer: MessageTypeDefinition<_dstash_v1_Transfer, _dstash_v1_Transfer__Output>
     }
   }
 }

@@ -11,9 +11,9 @@ import { tempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait.js';
 import { collect, put, rejectsWithCode, storeCompliance, tombstone } from './store-compliance.js';
 
-storeCompliance('LevelStore', async () => {
+storeCompliance('LevelStore', async (options = {}) => {
   const dir = await tempDir('dstash-level-store-');
-  return { store: new LevelStore({ dataDir: dir.path, sweepIntervalMs: 0 }), cleanup: dir.cleanup };
+  return { store: new LevelStore({ dataDir: dir.path, sweepIntervalMs: 0, ...options }), cleanup: dir.cleanup };
 });
 
 describe('LevelStore', () => {

@@ -2,4 +2,4 @@
 import { MemoryStore } from '../../../src/storage/memory-store.js';
 import { storeCompliance } from './store-compliance.js';
 
-storeCompliance('MemoryStore', async () => ({ store: new MemoryStore(), cleanup: async () => undefined }));
+storeCompliance('MemoryStore', async (options = {}) => ({ store: new MemoryStore(options), cleanup: async () => undefined }));

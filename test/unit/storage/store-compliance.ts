@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { ErrorCode, type ErrorCodeValue, hasCode } from '../../../src/errors.js';
 import { DEFAULT_STORE_OPTIONS } from '../../../src/storage/store-options.js';
-import { isLive, type KeyedRecord, type Store, type StoredRecord } from '../../../src/storage/store.js';
+import { isLive, type KeyedRecord, type RecordKey, type Store, type StoredRecord } from '../../../src/storage/store.js';
 import { encodeVersion } from '../../../src/version.js';
 
 /** A store under test and how to dispose of it. */
@@ -51,7 +51,7 @@ const GRACE = DEFAULT_STORE_OPTIONS.tombstoneGraceMs;
 const FAR_FUTURE = Date.now() + 365 * 24 * 3600 * 1000;
 
 /** Defines the compliance tests of `Store` for one implementation. */
-export function storeCompliance(name: string, makeStore: () => Promise<StoreFixture>): void {
+export function storeCompliance(name: string, makeStore: (options?: { maxHints?: number }) => Promise<StoreFixture>): void {
   describe(`Store compliance: ${name}`, () => {
     let fixture: StoreFixture;
     let store: Store;
@@ -391,6 +391,53 @@ export function storeCompliance(name: string, makeStore: () => Promise<StoreFixt
         assert.ok(stored.every((record, i) => valueOf(record) === `value-${i}`));
         assert.equal((await collect(store.scan({ index: 'default' }))).length, 10_000);
         assert.deepEqual(await store.apply(records.slice(0, 3)), [false, false, false]);
+      });
+    });
+
+    describe('hints and hand-over', () => {
+      const address = (key: string, partition = 0): RecordKey => ({ partition, index: 'default', key: Buffer.from(key) });
+
+      it('keeps hints per target apart from the records, once per key, and removes delivered ones', async () => {
+        assert.deepEqual(await store.addHints('node-b', [address('k1'), address('k2', 5), address('k1')]), { kept: 2, dropped: 0 });
+        assert.deepEqual(await store.addHints('node-c', [address('k1')]), { kept: 1, dropped: 0 });
+        assert.deepEqual(await store.addHints('node-b', [address('k2', 5)]), { kept: 0, dropped: 0 }, 'a hint already kept is not counted twice');
+        assert.deepEqual([...store.hintCounts()].sort(), [['node-b', 2], ['node-c', 1]]);
+        assert.equal(await get('k1'), undefined, 'a hint is not a record');
+        assert.deepEqual((await store.hintsFor('node-b', 10)).map((k) => `${k.partition}/${k.index}/${k.key.toString()}`).sort(), ['0/default/k1', '5/default/k2']);
+        assert.equal((await store.hintsFor('node-b', 1)).length, 1);
+        await store.removeHints('node-b', [address('k1'), address('never-hinted')]);
+        assert.deepEqual([...store.hintCounts()].sort(), [['node-b', 1], ['node-c', 1]]);
+        await store.removeHints('node-b', [address('k2', 5)]);
+        assert.equal(store.hintCounts().has('node-b'), false);
+        assert.deepEqual(await store.hintsFor('node-b', 10), []);
+      });
+
+      it('drops hints past maxHints', async () => {
+        const small = await makeStore({ maxHints: 2 });
+        await small.store.open();
+        try {
+          assert.deepEqual(await small.store.addHints('t', [address('a'), address('b'), address('c')]), { kept: 2, dropped: 1 });
+          assert.deepEqual(await small.store.addHints('u', [address('d')]), { kept: 0, dropped: 1 });
+        } finally {
+          await small.store.close();
+          await small.cleanup();
+        }
+      });
+
+      it('deletes a handed-over record only while its version is the one sent', async () => {
+        await store.apply([put('same', 'v', 10), put('newer', 'v', 10), tombstone('dead', 10, { partition: 3 })]);
+        await store.apply([put('newer', 'v2', 20)]);
+        const deleted = await store.deleteIfVersion([
+          { ...address('same'), version: version(10) },
+          { ...address('newer'), version: version(10) },
+          { ...address('dead', 3), version: version(10) },
+          { ...address('missing'), version: version(10) },
+        ]);
+        assert.equal(deleted, 2);
+        assert.equal(await get('same'), undefined);
+        assert.equal(valueOf(await get('newer')), 'v2', 'a version written after the transfer stays');
+        assert.equal(await get('dead', { partition: 3 }), undefined);
+        assert.deepEqual(await store.sweep(FAR_FUTURE + GRACE), { expired: 0, tombstones: 0 }, 'no purge entry is left behind');
       });
     });
   });

@@ -2,13 +2,11 @@ import { Command, Flags } from '@oclif/core';
 import * as grpc from '@grpc/grpc-js';
 import { DstashError, ErrorCode } from '../../../errors.js';
 import { PlacementTable } from '../../../placement/index.js';
-import { ReplicaService } from '../../../protocol/definitions.js';
 import type { InfoResponse__Output } from '../../../protocol/generated/dstash/v1/InfoResponse.js';
-import type { ReplicaClient } from '../../../protocol/generated/dstash/v1/Replica.js';
-import { fromServiceError } from '../../../protocol/status.js';
 import { channelCredentials } from '../../../protocol/tls.js';
 import { tlsFlags, tlsOptions } from '../../flags.js';
 import { describeError } from '../../node-connection.js';
+import { fetchInfo } from '../../admin-connection.js';
 import { consulDiscovery, discoveryFlags, type DiscoveryFlags } from '../../consul-flags.js';
 
 /** One row of the status table. */
@@ -20,6 +18,9 @@ interface MemberStatus {
   partitions: number;
   sizeBytes: number | null;
   version: string | null;
+  hintsPending: number | null;
+  transfer: { partitionsRemaining: number; partitionsMoved: number; keysMoved: number; bytesMoved: number } | null;
+  draining: boolean;
 }
 
 /** `dstash cluster status`: members, their health, and partitions per node, as one node sees them. */
@@ -56,6 +57,9 @@ export default class ClusterStatus extends Command {
       return {
         id: m.id, address: m.address, zone: m.zone, healthy: m.healthy, partitions: owned.get(m.id) ?? 0,
         sizeBytes: remote ? remote.approximateSizeBytes : null, version: remote ? remote.version : null,
+        hintsPending: remote ? remote.hintsPending : null,
+        transfer: remote?.transfer ? { ...remote.transfer } : null,
+        draining: remote?.draining ?? false,
       };
     }));
     if (flags.json) {
@@ -64,8 +68,13 @@ export default class ClusterStatus extends Command {
     }
     const healthy = rows.filter((r) => r.healthy).length;
     this.log(`cluster seen by ${info.nodeId}: ${rows.length} member(s), ${healthy} healthy; ${info.partitions} partitions, N=${info.replicas}`);
-    const header = ['NODE', 'ADDRESS', 'ZONE', 'HEALTH', 'PARTITIONS', 'SIZE', 'VERSION'];
-    const lines = rows.map((r) => [r.id, r.address, r.zone || '-', r.healthy ? 'healthy' : 'UNHEALTHY', String(r.partitions), r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes), r.version ?? '-']);
+    const header = ['NODE', 'ADDRESS', 'ZONE', 'HEALTH', 'PARTITIONS', 'SIZE', 'HINTS', 'MOVING', 'MOVED', 'VERSION'];
+    const lines = rows.map((r) => [
+      r.id, r.address, r.zone || '-', r.draining ? 'draining' : r.healthy ? 'healthy' : 'UNHEALTHY', String(r.partitions),
+      r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes), r.hintsPending === null ? '-' : String(r.hintsPending),
+      r.transfer ? `${r.transfer.partitionsRemaining} partitions` : '-',
+      r.transfer ? `${r.transfer.keysMoved} keys, ${formatBytes(r.transfer.bytesMoved)}` : '-', r.version ?? '-',
+    ]);
     const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
     for (const line of [header, ...lines]) this.log(line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
   }
@@ -85,18 +94,6 @@ async function membersFromConsul(flags: DiscoveryFlags, credentials: grpc.Channe
   } finally {
     await discovery.close();
   }
-}
-
-function fetchInfo(address: string, credentials: grpc.ChannelCredentials, timeoutMs: number): Promise<InfoResponse__Output> {
-  const client = new ReplicaService(address, credentials) as unknown as ReplicaClient;
-  return new Promise<InfoResponse__Output>((resolve, reject) => {
-    client.Info({}, { deadline: Date.now() + timeoutMs }, (err, res) => {
-      client.close();
-      if (err) reject(fromServiceError(err, address));
-      else if (!res) reject(new DstashError(ErrorCode.Internal, `${address} sent an empty answer`));
-      else resolve(res);
-    });
-  });
 }
 
 function formatBytes(n: number): string {

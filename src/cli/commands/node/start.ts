@@ -21,6 +21,7 @@ export default class NodeStart extends Command {
     'data-dir': Flags.string({ default: './dstash-data', env: 'DSTASH_DATA_DIR', description: 'Directory for the node id and the LevelDB store.' }),
     bind: Flags.string({ default: DEFAULT_NODE_OPTIONS.bind, env: 'DSTASH_BIND', description: 'Address to listen on.' }),
     port: Flags.integer({ default: DEFAULT_NODE_OPTIONS.port, min: 0, max: 65535, env: 'DSTASH_PORT', description: 'gRPC port (0 = any free port).' }),
+    'http-port': Flags.integer({ default: 0, min: 0, max: 65535, env: 'DSTASH_HTTP_PORT', description: 'HTTP port of /metrics, /healthz, /readyz, /v1/cluster and the REST API (0 = off).' }),
     'advertise-host': Flags.string({ env: 'DSTASH_ADVERTISE_HOST', description: 'Host that clients and other nodes dial (default: --bind, or the hostname for a wildcard bind).' }),
     'node-id': Flags.string({ env: 'DSTASH_NODE_ID', description: 'Node id on first start (default: generated once and kept in the data dir).' }),
     zone: Flags.string({ env: 'DSTASH_ZONE', description: 'Zone of this node; replicas spread over zones.' }),
@@ -30,6 +31,11 @@ export default class NodeStart extends Command {
     peers: Flags.string({ env: 'DSTASH_PEERS', description: 'Other members, comma-separated host:port or id@host:port (static discovery).' }),
     'peers-file': Flags.string({ env: 'DSTASH_PEERS_FILE', description: 'File listing members, one per line; re-read when it changes.' }),
     'health-interval': Flags.integer({ default: DEFAULT_NODE_OPTIONS.healthIntervalMs, min: 10, env: 'DSTASH_HEALTH_INTERVAL', description: 'Health probe interval of static discovery, in ms.' }),
+    'drain-on-exit': Flags.boolean({ default: false, env: 'DSTASH_DRAIN_ON_EXIT', description: 'On SIGTERM, hand every partition to its next owners and leave the cluster before exiting (for a Kubernetes preStop).' }),
+    'anti-entropy-interval': Flags.integer({ default: DEFAULT_NODE_OPTIONS.antiEntropyIntervalMs, min: 0, env: 'DSTASH_ANTI_ENTROPY_INTERVAL', description: 'ms between anti-entropy runs (0 = only by dstash cluster repair).' }),
+    'transfer-rate': Flags.integer({ default: DEFAULT_NODE_OPTIONS.transferRate, min: 0, env: 'DSTASH_TRANSFER_RATE', description: 'Records a second that rebalancing, drain and hint delivery may move (0 = no limit).' }),
+    'repair-rate': Flags.integer({ default: DEFAULT_NODE_OPTIONS.repairRate, min: 0, env: 'DSTASH_REPAIR_RATE', description: 'Records a second that anti-entropy may repair (0 = no limit).' }),
+    'max-hints': Flags.integer({ default: DEFAULT_NODE_OPTIONS.maxHints, min: 0, env: 'DSTASH_MAX_HINTS', description: 'Most hints kept for unhealthy replicas; more are dropped.' }),
     ...discoveryFlags,
     ...coordinatorFlags,
     'log-level': logLevelFlag('info'),
@@ -45,6 +51,7 @@ export default class NodeStart extends Command {
       dataDir: flags['data-dir'],
       bind: flags.bind,
       port: flags.port,
+      httpPort: flags['http-port'] || undefined,
       advertiseHost: flags['advertise-host'],
       nodeId: flags['node-id'],
       zone: flags.zone,
@@ -58,6 +65,10 @@ export default class NodeStart extends Command {
       coordinator: coordinatorOptions(flags),
       discovery: consul ? new ConsulDiscovery(consul) : undefined,
       registrar: consul ? new ConsulRegistrar(consul) : undefined,
+      antiEntropyIntervalMs: flags['anti-entropy-interval'],
+      transferRate: flags['transfer-rate'],
+      repairRate: flags['repair-rate'],
+      maxHints: flags['max-hints'],
     });
     try {
       await node.start();
@@ -65,19 +76,22 @@ export default class NodeStart extends Command {
       this.error(describeError(err), { exit: 2 });
     }
     // A machine-readable line on stdout: scripts and tests read the address from it.
-    this.log(JSON.stringify({ event: 'serving', nodeId: node.nodeId, address: node.address, port: node.port }));
+    this.log(JSON.stringify({ event: 'serving', nodeId: node.nodeId, address: node.address, port: node.port, httpPort: node.httpPort || undefined }));
+    // Runs until a signal, or until a drain (dstash node drain) has stopped the node.
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals): void => {
         process.off('SIGTERM', stop);
         process.off('SIGINT', stop);
-        node.stop().then(resolve, (err: unknown) => {
-          this.logToStderr(`error while stopping after ${signal}: ${(err as Error).message}`);
+        const drain = flags['drain-on-exit'] && signal === 'SIGTERM';
+        (drain ? node.drain() : node.stop()).then(resolve, (err: unknown) => {
+          this.logToStderr(`error while ${drain ? 'draining' : 'stopping'} after ${signal}: ${(err as Error).message}`);
           process.exitCode = 1;
-          resolve();
+          void node.stop().then(resolve);
         });
       };
       process.on('SIGTERM', stop);
       process.on('SIGINT', stop);
+      void node.stopped.then(resolve);
     });
   }
 }

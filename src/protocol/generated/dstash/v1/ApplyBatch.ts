@@ -8,10 +8,20 @@ export interface ApplyBatch {
   'id'?: (number | string | Long);
   'index'?: (string);
   'records'?: (_dstash_v1_Record)[];
+  /**
+   * Set when the receiver stands in for this unhealthy home replica: it keeps
+   * a hint and delivers the records when that replica is healthy again.
+   */
+  'hintFor'?: (string);
 }
 
 export interface ApplyBatch__Output {
   'id': (number);
   'index': (string);
   'records': (_dstash_v1_Record__Output)[];
+  /**
+   * Set when the receiver stands in for this unhealthy home replica: it keeps
+   * a hint and delivers the records when that replica is healthy again.
+   */
+  'hintFor': (string);
 }

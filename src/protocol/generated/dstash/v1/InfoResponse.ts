@@ -2,6 +2,7 @@
 // Original file: proto/dstash/v1/replica.proto
 
 import type { MemberInfo as _dstash_v1_MemberInfo, MemberInfo__Output as _dstash_v1_MemberInfo__Output } from '../../dstash/v1/MemberInfo.js';
+import type { Transfer as _dstash_v1_Transfer, Transfer__Output as _dstash_v1_Transfer__Output } from '../../dstash/v1/Transfer.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface InfoResponse {
@@ -18,6 +19,18 @@ export interface InfoResponse {
    * The cluster's members as this node sees them.
    */
   'members'?: (_dstash_v1_MemberInfo)[];
+  /**
+   * Hints kept for other replicas, not yet delivered.
+   */
+  'hintsPending'?: (number | string | Long);
+  /**
+   * Rebalancing: partitions still to move (to push or to pull), and what moved.
+   */
+  'transfer'?: (_dstash_v1_Transfer | null);
+  /**
+   * True while the node drains.
+   */
+  'draining'?: (boolean);
 }
 
 export interface InfoResponse__Output {
@@ -34,4 +47,16 @@ export interface InfoResponse__Output {
    * The cluster's members as this node sees them.
    */
   'members': (_dstash_v1_MemberInfo__Output)[];
+  /**
+   * Hints kept for other replicas, not yet delivered.
+   */
+  'hintsPending': (number);
+  /**
+   * Rebalancing: partitions still to move (to push or to pull), and what moved.
+   */
+  'transfer': (_dstash_v1_Transfer__Output | null);
+  /**
+   * True while the node drains.
+   */
+  'draining': (boolean);
 }

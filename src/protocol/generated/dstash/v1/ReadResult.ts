@@ -11,6 +11,11 @@ export interface ReadResult {
    * Present when found; may be a tombstone or expired (the coordinator decides).
    */
   'record'?: (_dstash_v1_Record | null);
+  /**
+   * True while this replica is still receiving the key's partition (it became
+   * a home replica recently): the coordinator prefers other replicas' answers.
+   */
+  'syncing'?: (boolean);
 }
 
 export interface ReadResult__Output {
@@ -20,4 +25,9 @@ export interface ReadResult__Output {
    * Present when found; may be a tombstone or expired (the coordinator decides).
    */
   'record': (_dstash_v1_Record__Output | null);
+  /**
+   * True while this replica is still receiving the key's partition (it became
+   * a home replica recently): the coordinator prefers other replicas' answers.
+   */
+  'syncing': (boolean);
 }

@@ -5,8 +5,12 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { ApplyBatch as _dstash_v1_ApplyBatch, ApplyBatch__Output as _dstash_v1_ApplyBatch__Output } from '../../dstash/v1/ApplyBatch.js';
 import type { ApplyBatchResult as _dstash_v1_ApplyBatchResult, ApplyBatchResult__Output as _dstash_v1_ApplyBatchResult__Output } from '../../dstash/v1/ApplyBatchResult.js';
+import type { DigestRequest as _dstash_v1_DigestRequest, DigestRequest__Output as _dstash_v1_DigestRequest__Output } from '../../dstash/v1/DigestRequest.js';
+import type { DigestResponse as _dstash_v1_DigestResponse, DigestResponse__Output as _dstash_v1_DigestResponse__Output } from '../../dstash/v1/DigestResponse.js';
 import type { InfoRequest as _dstash_v1_InfoRequest, InfoRequest__Output as _dstash_v1_InfoRequest__Output } from '../../dstash/v1/InfoRequest.js';
 import type { InfoResponse as _dstash_v1_InfoResponse, InfoResponse__Output as _dstash_v1_InfoResponse__Output } from '../../dstash/v1/InfoResponse.js';
+import type { PartitionScanRequest as _dstash_v1_PartitionScanRequest, PartitionScanRequest__Output as _dstash_v1_PartitionScanRequest__Output } from '../../dstash/v1/PartitionScanRequest.js';
+import type { PartitionScanResponse as _dstash_v1_PartitionScanResponse, PartitionScanResponse__Output as _dstash_v1_PartitionScanResponse__Output } from '../../dstash/v1/PartitionScanResponse.js';
 import type { ReadBatch as _dstash_v1_ReadBatch, ReadBatch__Output as _dstash_v1_ReadBatch__Output } from '../../dstash/v1/ReadBatch.js';
 import type { ReadBatchResult as _dstash_v1_ReadBatchResult, ReadBatchResult__Output as _dstash_v1_ReadBatchResult__Output } from '../../dstash/v1/ReadBatchResult.js';
 import type { ScanIndexRequest as _dstash_v1_ScanIndexRequest, ScanIndexRequest__Output as _dstash_v1_ScanIndexRequest__Output } from '../../dstash/v1/ScanIndexRequest.js';
@@ -27,6 +31,21 @@ export interface ReplicaClient extends grpc.Client {
   apply(options?: grpc.CallOptions): grpc.ClientDuplexStream<_dstash_v1_ApplyBatch, _dstash_v1_ApplyBatchResult__Output>;
   
   /**
+   * Digests of one partition, per bucket of keys (anti-entropy).
+   */
+  Digest(argument: _dstash_v1_DigestRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_DigestResponse__Output>): grpc.ClientUnaryCall;
+  Digest(argument: _dstash_v1_DigestRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dstash_v1_DigestResponse__Output>): grpc.ClientUnaryCall;
+  Digest(argument: _dstash_v1_DigestRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_DigestResponse__Output>): grpc.ClientUnaryCall;
+  Digest(argument: _dstash_v1_DigestRequest, callback: grpc.requestCallback<_dstash_v1_DigestResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Digests of one partition, per bucket of keys (anti-entropy).
+   */
+  digest(argument: _dstash_v1_DigestRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_DigestResponse__Output>): grpc.ClientUnaryCall;
+  digest(argument: _dstash_v1_DigestRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dstash_v1_DigestResponse__Output>): grpc.ClientUnaryCall;
+  digest(argument: _dstash_v1_DigestRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_DigestResponse__Output>): grpc.ClientUnaryCall;
+  digest(argument: _dstash_v1_DigestRequest, callback: grpc.requestCallback<_dstash_v1_DigestResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Describes this node: id, partitions, storage figures, and the members it sees.
    */
   Info(argument: _dstash_v1_InfoRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
@@ -40,6 +59,19 @@ export interface ReplicaClient extends grpc.Client {
   info(argument: _dstash_v1_InfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dstash_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
   info(argument: _dstash_v1_InfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
   info(argument: _dstash_v1_InfoRequest, callback: grpc.requestCallback<_dstash_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Streams every record (tombstones included) of the given partitions, for
+   * rebalancing and anti-entropy; optionally only some digest buckets.
+   */
+  PartitionScan(argument: _dstash_v1_PartitionScanRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_dstash_v1_PartitionScanResponse__Output>;
+  PartitionScan(argument: _dstash_v1_PartitionScanRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_dstash_v1_PartitionScanResponse__Output>;
+  /**
+   * Streams every record (tombstones included) of the given partitions, for
+   * rebalancing and anti-entropy; optionally only some digest buckets.
+   */
+  partitionScan(argument: _dstash_v1_PartitionScanRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_dstash_v1_PartitionScanResponse__Output>;
+  partitionScan(argument: _dstash_v1_PartitionScanRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_dstash_v1_PartitionScanResponse__Output>;
   
   /**
    * Reads records, tombstones included, with their versions.
@@ -73,9 +105,20 @@ export interface ReplicaHandlers extends grpc.UntypedServiceImplementation {
   Apply: grpc.handleBidiStreamingCall<_dstash_v1_ApplyBatch__Output, _dstash_v1_ApplyBatchResult>;
   
   /**
+   * Digests of one partition, per bucket of keys (anti-entropy).
+   */
+  Digest: grpc.handleUnaryCall<_dstash_v1_DigestRequest__Output, _dstash_v1_DigestResponse>;
+  
+  /**
    * Describes this node: id, partitions, storage figures, and the members it sees.
    */
   Info: grpc.handleUnaryCall<_dstash_v1_InfoRequest__Output, _dstash_v1_InfoResponse>;
+  
+  /**
+   * Streams every record (tombstones included) of the given partitions, for
+   * rebalancing and anti-entropy; optionally only some digest buckets.
+   */
+  PartitionScan: grpc.handleServerStreamingCall<_dstash_v1_PartitionScanRequest__Output, _dstash_v1_PartitionScanResponse>;
   
   /**
    * Reads records, tombstones included, with their versions.
@@ -91,7 +134,9 @@ export interface ReplicaHandlers extends grpc.UntypedServiceImplementation {
 
 export interface ReplicaDefinition extends grpc.ServiceDefinition {
   Apply: MethodDefinition<_dstash_v1_ApplyBatch, _dstash_v1_ApplyBatchResult, _dstash_v1_ApplyBatch__Output, _dstash_v1_ApplyBatchResult__Output>
+  Digest: MethodDefinition<_dstash_v1_DigestRequest, _dstash_v1_DigestResponse, _dstash_v1_DigestRequest__Output, _dstash_v1_DigestResponse__Output>
   Info: MethodDefinition<_dstash_v1_InfoRequest, _dstash_v1_InfoResponse, _dstash_v1_InfoRequest__Output, _dstash_v1_InfoResponse__Output>
+  PartitionScan: MethodDefinition<_dstash_v1_PartitionScanRequest, _dstash_v1_PartitionScanResponse, _dstash_v1_PartitionScanRequest__Output, _dstash_v1_PartitionScanResponse__Output>
   Read: MethodDefinition<_dstash_v1_ReadBatch, _dstash_v1_ReadBatchResult, _dstash_v1_ReadBatch__Output, _dstash_v1_ReadBatchResult__Output>
   ScanIndex: MethodDefinition<_dstash_v1_ScanIndexRequest, _dstash_v1_ScanIndexResponse, _dstash_v1_ScanIndexRequest__Output, _dstash_v1_ScanIndexResponse__Output>
 }

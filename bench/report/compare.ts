@@ -1,0 +1,38 @@
+/**
+ * Which peer workload each dstash workload is compared with, and the speed
+ * ratios: dstash ops/s ÷ the peer's ops/s (above 1, dstash is faster).
+ * Throughput, not time, so that etcd's capped key count compares fairly.
+ */
+import type { Comparison, Measurement } from '../results.js';
+
+/** dstash workload → the peer workloads (`system name`) that do the same job. */
+const COMPARABLE: Record<string, readonly string[]> = {
+  'batch-put': ['redis mset', 'redis pipeline-set', 'etcd put'],
+  'batch-lookup': ['redis mget', 'redis pipeline-get'],
+  'single-put': ['redis single-put', 'etcd put'],
+  'single-lookup': ['redis single-lookup'],
+};
+
+/** The id of a measurement: `system name`, e.g. `redis mset`. */
+export function measurementId(m: Pick<Measurement, 'system' | 'name'>): string {
+  return `${m.system} ${m.name}`;
+}
+
+/** The measurement with `id`, if it was measured. */
+export function find(measurements: readonly Measurement[], id: string): Measurement | undefined {
+  return measurements.find((m) => measurementId(m) === id);
+}
+
+/** Every comparison the measurements allow. */
+export function compare(measurements: readonly Measurement[]): Comparison[] {
+  const out: Comparison[] = [];
+  for (const [workload, peers] of Object.entries(COMPARABLE)) {
+    const own = find(measurements, `dstash ${workload}`);
+    if (!own) continue;
+    for (const peer of peers) {
+      const other = find(measurements, peer);
+      if (other) out.push({ workload, peer, speedup: own.opsPerSec / other.opsPerSec });
+    }
+  }
+  return out;
+}

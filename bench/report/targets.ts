@@ -1,0 +1,48 @@
+/**
+ * The targets of the benchmark issue, judged on one run. A miss is reported,
+ * never fatal: the figures depend on the machine, and a run on a loaded
+ * laptop should still produce its report.
+ */
+import type { BenchOptions } from '../options.js';
+import type { Measurement, TargetResult } from '../results.js';
+import { find } from './compare.js';
+
+/** Single-key operations per second that 64 callers must reach. */
+const SINGLE_KEY_OPS_PER_SEC = 50_000;
+
+type Bound = Pick<TargetResult, 'target' | 'limit' | 'unit'> & { atLeast: boolean };
+
+function judge(bound: Bound, measured: number | undefined, needs: string): TargetResult {
+  const { atLeast, ...rest } = bound;
+  if (measured === undefined || !Number.isFinite(measured)) return { ...rest, verdict: 'n/a', note: `needs ${needs}, not all measured in this run` };
+  const pass = atLeast ? measured >= bound.limit : measured <= bound.limit;
+  return { ...rest, measured, verdict: pass ? 'pass' : 'miss' };
+}
+
+/** How many times slower `a` is than `b`, per operation: b's ops/s ÷ a's. */
+function timesSlower(a: Measurement | undefined, b: Measurement | undefined): number | undefined {
+  return a && b ? b.opsPerSec / a.opsPerSec : undefined;
+}
+
+/** Judges every target on `measurements`. */
+export function judgeTargets(measurements: readonly Measurement[], options: BenchOptions): TargetResult[] {
+  const m = (id: string): Measurement | undefined => find(measurements, id);
+  const { keys, largeKeys, readQuorum: r, writeQuorum: w } = options;
+  const largeLimit = Math.round(1.1 * (largeKeys / keys) * 100) / 100;
+  return [
+    judge({ target: `batch lookup (R=${r}) time ≤ 1.5× Redis MGET`, limit: 1.5, unit: 'x', atLeast: false },
+      timesSlower(m('dstash batch-lookup'), m('redis mget')), 'dstash batch-lookup and redis mget'),
+    judge({ target: `batch put (W=${w}) time ≤ 2× Redis MSET`, limit: 2, unit: 'x', atLeast: false },
+      timesSlower(m('dstash batch-put'), m('redis mset')), 'dstash batch-put and redis mset'),
+    judge({ target: `batch put (W=${w}) throughput ≥ 30× etcd put`, limit: 30, unit: 'x', atLeast: true },
+      timesSlower(m('etcd put'), m('dstash batch-put')), 'dstash batch-put and etcd put'),
+    ...(['put', 'lookup'] as const).map((op) => judge(
+      { target: `single-key ${op} from ${options.callers} callers ≥ ${SINGLE_KEY_OPS_PER_SEC.toLocaleString('en-US')} ops/s`, limit: SINGLE_KEY_OPS_PER_SEC, unit: 'ops/s', atLeast: true },
+      m(`dstash single-${op}`)?.opsPerSec, `dstash single-${op}`,
+    )),
+    ...(['put', 'lookup'] as const).map((op) => judge(
+      { target: `${largeKeys.toLocaleString('en-US')}-key ${op} time ≤ ${largeLimit}× the ${keys.toLocaleString('en-US')}-key batch ${op}`, limit: largeLimit, unit: 'x', atLeast: false },
+      (m(`dstash large-${op}`)?.ms ?? NaN) / (m(`dstash batch-${op}`)?.ms ?? NaN), `dstash large-${op} and batch-${op}`,
+    )),
+  ];
+}

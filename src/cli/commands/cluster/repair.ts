@@ -1,0 +1,46 @@
+import { Command, Flags } from '@oclif/core';
+import type * as grpc from '@grpc/grpc-js';
+import type { RepairResponse__Output } from '../../../protocol/generated/dstash/v1/RepairResponse.js';
+import { fromServiceError } from '../../../protocol/status.js';
+import { channelCredentials } from '../../../protocol/tls.js';
+import { adminClient, fetchInfo } from '../../admin-connection.js';
+import { tlsFlags, tlsOptions } from '../../flags.js';
+import { describeError } from '../../node-connection.js';
+
+/** `dstash cluster repair`: runs anti-entropy now on every healthy member. */
+export default class ClusterRepair extends Command {
+  static override description = 'Run anti-entropy now: every healthy member compares its partitions with their other replicas and repairs differences.';
+
+  static override examples = ['<%= config.bin %> cluster repair', '<%= config.bin %> cluster repair --node 10.0.0.5:7420 --json'];
+
+  static override flags = {
+    node: Flags.string({ default: '127.0.0.1:7420', env: 'DSTASH_NODE', description: 'host:port of a node; every healthy member it sees is repaired.' }),
+    json: Flags.boolean({ default: false, description: 'Print JSON.' }),
+    timeout: Flags.integer({ default: 600_000, min: 1, description: 'Deadline of each node\'s run, in ms.' }),
+    ...tlsFlags,
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(ClusterRepair);
+    const credentials = channelCredentials(tlsOptions(flags));
+    try {
+      const info = await fetchInfo(flags.node, credentials, 10_000);
+      const results = await Promise.all(info.members.filter((m) => m.healthy).map(async (m) => ({ node: m.id, ...(await repair(m.address, credentials, flags.timeout)) })));
+      if (flags.json) this.log(JSON.stringify(results));
+      else for (const r of results) this.log(`${r.node}: ${r.partitionsCompared} partition comparisons, ${r.recordsPulled} records pulled, ${r.recordsPushed} pushed`);
+    } catch (err) {
+      this.error(describeError(err), { exit: 2 });
+    }
+  }
+}
+
+function repair(address: string, credentials: grpc.ChannelCredentials, timeoutMs: number): Promise<RepairResponse__Output> {
+  const client = adminClient(address, credentials);
+  return new Promise((resolve, reject) => {
+    client.Repair({}, { deadline: Date.now() + timeoutMs }, (err, res) => {
+      client.close();
+      if (err || !res) reject(fromServiceError(err, address));
+      else resolve(res);
+    });
+  });
+}

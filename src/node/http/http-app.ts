@@ -1,0 +1,56 @@
+/**
+ * The node's HTTP API as a fastify app: probes and metrics, the cluster view,
+ * and the REST key/value API, with one error format for every route.
+ */
+import { fastify, type FastifyInstance, type FastifyReply } from 'fastify';
+import { ErrorCode } from '../../errors.js';
+import { logger } from '../../logger.js';
+import type { NodeMetrics } from '../metrics/node-metrics.js';
+import type { NodeView } from '../metrics/node-view.js';
+import { registerBatchRoute } from './batch-route.js';
+import { registerClusterRoute } from './cluster-route.js';
+import { errorHandler } from './error-handler.js';
+import { badRequest, HttpError, NOT_FOUND_CODE } from './http-errors.js';
+import { registerKeyRoutes } from './key-routes.js';
+import { registerProbeRoutes } from './probe-routes.js';
+import { registerScanRoute } from './scan-route.js';
+
+/** Size limits of request bodies. */
+export interface HttpLimits {
+  /** Largest value, hence largest PUT body. */
+  maxValueBytes: number;
+  /** Largest body of any other request (a batch). */
+  maxBodyBytes: number;
+}
+
+/** Builds the app (not listening yet). */
+export function buildHttpApp(view: NodeView, metrics: NodeMetrics, limits: HttpLimits): FastifyInstance {
+  const log = logger('node.http');
+  const app = fastify({
+    logger: false,
+    bodyLimit: limits.maxBodyBytes,
+    // Raised while routing: a path that is not percent-encoded UTF-8 (the key), or a path
+    // parameter over the router's 100 characters (the index: keys are a wildcard, which it does not limit).
+    frameworkErrors: (error, _request, reply) => {
+      const answer = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? badRequest('invalid index name: over 64 characters', ErrorCode.InvalidIndex)
+        : badRequest('invalid URL: keys in the URL are percent-encoded UTF-8 (or base64 with ?encoding=base64)', ErrorCode.InvalidKey);
+      void (reply as FastifyReply).status(answer.status).send(answer.body);
+    },
+  });
+  app.setErrorHandler(errorHandler(new HttpError(413, ErrorCode.InvalidArgument, `request body over the limit of ${limits.maxBodyBytes} bytes (node option maxHttpBodyBytes)`), log));
+  app.setNotFoundHandler((request, reply) => {
+    const answer = new HttpError(404, NOT_FOUND_CODE, `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`);
+    void reply.status(answer.status).send(answer.body);
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.http.requestAnswered(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+  registerProbeRoutes(app, view, metrics);
+  registerClusterRoute(app, view);
+  registerKeyRoutes(app, view, limits.maxValueBytes, log);
+  registerScanRoute(app, view);
+  registerBatchRoute(app, view);
+  return app;
+}

@@ -1,0 +1,28 @@
+/**
+ * What the metrics and the HTTP API read of their node. Functions rather than
+ * values, because the node's parts come and go with its lifecycle: the HTTP
+ * port opens before the store, the coordinator starts last and closes first.
+ */
+import type { Coordinator } from '../../client/index.js';
+import type { Store } from '../../storage/store.js';
+
+/** Whether the node should receive traffic, and why not. */
+export interface Readiness {
+  ready: boolean;
+  /** Why the node is not ready; absent when it is. */
+  reason?: string;
+}
+
+/** A live view of one node. */
+export interface NodeView {
+  /** The node id; '' until the data dir has been read. */
+  nodeId(): string;
+  /** The zone the node declares, if any. */
+  zone(): string | undefined;
+  /** Ready = the store is open and the membership is known (see `DstashNode.readiness`). */
+  readiness(): Readiness;
+  /** The node's coordinator, between its creation and the start of `stop()`. */
+  coordinator(): Coordinator | undefined;
+  /** The node's store, while it is open or opening. */
+  store(): Store | undefined;
+}

@@ -1,0 +1,65 @@
+/**
+ * Metrics of the work that brings replicas back in line in the background:
+ * hinted handoff, anti-entropy and rebalancing. Those components report what
+ * they do through these methods; the names below are the documented ones.
+ *
+ * | metric | type | meaning |
+ * | --- | --- | --- |
+ * | `dstash_hints_pending` | gauge | hints this node holds for unhealthy replicas |
+ * | `dstash_hints_delivered_total` | counter | hints handed to their replica |
+ * | `dstash_hints_dropped_total` | counter | hints given up (expired, replica left the cluster) |
+ * | `dstash_rebalance_partitions_remaining` | gauge | partitions this node still has to hand to their new home replicas |
+ * | `dstash_antientropy_keys_repaired_total` | counter | keys anti-entropy sent to a replica that lacked them or held an older version |
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** Hinted handoff, anti-entropy and rebalancing progress. */
+export class ReplicationMetrics {
+  private readonly pending: Gauge;
+  private readonly delivered: Counter;
+  private readonly dropped: Counter;
+  private readonly remaining: Gauge;
+  private readonly repaired: Counter;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.pending = new Gauge({ name: 'dstash_hints_pending', help: 'Hints this node holds for unhealthy replicas', registers });
+    this.delivered = new Counter({ name: 'dstash_hints_delivered_total', help: 'Hints delivered to their replica', registers });
+    this.dropped = new Counter({ name: 'dstash_hints_dropped_total', help: 'Hints given up (expired, or the replica left the cluster)', registers });
+    this.remaining = new Gauge({
+      name: 'dstash_rebalance_partitions_remaining',
+      help: 'Partitions this node still has to hand to their new home replicas',
+      registers,
+    });
+    this.repaired = new Counter({
+      name: 'dstash_antientropy_keys_repaired_total',
+      help: 'Keys anti-entropy sent to a replica that lacked them or held an older version',
+      registers,
+    });
+  }
+
+  /** Sets how many hints this node holds now. */
+  hintsPending(count: number): void {
+    this.pending.set(count);
+  }
+
+  /** Counts hints delivered to their replica. */
+  hintsDelivered(count = 1): void {
+    this.delivered.inc(count);
+  }
+
+  /** Counts hints given up. */
+  hintsDropped(count = 1): void {
+    this.dropped.inc(count);
+  }
+
+  /** Sets how many partitions are left to hand over (0 when rebalancing is done). */
+  rebalancePartitionsRemaining(count: number): void {
+    this.remaining.set(count);
+  }
+
+  /** Counts keys repaired by anti-entropy. */
+  antiEntropyKeysRepaired(count = 1): void {
+    this.repaired.inc(count);
+  }
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { type Client } from '../../../src/index.js';
+import { runCli } from '../../helpers/cli.js';
+import { info, missingOnHomeReplicas } from '../../helpers/cluster-checks.js';
+import { Load } from '../../helpers/load.js';
+import { ProcessCluster } from '../../helpers/process-cluster.js';
+import { waitFor } from '../../helpers/wait.js';
+
+describe('self-healing: join and drain under load', function () {
+  this.timeout(180_000);
+  let cluster: ProcessCluster;
+  let client: Client;
+  afterEach(async () => {
+    await client?.close();
+    await cluster?.stop();
+  });
+
+  const addresses = (): Map<string, string> => new Map(cluster.nodes.filter((n) => n.process.child.exitCode === null).map((n) => [n.id, n.address]));
+
+  it('a 4th node joins under load: afterwards every home replica holds its keys, and no acknowledged write is missing', async () => {
+    cluster = await ProcessCluster.start(3, ['--anti-entropy-interval', '0']);
+    client = cluster.client();
+    await ProcessCluster.until(client, 3, 3);
+    const load = new Load(client, 'join');
+    load.start();
+    await load.until(1000);
+    const joinedAt = Date.now();
+    const fourth = await cluster.add('node-4');
+    await ProcessCluster.until(client, 4, 4);
+    await waitFor(async () => {
+      const i = await info(fourth.address);
+      return i.transfer && i.transfer.partitionsMoved > 0 && i.transfer.partitionsRemaining === 0;
+    }, 'node-4 to receive its partitions', 60_000);
+    await load.until(load.acked.size + 1000);
+    const figures = await load.stop();
+
+    // Old owners hand over what they no longer own on the membership change; a repair catches
+    // the writes a client made with its old view while that ran.
+    const repair = await runCli(['cluster', 'repair', '--node', fourth.address, '--json']);
+    assert.equal(repair.code, 0, repair.stderr);
+    const missing = await missingOnHomeReplicas(load.acked, addresses());
+    const converged = Date.now() - joinedAt;
+    const all = await client.batchLookup([...load.acked.keys()]);
+    const lost = all.filter((r, i) => !r.found || r.value.toString() !== [...load.acked.values()][i]).length;
+    console.log(`      join: ${figures.writesAcknowledged} writes acknowledged, ${lost} lost, ${figures.writesFailed + figures.readsFailed} failed requests, ${figures.readsWrong} wrong reads, converged in ${converged} ms`);
+    assert.deepEqual(missing.slice(0, 10), [], `${missing.length} key copies missing on their home replicas`);
+    assert.equal(lost, 0);
+    assert.equal(figures.readsWrong, 0, figures.errors.join('\n'));
+  });
+
+  it('a node drains under load with zero failed QUORUM requests and zero lost writes', async () => {
+    cluster = await ProcessCluster.start(4, ['--anti-entropy-interval', '0']);
+    client = cluster.client();
+    await ProcessCluster.until(client, 4, 4);
+    const load = new Load(client, 'drain');
+    load.start();
+    await load.until(1000);
+    const started = Date.now();
+    const drained = cluster.node('node-4');
+    const res = await runCli(['node', 'drain', '--node', drained.address]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /done: 1024\/1024 partitions/);
+    assert.equal(await drained.process.exited(), 0, 'the drained node exits 0');
+    await ProcessCluster.until(client, 3, 3);
+    const drainMs = Date.now() - started;
+    await load.until(load.acked.size + 500);
+    const figures = await load.stop();
+    const all = await client.batchLookup([...load.acked.keys()]);
+    const lost = all.filter((r, i) => !r.found || r.value.toString() !== [...load.acked.values()][i]).length;
+    console.log(`      drain: ${figures.writesAcknowledged} writes acknowledged, ${lost} lost, ${figures.writesFailed + figures.readsFailed} failed requests, drained in ${drainMs} ms`);
+    assert.equal(figures.writesFailed + figures.readsFailed, 0, figures.errors.join('\n'));
+    assert.equal(figures.readsWrong, 0, figures.errors.join('\n'));
+    assert.equal(lost, 0);
+    const missing = await missingOnHomeReplicas(load.acked, addresses());
+    assert.deepEqual(missing.slice(0, 10), [], `${missing.length} key copies missing on their home replicas`);
+  });
+});
