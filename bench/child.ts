@@ -34,7 +34,8 @@ export class Child {
     this.process.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       this.tail = (this.tail + chunk).slice(-OUTPUT_TAIL);
     });
-    this.exit = once(this.process, 'exit').then(([code, signal]) => String(signal ?? code));
+    // Resolves, never rejects: a child that could not even start (spawn error) has exited too.
+    this.exit = once(this.process, 'exit').then(([code, signal]) => String(signal ?? code), (err: Error) => `not started: ${err.message}`);
     createInterface({ input: this.process.stdout! }).on('line', (line) => {
       const waiter = this.waiters.shift();
       if (waiter) waiter.resolve(line);

@@ -165,9 +165,9 @@ export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
 function quickDefaults(): Partial<BenchOptions> {
   const dir = join(tmpdir(), 'dstash-bench-quick');
   return {
-    keys: 2000,
-    ops: 2000,
-    largeKeys: 6000,
+    keys: 1000,
+    ops: 1000,
+    largeKeys: 3000,
     etcdKeys: 500,
     peers: [],
     json: join(dir, 'results.json'),

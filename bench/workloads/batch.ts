@@ -28,9 +28,10 @@ export async function lookupBatch(client: Client, index: string, set: DataSet): 
 /**
  * A batch put and lookup of a few thousand keys in index `warm-up`, not
  * measured: a new client connects, and the code paths get compiled, before
- * the clock runs.
+ * the clock runs. Not in a `quick` run, whose figures mean nothing anyway.
  */
 export async function warmUp(ctx: BenchContext, client: Client): Promise<void> {
+  if (ctx.options.quick) return;
   const set = ctx.data.range(0, Math.min(ctx.options.keys, 5000));
   await ctx.progress.around('warming up', async () => {
     await putBatch(client, 'warm-up', set);

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.js';
 import type { PartitionRecord } from '../protocol/replica-types.js';
 import { compareVersions } from '../version.js';
 import type { LocalReplica } from './local-replica.js';
+import type { ReplicationMetrics } from './metrics/replication-metrics.js';
 import { DEFAULT_BUCKETS, differingBuckets } from './partition-digest.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { chunked, sendRecords } from './transfer.js';
@@ -33,7 +34,7 @@ export class AntiEntropy {
     private readonly local: LocalReplica,
     private readonly coordinator: Coordinator,
     private readonly log: Logger,
-    private readonly options: { intervalMs: number; timeoutMs: number; rate: RateLimiter; buckets?: number },
+    private readonly options: { intervalMs: number; timeoutMs: number; rate: RateLimiter; metrics: ReplicationMetrics; buckets?: number },
   ) {}
 
   /** Runs every `intervalMs` (0 = only on demand). */
@@ -78,6 +79,7 @@ export class AntiEntropy {
       }
     }
     this.repaired += result.recordsPulled + result.recordsPushed;
+    this.options.metrics.antiEntropyKeysRepaired(result.recordsPulled + result.recordsPushed);
     if (result.recordsPulled + result.recordsPushed > 0) this.log.info({ ...result }, 'anti-entropy repaired records');
     return result;
   }

@@ -69,7 +69,7 @@ export function serveBatchStream<Req, Res>(
 }
 
 /** Resolves when `call` can take more writes, or was cancelled. */
-export function drained(call: grpc.ServerWritableStream<unknown, unknown>): Promise<void> {
+function drained(call: grpc.ServerWritableStream<unknown, unknown>): Promise<void> {
   return new Promise<void>((resolve) => {
     const done = (): void => {
       call.off('drain', done);
@@ -79,4 +79,33 @@ export function drained(call: grpc.ServerWritableStream<unknown, unknown>): Prom
     call.once('drain', done);
     call.once('cancelled', done);
   });
+}
+
+/**
+ * Streams `items` to a server-streaming `call` in messages of `chunkSize`
+ * items, waiting while the client is not reading, and ends the call (with an
+ * error status when producing the items fails). Stops when the client cancels.
+ */
+export async function streamInChunks<T, M>(
+  call: grpc.ServerWritableStream<unknown, M>,
+  items: () => AsyncIterable<T>,
+  toMessage: (chunk: T[]) => M,
+  chunkSize = 256,
+): Promise<void> {
+  try {
+    let chunk: T[] = [];
+    for await (const item of items()) {
+      if (call.cancelled) return;
+      chunk.push(item);
+      if (chunk.length >= chunkSize) {
+        const more = call.write(toMessage(chunk));
+        chunk = [];
+        if (!more) await drained(call);
+      }
+    }
+    if (chunk.length > 0) call.write(toMessage(chunk));
+    call.end();
+  } catch (err) {
+    call.emit('error', toServiceError(err));
+  }
 }

@@ -94,6 +94,7 @@ export class DstashNode {
     if (this.state !== 'starting' && this.state !== 'serving') return { ready: false, reason: `the node is ${this.state}` };
     if (!this.store?.isOpen) return { ready: false, reason: 'the store is not open yet' };
     if (!this.coordinator?.members().length) return { ready: false, reason: 'the membership is not known yet' };
+    if (this.draining) return { ready: false, reason: 'the node is draining' };
     return { ready: true };
   }
 
@@ -136,11 +137,12 @@ export class DstashNode {
       this.store = store;
       const sync = await SyncState.load(store, o.partitions);
       const replica = new LocalReplica(store, o.partitions, o.maxValueBytes, (p) => sync.isSyncing(p), (target, count) => {
+        this.metrics.replication.hintsDropped(count);
         this.log.warn({ target, dropped: count, maxHints: o.maxHints }, 'hint store full: hints dropped; anti-entropy will repair those keys');
       });
       const coordinator = this.makeCoordinator(replica);
       this.coordinator = coordinator;
-      this.healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o);
+      this.healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o, this.metrics.replication);
       await this.listen(coordinator, replica);
       // Serving before the coordinator starts: static discovery probes this node too.
       this.health.set('', 'SERVING');

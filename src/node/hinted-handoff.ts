@@ -8,7 +8,8 @@
 import type { Coordinator } from '../client/index.js';
 import type { Logger } from '../logger.js';
 import type { RecordKey, Store } from '../storage/store.js';
-import { RateLimiter } from './rate-limiter.js';
+import type { ReplicationMetrics } from './metrics/replication-metrics.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 /** Hints sent per message. */
 const CHUNK = 500;
@@ -24,7 +25,7 @@ export class HintedHandoff {
     private readonly store: Store,
     private readonly coordinator: Coordinator,
     private readonly log: Logger,
-    private readonly options: { intervalMs: number; timeoutMs: number; rate: RateLimiter },
+    private readonly options: { intervalMs: number; timeoutMs: number; rate: RateLimiter; metrics: ReplicationMetrics },
   ) {}
 
   /** Hints waiting, all targets together. */
@@ -56,6 +57,7 @@ export class HintedHandoff {
   }
 
   private async deliver(): Promise<void> {
+    this.options.metrics.hintsPending(this.pending());
     for (const target of [...this.store.hintCounts().keys()]) {
       const view = this.coordinator.view;
       try {
@@ -91,6 +93,8 @@ export class HintedHandoff {
       }
       await this.store.removeHints(target, keys);
       this.delivered += keys.length;
+      this.options.metrics.hintsDelivered(keys.length);
+      this.options.metrics.hintsPending(this.pending());
       this.log.info({ target, records: keys.length, pending: this.pending() }, 'hints delivered');
     }
   }
@@ -101,6 +105,7 @@ export class HintedHandoff {
       await this.store.removeHints(target, keys);
       dropped += keys.length;
     }
+    this.options.metrics.hintsDropped(dropped);
     this.log.info({ target, dropped }, 'dropped the hints of a node that left the cluster');
   }
 }

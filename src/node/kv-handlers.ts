@@ -12,8 +12,8 @@ import type { LookupResult } from '../protocol/generated/dstash/v1/LookupResult.
 import type { ScanEntry } from '../protocol/generated/dstash/v1/ScanEntry.js';
 import type { WriteResult } from '../protocol/generated/dstash/v1/WriteResult.js';
 import { OK_STATUS, toEntryStatus, toServiceError } from '../protocol/status.js';
-import { drained, serveBatchStream } from './batch-stream.js';
-import type { Consistency, KvCoordinator, LookupOutcome, WriteOutcome } from '../client/index.js';
+import { serveBatchStream, streamInChunks } from './batch-stream.js';
+import type { Consistency, KvCoordinator, LookupOutcome, ScanItem, WriteOutcome } from '../client/index.js';
 
 /** Entries per Scan response message. */
 const SCAN_CHUNK = 256;
@@ -97,22 +97,11 @@ async function streamScan(
   coordinator: KvCoordinator,
 ): Promise<void> {
   const r = call.request;
-  try {
+  const items = (): AsyncIterable<ScanItem> => {
     if (!Number.isInteger(r.limit) || r.limit < 0) throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid limit ${r.limit}`);
-    let chunk: ScanEntry[] = [];
-    const items = coordinator.scan({ index: r.index, prefix: r.prefix, limit: r.limit, startAfter: r.startAfter, consistency: consistencyOf(r.consistency) });
-    for await (const item of items) {
-      if (call.cancelled) return;
-      chunk.push({ key: item.key, value: item.value, version: item.version, expiresAtMs: item.expiresAt });
-      if (chunk.length >= SCAN_CHUNK) {
-        const more = call.write({ entries: chunk });
-        chunk = [];
-        if (!more) await drained(call);
-      }
-    }
-    if (chunk.length > 0) call.write({ entries: chunk });
-    call.end();
-  } catch (err) {
-    call.emit('error', toServiceError(err));
-  }
+    return coordinator.scan({ index: r.index, prefix: r.prefix, limit: r.limit, startAfter: r.startAfter, consistency: consistencyOf(r.consistency) });
+  };
+  await streamInChunks(call, items, (chunk) => ({
+    entries: chunk.map((item) => ({ key: item.key, value: item.value, version: item.version, expiresAtMs: item.expiresAt })),
+  }), SCAN_CHUNK);
 }

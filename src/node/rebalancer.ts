@@ -9,6 +9,7 @@ import type { Coordinator } from '../client/index.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../storage/store.js';
 import type { LocalReplica } from './local-replica.js';
+import type { ReplicationMetrics } from './metrics/replication-metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { SyncState } from './sync-state.js';
 import { chunked, recordBytes, sendRecords } from './transfer.js';
@@ -36,7 +37,7 @@ export class Rebalancer {
     private readonly sync: SyncState,
     private readonly coordinator: Coordinator,
     private readonly log: Logger,
-    private readonly options: { intervalMs: number; timeoutMs: number; rate: RateLimiter },
+    private readonly options: { intervalMs: number; timeoutMs: number; rate: RateLimiter; metrics: ReplicationMetrics },
   ) {}
 
   /** Follows membership changes, and runs every `intervalMs` to hand over what stand-ins kept. */
@@ -105,7 +106,7 @@ export class Rebalancer {
     const self = this.selfId();
     const others = this.coordinator.view.memberList.filter((m) => m.id !== self);
     const sources = others.filter((m) => m.healthy);
-    this.progress.partitionsRemaining = partitions.length;
+    this.setRemaining(partitions.length);
     this.log.info({ partitions: partitions.length, sources: sources.length }, 'pulling newly owned partitions');
     for (const source of sources) {
       for await (const chunk of chunked(this.coordinator.replica(source.id).partitionScan(partitions, this.options.timeoutMs))) {
@@ -121,7 +122,7 @@ export class Rebalancer {
     }
     await this.sync.mark(partitions, true);
     this.progress.partitionsMoved += partitions.length;
-    this.progress.partitionsRemaining = 0;
+    this.setRemaining(0);
     this.log.info({ partitions: partitions.length, keysMoved: this.progress.keysMoved }, 'newly owned partitions received');
   }
 
@@ -148,6 +149,11 @@ export class Rebalancer {
       this.log.info({ partition: p, to: targets, records: sent }, keep ? 'partition copied' : 'partition handed over');
     }
     return sent;
+  }
+
+  private setRemaining(n: number): void {
+    this.progress.partitionsRemaining = n;
+    this.options.metrics.rebalancePartitionsRemaining(n);
   }
 
   private count(chunk: readonly { key: Buffer; value: Buffer; version: Buffer; index: string }[]): void {

@@ -6,8 +6,8 @@ import type { Record as WireRecord } from '../protocol/generated/dstash/v1/Recor
 import type { ReplicaServiceHandlers } from '../protocol/replica-messages.js';
 import { toServiceError } from '../protocol/status.js';
 import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.js';
-import type { PartitionRecord } from '../protocol/generated/dstash/v1/PartitionRecord.js';
-import { drained, serveBatchStream } from './batch-stream.js';
+import type { ReplicaRecord } from '../protocol/replica-types.js';
+import { serveBatchStream, streamInChunks } from './batch-stream.js';
 import type { LocalReplica } from './local-replica.js';
 
 /** Records per ScanIndex response message. */
@@ -24,47 +24,16 @@ export function replicaHandlers(replica: LocalReplica, info: () => Promise<InfoR
       serveBatchStream(call, async (batch) => ({ id: batch.id, results: await replica.read(batch.index, batch.keys) }), maxInFlightBatches);
     },
     ScanIndex(call) {
-      void (async () => {
-        try {
-          const r = call.request;
-          let chunk: WireRecord[] = [];
-          for await (const rec of replica.scan({ index: r.index, prefix: r.prefix, limit: r.limit, startAfter: r.startAfter, includeDead: true })) {
-            if (call.cancelled) return;
-            chunk.push({ key: rec.key, value: rec.value, version: rec.version, expiresAtMs: rec.expiresAt, tombstone: rec.tombstone });
-            if (chunk.length >= SCAN_CHUNK) {
-              const more = call.write({ records: chunk });
-              chunk = [];
-              if (!more) await drained(call);
-            }
-          }
-          if (chunk.length > 0) call.write({ records: chunk });
-          call.end();
-        } catch (err) {
-          call.emit('error', toServiceError(err));
-        }
-      })();
+      const r = call.request;
+      const records = (): AsyncIterable<ReplicaRecord> => replica.scan({ index: r.index, prefix: r.prefix, limit: r.limit, startAfter: r.startAfter, includeDead: true });
+      void streamInChunks(call, records, (chunk) => ({ records: chunk.map(toWireRecord) }), SCAN_CHUNK);
     },
     PartitionScan(call) {
-      void (async () => {
-        try {
-          const r = call.request;
-          const buckets = r.buckets > 0 ? { count: r.buckets, ids: r.bucketIds } : undefined;
-          let chunk: PartitionRecord[] = [];
-          for await (const rec of replica.partitionScan(r.partitions, buckets)) {
-            if (call.cancelled) return;
-            chunk.push({ partition: rec.partition, index: rec.index, record: { key: rec.key, value: rec.value, version: rec.version, expiresAtMs: rec.expiresAt, tombstone: rec.tombstone } });
-            if (chunk.length >= SCAN_CHUNK) {
-              const more = call.write({ records: chunk });
-              chunk = [];
-              if (!more) await drained(call);
-            }
-          }
-          if (chunk.length > 0) call.write({ records: chunk });
-          call.end();
-        } catch (err) {
-          call.emit('error', toServiceError(err));
-        }
-      })();
+      const r = call.request;
+      const buckets = r.buckets > 0 ? { count: r.buckets, ids: r.bucketIds } : undefined;
+      void streamInChunks(call, () => replica.partitionScan(r.partitions, buckets), (chunk) => ({
+        records: chunk.map((rec) => ({ partition: rec.partition, index: rec.index, record: toWireRecord(rec) })),
+      }), SCAN_CHUNK);
     },
     Digest(call, callback) {
       replica.digest(call.request.partition, call.request.buckets).then((buckets) => callback(null, { buckets }), (err) => callback(toServiceError(err)));
@@ -73,4 +42,8 @@ export function replicaHandlers(replica: LocalReplica, info: () => Promise<InfoR
       info().then((response) => callback(null, response), (err) => callback(toServiceError(err)));
     },
   };
+}
+
+function toWireRecord(r: ReplicaRecord): WireRecord {
+  return { key: r.key, value: r.value, version: r.version, expiresAtMs: r.expiresAt, tombstone: r.tombstone };
 }

@@ -10,6 +10,7 @@ import type { Store } from '../storage/store.js';
 import { AntiEntropy } from './anti-entropy.js';
 import { HintedHandoff } from './hinted-handoff.js';
 import type { LocalReplica } from './local-replica.js';
+import type { ReplicationMetrics } from './metrics/replication-metrics.js';
 import type { NodeOptions } from './node-options.js';
 import { RateLimiter } from './rate-limiter.js';
 import { Rebalancer } from './rebalancer.js';
@@ -38,12 +39,13 @@ export class SelfHealing {
     private readonly coordinator: Coordinator,
     private readonly log: Logger,
     private readonly options: NodeOptions,
+    metrics: ReplicationMetrics,
   ) {
     const timeoutMs = coordinator.options.timeoutMs;
     this.transferRate = new RateLimiter(options.transferRate);
-    this.hints = new HintedHandoff(store, coordinator, log, { intervalMs: options.hintIntervalMs, timeoutMs, rate: this.transferRate });
-    this.antiEntropy = new AntiEntropy(selfId, local, coordinator, log, { intervalMs: options.antiEntropyIntervalMs, timeoutMs, rate: new RateLimiter(options.repairRate) });
-    this.rebalancer = new Rebalancer(selfId, store, local, sync, coordinator, log, { intervalMs: options.rebalanceIntervalMs, timeoutMs, rate: this.transferRate });
+    this.hints = new HintedHandoff(store, coordinator, log, { intervalMs: options.hintIntervalMs, timeoutMs, rate: this.transferRate, metrics });
+    this.antiEntropy = new AntiEntropy(selfId, local, coordinator, log, { intervalMs: options.antiEntropyIntervalMs, timeoutMs, rate: new RateLimiter(options.repairRate), metrics });
+    this.rebalancer = new Rebalancer(selfId, store, local, sync, coordinator, log, { intervalMs: options.rebalanceIntervalMs, timeoutMs, rate: this.transferRate, metrics });
   }
 
   /** Starts every schedule. */

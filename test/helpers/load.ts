@@ -98,3 +98,10 @@ export class Load {
     }
   }
 }
+
+/** How many acknowledged writes a QUORUM read no longer finds with their value. */
+export async function lostWrites(client: Client, acked: ReadonlyMap<string, string>): Promise<number> {
+  const keys = [...acked.keys()];
+  const found = await client.batchLookup(keys);
+  return found.filter((r, i) => !r.found || r.value.toString() !== acked.get(keys[i]!)).length;
+}

@@ -5,7 +5,7 @@ import { HybridClock } from '../../../src/version.js';
 import { runCli } from '../../helpers/cli.js';
 import { digestOn, info, readOn } from '../../helpers/cluster-checks.js';
 import { exchange, nodeClients } from '../../helpers/grpc-clients.js';
-import { Load } from '../../helpers/load.js';
+import { Load, lostWrites } from '../../helpers/load.js';
 import { ProcessCluster } from '../../helpers/process-cluster.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -50,8 +50,7 @@ describe('self-healing: hinted handoff and anti-entropy', function () {
         if ((await digestOn(cluster.node(peer).address, p)) !== mine) mismatched.push(p);
       }
     }
-    const all = await client.batchLookup([...load.acked.keys()]);
-    const lost = all.filter((r, i) => !r.found || r.value.toString() !== [...load.acked.values()][i]).length;
+    const lost = await lostWrites(client, load.acked);
     console.log(`      kill -9: ${figures.writesAcknowledged} writes acknowledged, ${lost} lost, ${figures.writesFailed + figures.readsFailed} failed requests, ${piled} hints piled up, delivered and matching ${converged} ms after the restart`);
     assert.deepEqual(mismatched, [], 'node-2 holds what its peers hold in every partition it home-owns');
     assert.equal(lost, 0);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { type Client } from '../../../src/index.js';
 import { runCli } from '../../helpers/cli.js';
 import { info, missingOnHomeReplicas } from '../../helpers/cluster-checks.js';
-import { Load } from '../../helpers/load.js';
+import { Load, lostWrites } from '../../helpers/load.js';
 import { ProcessCluster } from '../../helpers/process-cluster.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -40,8 +40,7 @@ describe('self-healing: join and drain under load', function () {
     assert.equal(repair.code, 0, repair.stderr);
     const missing = await missingOnHomeReplicas(load.acked, addresses());
     const converged = Date.now() - joinedAt;
-    const all = await client.batchLookup([...load.acked.keys()]);
-    const lost = all.filter((r, i) => !r.found || r.value.toString() !== [...load.acked.values()][i]).length;
+    const lost = await lostWrites(client, load.acked);
     console.log(`      join: ${figures.writesAcknowledged} writes acknowledged, ${lost} lost, ${figures.writesFailed + figures.readsFailed} failed requests, ${figures.readsWrong} wrong reads, converged in ${converged} ms`);
     assert.deepEqual(missing.slice(0, 10), [], `${missing.length} key copies missing on their home replicas`);
     assert.equal(lost, 0);
@@ -65,8 +64,7 @@ describe('self-healing: join and drain under load', function () {
     const drainMs = Date.now() - started;
     await load.until(load.acked.size + 500);
     const figures = await load.stop();
-    const all = await client.batchLookup([...load.acked.keys()]);
-    const lost = all.filter((r, i) => !r.found || r.value.toString() !== [...load.acked.values()][i]).length;
+    const lost = await lostWrites(client, load.acked);
     console.log(`      drain: ${figures.writesAcknowledged} writes acknowledged, ${lost} lost, ${figures.writesFailed + figures.readsFailed} failed requests, drained in ${drainMs} ms`);
     assert.equal(figures.writesFailed + figures.readsFailed, 0, figures.errors.join('\n'));
     assert.equal(figures.readsWrong, 0, figures.errors.join('\n'));

@@ -1,0 +1,60 @@
+/**
+ * A smoke run of the benchmark program (`--quick`: tiny key counts, no
+ * peers) as a child process, so that the suite cannot rot: every workload
+ * must report figures and no errors. It times nothing: figures from a smoke
+ * run mean nothing.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchResults } from '../../bench/results.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const BENCH = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
+
+const WORKLOADS = [
+  'batch-put', 'batch-lookup', 'single-put', 'single-lookup', 'mixed-50-50', 'mixed-95-5', 'large-put', 'large-lookup',
+  'cluster-1-put', 'cluster-1-lookup', 'cluster-3-put', 'cluster-3-lookup', 'cluster-5-put', 'cluster-5-lookup',
+];
+
+describe('bench: --quick smoke run', function () {
+  this.timeout(120_000);
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  beforeEach(async () => {
+    dir = await tempDir('dstash-bench-smoke-');
+  });
+  afterEach(() => dir.cleanup());
+
+  it('runs every workload on its own cluster and writes the JSON, the chart and the report', async () => {
+    const out = (name: string): string => join(dir.path, name);
+    const child = spawn(process.execPath, [BENCH, '--quick', '--peers', 'none', '--json', out('results.json'), '--svg', out('chart.svg'), '--markdown', out('RESULTS.md')], {
+      env: { ...process.env, CI: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output += chunk; });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk; });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0, output);
+
+    const results = JSON.parse(await readFile(out('results.json'), 'utf8')) as BenchResults;
+    assert.deepEqual(results.measurements.map((m) => m.name), WORKLOADS);
+    for (const m of results.measurements) {
+      assert.equal(m.system, 'dstash');
+      assert.equal(m.errors, 0, `${m.name} had errors`);
+      assert.ok(m.ops > 0 && m.ms > 0 && m.opsPerSec > 0 && m.cpuMs! > 0, `${m.name} has figures: ${JSON.stringify(m)}`);
+    }
+    for (const m of results.measurements.filter((x) => /^(single|mixed)-/.test(x.name))) {
+      assert.ok(m.latency && m.latency.p50 > 0 && m.latency.p99 >= m.latency.p50 && m.latency.p999 >= m.latency.p99, `${m.name} latency`);
+    }
+    assert.deepEqual(results.skipped, [], 'no peer was asked for');
+    assert.ok(results.targets.length >= 7 && results.targets.every((t) => ['pass', 'miss', 'n/a'].includes(t.verdict)));
+    assert.ok(results.machine.cores > 0 && results.machine.node === process.version);
+    assert.match(output, /dstash batch-put/, 'the table is printed');
+    assert.match(await readFile(out('chart.svg'), 'utf8'), /^<svg[^>]*>[\s\S]*dstash batch-lookup[\s\S]*<\/svg>\n$/);
+    assert.match(await readFile(out('RESULTS.md'), 'utf8'), /# dstash benchmark results[\s\S]*## Machine[\s\S]*chart\.svg/);
+  });
+});
