@@ -5,6 +5,7 @@
  * winning. Runs on a schedule and on demand (`dstash cluster repair`); its
  * cost is bounded by a records-per-second rate.
  */
+import pLimit from 'p-limit';
 import type { Coordinator } from '../client/index.js';
 import type { Logger } from '../logger.js';
 import type { PartitionRecord } from '../protocol/replica-types.js';
@@ -14,6 +15,9 @@ import type { ReplicationMetrics } from './metrics/replication-metrics.js';
 import { DEFAULT_BUCKETS, differingBuckets } from './partition-digest.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { chunked, sendRecords } from './transfer.js';
+
+/** Partitions compared at once. */
+const PARALLEL_PARTITIONS = 8;
 
 /** What one run did. */
 export interface RepairResult {
@@ -63,9 +67,11 @@ export class AntiEntropy {
     const self = this.selfId();
     const view = this.coordinator.view;
     const buckets = this.options.buckets ?? DEFAULT_BUCKETS;
-    for (const partition of view.placement.partitionsOwnedBy(self)) {
+    // A few partitions at a time: each comparison waits mostly on a peer, and the rate limit bounds the records moved.
+    const limit = pLimit(PARALLEL_PARTITIONS);
+    await Promise.all(view.placement.partitionsOwnedBy(self).map((partition) => limit(async () => {
       const peers = view.placement.homeReplicas(partition).filter((id) => id !== self && view.isHealthy(id));
-      if (peers.length === 0) continue;
+      if (peers.length === 0) return;
       const mine = await this.local.digest(partition, buckets);
       for (const peer of peers) {
         try {
@@ -77,7 +83,7 @@ export class AntiEntropy {
           this.log.warn({ peer, partition, err: (err as Error).message }, 'anti-entropy could not compare a partition; next run retries');
         }
       }
-    }
+    })));
     this.repaired += result.recordsPulled + result.recordsPushed;
     this.options.metrics.antiEntropyKeysRepaired(result.recordsPulled + result.recordsPushed);
     if (result.recordsPulled + result.recordsPushed > 0) this.log.info({ ...result }, 'anti-entropy repaired records');
