@@ -121,8 +121,8 @@ export interface BenchOptions {
    */
   json: string;
   /**
-   * Where the SVG chart goes.
-   * @default bench/results/latest.svg (a temp dir with `quick`)
+   * Where the SVG chart goes (RESULTS.md links it).
+   * @default bench/RESULTS.svg (a temp dir with `quick`)
    */
   svg: string;
   /**
@@ -157,7 +157,7 @@ export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   inProcess: false,
   quick: false,
   json: join(BENCH_DIR, 'results', 'latest.json'),
-  svg: join(BENCH_DIR, 'results', 'latest.svg'),
+  svg: join(BENCH_DIR, 'RESULTS.svg'),
   markdown: join(BENCH_DIR, 'RESULTS.md'),
 });
 
@@ -206,6 +206,8 @@ const KINDS: Record<keyof BenchOptions, Kind> = {
 
 const flagName = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 const envName = (name: string): string => `DSTASH_BENCH_${flagName(name).replace(/-/g, '_').toUpperCase()}`;
+/** How errors name an option: by its flag and its variable, either may have set it. */
+const label = (name: string): string => `--${flagName(name)} (${envName(name)})`;
 
 /** Thrown for a bad flag or value; the runner prints it with the usage. */
 export class BenchUsageError extends Error {}
@@ -249,11 +251,11 @@ export function parseBenchOptions(argv: readonly string[], env: NodeJS.ProcessEn
 function parseValue(name: string, kind: Kind, value: string): unknown {
   const list = (): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== 'none');
   const whole = (s: string): number => {
-    if (!/^\d+$/.test(s.replace(/_/g, ''))) throw new BenchUsageError(`--${flagName(name)} takes whole numbers, got ${JSON.stringify(s)}`);
+    if (!/^\d+$/.test(s.replace(/_/g, ''))) throw new BenchUsageError(`${label(name)} takes whole numbers, got ${JSON.stringify(s)}`);
     return Number(s.replace(/_/g, ''));
   };
   const oneOf = <T extends string>(allowed: readonly T[]): T[] => list().map((s) => {
-    if (!allowed.includes(s as T)) throw new BenchUsageError(`--${flagName(name)}: ${JSON.stringify(s)} is not one of ${allowed.join(', ')}`);
+    if (!allowed.includes(s as T)) throw new BenchUsageError(`${label(name)}: ${JSON.stringify(s)} is not one of ${allowed.join(', ')}`);
     return s as T;
   });
   switch (kind) {
@@ -262,7 +264,7 @@ function parseValue(name: string, kind: Kind, value: string): unknown {
     case 'ints':
       return list().map(whole);
     case 'bool':
-      if (!['true', 'false', '1', '0'].includes(value)) throw new BenchUsageError(`--${flagName(name)} is true or false, got ${JSON.stringify(value)}`);
+      if (!['true', 'false', '1', '0'].includes(value)) throw new BenchUsageError(`${label(name)} is true or false, got ${JSON.stringify(value)}`);
       return value === 'true' || value === '1';
     case 'workloads':
       return oneOf(WORKLOAD_GROUPS);
@@ -276,7 +278,7 @@ function parseValue(name: string, kind: Kind, value: string): unknown {
 function validate(o: BenchOptions): void {
   const atLeast = (name: keyof BenchOptions, min: number, max = Number.MAX_SAFE_INTEGER): void => {
     const v = o[name] as number;
-    if (v < min || v > max) throw new BenchUsageError(`--${flagName(name)} must be from ${min} to ${max}, got ${v}`);
+    if (v < min || v > max) throw new BenchUsageError(`${label(name)} must be from ${min} to ${max}, got ${v}`);
   };
   atLeast('nodes', 1, 16);
   atLeast('replicas', 1, 16);
@@ -287,6 +289,6 @@ function validate(o: BenchOptions): void {
   atLeast('keySize', String(Math.max(o.keys + o.ops, o.largeKeys)).length + 1, 4096);
   atLeast('largeKeys', o.keys);
   if (o.clusterSizes.length === 0 || o.clusterSizes.some((n) => n < 1 || n > 16)) {
-    throw new BenchUsageError('--cluster-sizes takes node counts from 1 to 16');
+    throw new BenchUsageError(`${label('clusterSizes')} takes node counts from 1 to 16`);
   }
 }

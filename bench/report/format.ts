@@ -20,9 +20,9 @@ export function formatRatio(x: number): string {
   return `${x >= 10 ? Math.round(x) : x.toPrecision(2)}×`;
 }
 
-/** A rate in short form for the chart: 12.3k, 1.2M. */
+/** A rate in short form for the chart, three significant digits at most: 12.3k, 100k, 1M. */
 export function formatShortRate(opsPerSec: number): string {
-  if (opsPerSec >= 1e6) return `${(opsPerSec / 1e6).toPrecision(3)}M`;
-  if (opsPerSec >= 1e3) return `${(opsPerSec / 1e3).toPrecision(3)}k`;
+  if (opsPerSec >= 1e6) return `${Number((opsPerSec / 1e6).toPrecision(3))}M`;
+  if (opsPerSec >= 1e3) return `${Number((opsPerSec / 1e3).toPrecision(3))}k`;
   return String(Math.round(opsPerSec));
 }

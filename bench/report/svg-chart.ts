@@ -36,7 +36,7 @@ export function barChart(measurements: readonly Measurement[], title: string): s
     }),
   ];
   for (let decade = low; decade <= high; decade++) {
-    const gx = x(10 ** decade);
+    const gx = x(10 ** decade).toFixed(1);
     parts.push(`<line x1="${gx}" y1="${TOP - 4}" x2="${gx}" y2="${height - 24}" stroke="#ddd"/>`);
     parts.push(`<text x="${gx}" y="${height - 10}" text-anchor="middle" fill="#555">${formatShortRate(10 ** decade)}</text>`);
   }

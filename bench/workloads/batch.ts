@@ -1,7 +1,7 @@
 /**
  * dstash's batch workloads: one `batchPut` and one `batchLookup` of the whole
  * data set, the large data set in batches of that size, and the same pair on
- * clusters of other sizes. Lookups check every value, after the clock stops.
+ * a fresh cluster of each size. Lookups check every value, after the clock stops.
  */
 import type { Client, ClientOptions } from '../../src/index.js';
 import type { DataSet } from '../data.js';

@@ -67,8 +67,9 @@ export interface LevelStoreOptions extends StoreOptions {
    * them into a table file. Larger means fewer flushes and compactions under
    * write load; up to two such buffers are in memory at once, and a restart
    * replays up to one from the log. LevelDB's own default, 4 MiB, made LWW
-   * apply about twice as slow on a 100k-record batch.
-   * @default 33_554_432 (32 MiB)
+   * apply about twice as slow on a 100k-record batch; 64 MiB takes about 12%
+   * less CPU than 32 MiB to write a million records into one store.
+   * @default 67_108_864 (64 MiB)
    */
   writeBufferSize?: number;
   /**
@@ -92,7 +93,7 @@ export const DEFAULT_LEVEL_STORE_OPTIONS: Readonly<Required<Omit<LevelStoreOptio
   ...DEFAULT_STORE_OPTIONS,
   sync: false,
   sweepIntervalMs: 60_000,
-  writeBufferSize: 32 * 1024 * 1024,
+  writeBufferSize: 64 * 1024 * 1024,
   cacheSize: 8 * 1024 * 1024,
 };
 
