@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startCli, type CliProcess } from './cli.js';
 import { tempDir } from './temp-dir.js';
 import { waitFor } from './wait.js';
+import { info } from './cluster-checks.js';
 import { Client, type ClientOptions } from '../../src/index.js';
 
 /** One node of the cluster. */
@@ -84,13 +85,16 @@ export class ProcessCluster {
     }, `${healthy}/${total} healthy members (seen: ${JSON.stringify(client.members().map((m) => [m.id, m.healthy]))})`, timeoutMs);
   }
 
-  /** Waits until every live node sees every node as a healthy member. */
+  /** Waits until a client sees every node as a healthy member, and every node holds the partitions it owns. */
   async converge(): Promise<void> {
     const probe = this.client();
     try {
       await ProcessCluster.until(probe, this.nodes.length, this.nodes.length);
     } finally {
       await probe.close();
+    }
+    for (const node of this.nodes) {
+      await waitFor(async () => (await info(node.address)).transfer?.partitionsRemaining === 0, `${node.id} to receive its partitions`, 30_000);
     }
   }
 
