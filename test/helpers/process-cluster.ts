@@ -41,6 +41,14 @@ export class ProcessCluster {
     return cluster;
   }
 
+  /** Starts `count` nodes and a client that sees all of them healthy. */
+  static async withClient(count: number, extraArgs: string[] = []): Promise<{ cluster: ProcessCluster; client: Client }> {
+    const cluster = await ProcessCluster.start(count, extraArgs);
+    const client = cluster.client();
+    await ProcessCluster.until(client, count, count);
+    return { cluster, client };
+  }
+
   /** Starts one more node and lists it in the peers file. */
   async add(id: string): Promise<ClusterNode> {
     const node = await this.spawn(id, join(this.root, id), 0);

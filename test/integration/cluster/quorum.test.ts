@@ -9,9 +9,7 @@ describe('cluster: quorum reads and writes on 3 real nodes', function () {
   let cluster: ProcessCluster;
   let client: Client;
   beforeEach(async () => {
-    cluster = await ProcessCluster.start(3);
-    client = cluster.client();
-    await ProcessCluster.until(client, 3, 3);
+    ({ cluster, client } = await ProcessCluster.withClient(3));
   });
   afterEach(async () => {
     await client.close();

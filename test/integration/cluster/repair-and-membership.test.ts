@@ -10,9 +10,7 @@ describe('cluster: read repair, membership changes, reconnection, auto-batching'
   let cluster: ProcessCluster;
   let client: Client;
   beforeEach(async () => {
-    cluster = await ProcessCluster.start(3);
-    client = cluster.client();
-    await ProcessCluster.until(client, 3, 3);
+    ({ cluster, client } = await ProcessCluster.withClient(3));
   });
   afterEach(async () => {
     await client.close();

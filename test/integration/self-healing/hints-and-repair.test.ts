@@ -24,9 +24,7 @@ describe('self-healing: hinted handoff and anti-entropy', function () {
   }
 
   it('kill -9 during writes piles up hints; after a restart they are delivered and the partitions match their peers', async () => {
-    cluster = await ProcessCluster.start(4, ['--anti-entropy-interval', '0']);
-    client = cluster.client();
-    await ProcessCluster.until(client, 4, 4);
+    ({ cluster, client } = await ProcessCluster.withClient(4, ['--anti-entropy-interval', '0']));
     const load = new Load(client, 'kill');
     load.start();
     await load.until(500);
@@ -58,9 +56,7 @@ describe('self-healing: hinted handoff and anti-entropy', function () {
   });
 
   it('anti-entropy brings a replica diverged by hand back in line', async () => {
-    cluster = await ProcessCluster.start(3, ['--anti-entropy-interval', '0']);
-    client = cluster.client();
-    await ProcessCluster.until(client, 3, 3);
+    ({ cluster, client } = await ProcessCluster.withClient(3, ['--anti-entropy-interval', '0']));
     const keys = Array.from({ length: 300 }, (_, i) => `ae-${i}`);
     assert.ok((await client.batchPut(keys.map((k) => ({ key: k, value: Buffer.from('old') })), { consistency: 'ALL' })).every((r) => r.ok));
 

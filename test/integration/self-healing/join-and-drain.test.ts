@@ -18,9 +18,7 @@ describe('self-healing: join and drain under load', function () {
   const addresses = (): Map<string, string> => new Map(cluster.nodes.filter((n) => n.process.child.exitCode === null).map((n) => [n.id, n.address]));
 
   it('a 4th node joins under load: afterwards every home replica holds its keys, and no acknowledged write is missing', async () => {
-    cluster = await ProcessCluster.start(3, ['--anti-entropy-interval', '0']);
-    client = cluster.client();
-    await ProcessCluster.until(client, 3, 3);
+    ({ cluster, client } = await ProcessCluster.withClient(3, ['--anti-entropy-interval', '0']));
     const load = new Load(client, 'join');
     load.start();
     await load.until(1000);
@@ -48,9 +46,7 @@ describe('self-healing: join and drain under load', function () {
   });
 
   it('a node drains under load with zero failed QUORUM requests and zero lost writes', async () => {
-    cluster = await ProcessCluster.start(4, ['--anti-entropy-interval', '0']);
-    client = cluster.client();
-    await ProcessCluster.until(client, 4, 4);
+    ({ cluster, client } = await ProcessCluster.withClient(4, ['--anti-entropy-interval', '0']));
     const load = new Load(client, 'drain');
     load.start();
     await load.until(1000);
