@@ -118,14 +118,6 @@ export class Coordinator implements KvCoordinator {
     });
   }
 
-  /**
-   * Writes versioned records as they are (no new version): used by read repair
-   * and by callers that move data between replicas.
-   */
-  async writeRecords(index: string, records: readonly ReplicaRecord[], consistency?: Consistency): Promise<WriteOutcome[]> {
-    return this.write(index, records.length, consistency, (i) => records[i]!);
-  }
-
   async lookupMany(index: string, keys: readonly Buffer[], consistency?: Consistency): Promise<LookupOutcome[]> {
     const outcomes = new Array<LookupOutcome>(keys.length);
     const indexError = check(() => validateIndex(index));

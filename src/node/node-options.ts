@@ -230,6 +230,6 @@ export function resolveNodeOptions(options: Partial<NodeOptions> & Pick<NodeOpti
 }
 
 /** Drops keys whose value is undefined, so that they do not hide defaults. */
-export function withoutUndefined<T extends object>(o: T): Partial<T> {
+function withoutUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

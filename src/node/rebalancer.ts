@@ -73,11 +73,6 @@ export class Rebalancer {
     });
   }
 
-  /** Resolves when no run is in progress or asked for. */
-  async settled(): Promise<void> {
-    while (this.running) await this.running;
-  }
-
   private async run(): Promise<void> {
     const self = this.selfId();
     const view = this.coordinator.view;
