@@ -68,7 +68,8 @@ describe('consul: nodes register through the Consul API double, clients follow t
     await nodes[1]!.exited();
     await healthy(c, 3, 2, CHECK_INTERVAL_MS + 2000);
     const noticedAfter = Date.now() - killedAt;
-    assert.ok(noticedAfter <= CHECK_INTERVAL_MS + 1000 + 500, `the client routed around the dead node after ${noticedAfter} ms`);
+    assert.ok(noticedAfter <= CHECK_INTERVAL_MS + 1000, `the client routed around the dead node after ${noticedAfter} ms`);
+    console.log(`      consul: the client routed around the killed node after ${noticedAfter} ms (check interval ${CHECK_INTERVAL_MS} ms)`);
     const writes = await c.batchPut(keys.map((k) => ({ key: k, value: Buffer.from(`2-${k}`) })));
     assert.equal(writes.filter((r) => !r.ok).length, 0, 'QUORUM writes go on with one node down');
 
