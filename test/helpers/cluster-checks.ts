@@ -1,4 +1,6 @@
 /** Checks of where the data is, asked of each node directly over its Replica service. */
+import * as grpc from '@grpc/grpc-js';
+import { fetchInfo } from '../../src/cli/admin-connection.js';
 import { nodeClients } from './grpc-clients.js';
 import { PlacementTable, partitionOf } from '../../src/placement/index.js';
 import type { InfoResponse__Output } from '../../src/protocol/generated/dstash/v1/InfoResponse.js';
@@ -6,14 +8,7 @@ import { exchange } from './grpc-clients.js';
 
 /** A node's Info. */
 export function info(address: string): Promise<InfoResponse__Output> {
-  const c = nodeClients(address);
-  return new Promise<InfoResponse__Output>((resolve, reject) => {
-    c.replica.Info({}, { deadline: Date.now() + 5000 }, (err, res) => {
-      c.close();
-      if (err) reject(err);
-      else resolve(res!);
-    });
-  });
+  return fetchInfo(address, grpc.credentials.createInsecure(), 5000);
 }
 
 /** The values `address` stores for `keys` of index 'default' (undefined where missing). */
