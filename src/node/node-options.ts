@@ -170,6 +170,31 @@ export interface NodeOptions {
    */
   drainSettleMs: number;
   /**
+   * While the store fails writes, how often a probe write checks whether it
+   * takes them again (reopening LevelDB when it stays failed), in ms.
+   * @default 1000
+   */
+  storeProbeIntervalMs: number;
+  /**
+   * Most entries in one batch message a caller or a coordinator sends this
+   * node (PutStream, LookupStream, DeleteStream, replica Apply and Read);
+   * larger messages are refused with INVALID_ARGUMENT naming the limit.
+   * @default 10_000
+   */
+  maxBatchEntries: number;
+  /**
+   * A connection on the gRPC port with no call for this long is closed, in ms; 0 = never.
+   * @default 300_000 (5 min)
+   */
+  idleConnectionMs: number;
+  /**
+   * A connection on the gRPC port that has not finished its HTTP/2 handshake
+   * by then is closed, and so is an HTTP request whose headers are not all in
+   * by then, in ms.
+   * @default 10_000
+   */
+  handshakeTimeoutMs: number;
+  /**
    * How the node coordinates requests from callers that do not route
    * (replicas N, quorums W and R, default consistency, timeouts).
    * @default DEFAULT_COORDINATOR_OPTIONS (N=3, W=2, R=2, QUORUM)
@@ -198,6 +223,10 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir'> = {
   transferRate: 50_000,
   repairRate: 20_000,
   drainSettleMs: 3000,
+  storeProbeIntervalMs: 1000,
+  maxBatchEntries: 10_000,
+  idleConnectionMs: 300_000,
+  handshakeTimeoutMs: 10_000,
   coordinator: {},
 };
 
@@ -223,7 +252,10 @@ export function resolveNodeOptions(options: Partial<NodeOptions> & Pick<NodeOpti
   if (!Number.isSafeInteger(o.maxHttpBodyBytes) || o.maxHttpBodyBytes < 1) throw invalid(`maxHttpBodyBytes ${o.maxHttpBodyBytes} must be a whole number of bytes`);
   if (!Number.isInteger(o.partitions) || o.partitions < 1 || o.partitions > 65536) throw invalid(`partitions ${o.partitions} must be 1-65536`);
   if (!Number.isInteger(o.maxInFlightBatches) || o.maxInFlightBatches < 1) throw invalid('maxInFlightBatches must be at least 1');
-  for (const name of ['tombstoneGraceMs', 'sweepIntervalMs', 'shutdownGraceMs', 'hintIntervalMs', 'maxHints', 'antiEntropyIntervalMs', 'rebalanceIntervalMs', 'transferRate', 'repairRate', 'drainSettleMs'] as const) {
+  for (const name of ['storeProbeIntervalMs', 'maxBatchEntries', 'handshakeTimeoutMs'] as const) {
+    if (!Number.isSafeInteger(o[name]) || o[name] < 1) throw invalid(`${name} must be a whole number, 1 or more, got ${o[name]}`);
+  }
+  for (const name of ['tombstoneGraceMs', 'sweepIntervalMs', 'shutdownGraceMs', 'hintIntervalMs', 'maxHints', 'antiEntropyIntervalMs', 'rebalanceIntervalMs', 'transferRate', 'repairRate', 'drainSettleMs', 'idleConnectionMs'] as const) {
     if (!Number.isSafeInteger(o[name]) || o[name] < 0) throw invalid(`${name} must be a whole number, 0 or more, got ${o[name]}`);
   }
   return o;

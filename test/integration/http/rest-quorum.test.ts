@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { waitFor } from '../../helpers/wait.js';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { startTestNode, type TestNode } from '../../helpers/in-process-node.js';
@@ -45,6 +46,8 @@ describe('http: 503 when a quorum cannot be reached', function () {
     assert.equal((await call(port, 'PUT', '/v1/kv/default/k?consistency=one', 'v')).status, 200);
     assert.equal((await call(port, 'GET', '/v1/kv/default/k?consistency=one')).body.toString(), 'v');
 
+    // The requests fail at once (refused connections); the health probes mark the ghosts within two intervals.
+    await waitFor(async () => sample(await scrape(port), 'dstash_members', { health: 'unhealthy' }) === 2, 'both ghosts unhealthy');
     const metrics = await scrape(port);
     assert.ok(sample(metrics, 'dstash_write_quorum_failures_total')! >= 3, 'write quorum failures are counted');
     assert.ok(sample(metrics, 'dstash_read_quorum_failures_total')! >= 2, 'read quorum failures are counted');
