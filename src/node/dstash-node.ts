@@ -126,6 +126,7 @@ export class DstashNode {
           port: o.httpPort,
           maxValueBytes: o.maxValueBytes,
           maxBodyBytes: o.maxHttpBodyBytes!,
+          headersTimeoutMs: o.headersTimeoutMs,
         });
       }
       const identity = await loadOrCreateIdentity(o.dataDir, { nodeId: o.nodeId, partitions: o.partitions });
@@ -276,11 +277,13 @@ export class DstashNode {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': o.maxMessageBytes,
       'grpc.max_send_message_length': o.maxMessageBytes,
+      // Closes connections with no call in progress, raw ones that never sent a call included.
+      'grpc.max_connection_idle_ms': o.idleConnectionMs,
       // Requests are counted only when an HTTP port can serve the counts.
       interceptors: this.http ? [rpcInterceptor(this.metrics.rpc)] : [],
     });
-    server.addService(KvService.service, kvHandlers(coordinator, o.maxInFlightBatches));
-    server.addService(ReplicaService.service, replicaHandlers(replica, () => this.info(), o.maxInFlightBatches));
+    server.addService(KvService.service, kvHandlers(coordinator, { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries }));
+    server.addService(ReplicaService.service, replicaHandlers(replica, () => this.info(), { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries }));
     server.addService(HealthService.service, this.health.handlers());
     server.addService(AdminService.service, adminHandlers(this));
     const credentials = serverCredentials(o.tls);

@@ -183,17 +183,17 @@ export interface NodeOptions {
    */
   maxBatchEntries: number;
   /**
-   * A connection on the gRPC port with no call for this long is closed, in ms; 0 = never.
-   * @default 300_000 (5 min)
+   * A connection on the gRPC port with no call in progress for this long is
+   * closed (clients reconnect when they need it again), in ms.
+   * @default 60_000
    */
   idleConnectionMs: number;
   /**
-   * A connection on the gRPC port that has not finished its HTTP/2 handshake
-   * by then is closed, and so is an HTTP request whose headers are not all in
-   * by then, in ms.
+   * An HTTP request whose headers are not all in this long after it started
+   * is answered 408 and its connection closed (slow-header attacks), in ms.
    * @default 10_000
    */
-  handshakeTimeoutMs: number;
+  headersTimeoutMs: number;
   /**
    * How the node coordinates requests from callers that do not route
    * (replicas N, quorums W and R, default consistency, timeouts).
@@ -225,8 +225,8 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir'> = {
   drainSettleMs: 3000,
   storeProbeIntervalMs: 1000,
   maxBatchEntries: 10_000,
-  idleConnectionMs: 300_000,
-  handshakeTimeoutMs: 10_000,
+  idleConnectionMs: 60_000,
+  headersTimeoutMs: 10_000,
   coordinator: {},
 };
 
@@ -252,10 +252,10 @@ export function resolveNodeOptions(options: Partial<NodeOptions> & Pick<NodeOpti
   if (!Number.isSafeInteger(o.maxHttpBodyBytes) || o.maxHttpBodyBytes < 1) throw invalid(`maxHttpBodyBytes ${o.maxHttpBodyBytes} must be a whole number of bytes`);
   if (!Number.isInteger(o.partitions) || o.partitions < 1 || o.partitions > 65536) throw invalid(`partitions ${o.partitions} must be 1-65536`);
   if (!Number.isInteger(o.maxInFlightBatches) || o.maxInFlightBatches < 1) throw invalid('maxInFlightBatches must be at least 1');
-  for (const name of ['storeProbeIntervalMs', 'maxBatchEntries', 'handshakeTimeoutMs'] as const) {
+  for (const name of ['storeProbeIntervalMs', 'maxBatchEntries', 'idleConnectionMs', 'headersTimeoutMs'] as const) {
     if (!Number.isSafeInteger(o[name]) || o[name] < 1) throw invalid(`${name} must be a whole number, 1 or more, got ${o[name]}`);
   }
-  for (const name of ['tombstoneGraceMs', 'sweepIntervalMs', 'shutdownGraceMs', 'hintIntervalMs', 'maxHints', 'antiEntropyIntervalMs', 'rebalanceIntervalMs', 'transferRate', 'repairRate', 'drainSettleMs', 'idleConnectionMs'] as const) {
+  for (const name of ['tombstoneGraceMs', 'sweepIntervalMs', 'shutdownGraceMs', 'hintIntervalMs', 'maxHints', 'antiEntropyIntervalMs', 'rebalanceIntervalMs', 'transferRate', 'repairRate', 'drainSettleMs'] as const) {
     if (!Number.isSafeInteger(o[name]) || o[name] < 0) throw invalid(`${name} must be a whole number, 0 or more, got ${o[name]}`);
   }
   return o;

@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
 import { waitFor } from '../../helpers/wait.js';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { freePort as closedPort } from '../../helpers/ports.js';
 import { startTestNode, type TestNode } from '../../helpers/in-process-node.js';
 import { call, callJson, sample, scrape } from './http-helpers.js';
-
-/** A loopback port that nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('http: 503 when a quorum cannot be reached', function () {
   this.timeout(60_000);
