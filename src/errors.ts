@@ -34,8 +34,10 @@ export const ErrorCode = {
   DataDirMismatch: 'DSTASH_DATA_DIR_MISMATCH',
   /** Discovery (Consul, peers file) failed. */
   Discovery: 'DSTASH_DISCOVERY',
-  /** The remote side refused our credentials or TLS handshake. */
+  /** The remote side refused our credentials or TLS handshake: a missing or unknown token, a refused certificate. */
   Unauthenticated: 'DSTASH_UNAUTHENTICATED',
+  /** The token is valid, but its role does not allow the operation (a read token writing, a client token on the Replica service). */
+  PermissionDenied: 'DSTASH_PERMISSION_DENIED',
   /** An unexpected failure; the message and cause say more. */
   Internal: 'DSTASH_INTERNAL',
 } as const;

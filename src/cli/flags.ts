@@ -42,6 +42,11 @@ export const tlsFlags = {
   'ca-file': Flags.string({ env: 'DSTASH_CA_FILE', description: 'PEM CA that signs the other side (on a node: require client certificates).', dependsOn: ['tls'] }),
 };
 
+/** `--token` (`DSTASH_TOKEN`): the bearer token of a command that calls a node. */
+export const tokenFlags = {
+  token: Flags.string({ env: 'DSTASH_TOKEN', description: 'Bearer token, for nodes started with --auth-token-file (role read, write, admin or cluster, as the command needs).' }),
+};
+
 /** The TLS file options named by parsed `tlsFlags`, or undefined without --tls. */
 export function tlsOptions(flags: { tls: boolean; 'cert-file'?: string; 'key-file'?: string; 'ca-file'?: string }):
   { certFile?: string; keyFile?: string; caFile?: string } | undefined {

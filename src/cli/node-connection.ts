@@ -11,7 +11,8 @@ import type { Consistency } from '../protocol/generated/dstash/v1/Consistency.js
 import type { KVClient } from '../protocol/generated/dstash/v1/KV.js';
 import { fromServiceError } from '../protocol/status.js';
 import { channelCredentials } from '../protocol/tls.js';
-import { tlsFlags, tlsOptions } from './flags.js';
+import { tlsFlags, tlsOptions, tokenFlags } from './flags.js';
+import { withToken } from '../protocol/bearer-token.js';
 
 /** Flags of every data command. */
 export const dataFlags = {
@@ -21,6 +22,7 @@ export const dataFlags = {
   json: Flags.boolean({ default: false, description: 'Print JSON.' }),
   timeout: Flags.integer({ default: 10_000, min: 1, description: 'Deadline in milliseconds.' }),
   ...tlsFlags,
+  ...tokenFlags,
 };
 
 /** Parsed values of {@link dataFlags}. */
@@ -34,6 +36,7 @@ export interface DataFlags {
   'cert-file'?: string;
   'key-file'?: string;
   'ca-file'?: string;
+  token?: string;
 }
 
 /** The wire enum for a --consistency value. */
@@ -43,7 +46,7 @@ export function wireConsistency(c: DataFlags['consistency']): Consistency {
 
 /** Opens a KV client to `--node`. */
 export function connect(flags: DataFlags): KVClient {
-  return new KvService(flags.node, channelCredentials(tlsOptions(flags)), { 'grpc.max_receive_message_length': -1 }) as KVClient;
+  return new KvService(flags.node, channelCredentials(tlsOptions(flags)), withToken({ 'grpc.max_receive_message_length': -1 }, flags.token)) as KVClient;
 }
 
 /** A generated unary method, loosely typed so that one helper calls them all. */

@@ -53,6 +53,15 @@ export interface ClientOptions<T = Buffer> extends Partial<CoordinatorOptions> {
    */
   discovery?: Discovery;
   /**
+   * Bearer token sent with every call, for nodes started with
+   * `--auth-token-file`. The client routes requests to the replicas itself,
+   * over the Replica service, so it needs a token of role `cluster`;
+   * applications that hold only a `read` or `write` token use a node's KV
+   * service, REST API or the CLI instead.
+   * @default undefined (no token)
+   */
+  token?: string;
+  /**
    * How values are encoded.
    * @default bufferCodec (values are Buffers)
    */
@@ -134,16 +143,16 @@ export class Client<T = Buffer> {
   private closed = false;
 
   constructor(options: ClientOptions<T>) {
-    const { peers, peersFile, healthIntervalMs, consul, discovery, codec, index, autoBatch, ...coordinatorOptions } = options;
+    const { peers, peersFile, healthIntervalMs, consul, discovery, codec, index, autoBatch, token, ...coordinatorOptions } = options;
     const sources = [peers !== undefined || peersFile !== undefined, consul !== undefined, discovery !== undefined].filter(Boolean).length;
     if (sources !== 1) {
       throw new InvalidArgumentError(ErrorCode.InvalidOptions, 'give the client one source of members: peers (or peersFile), consul, or discovery');
     }
     const credentials: grpc.ChannelCredentials = channelCredentials(coordinatorOptions.tls);
-    const source = discovery ?? (consul ? new ConsulDiscovery(consul) : new StaticDiscovery({ peers: peers ?? [], peersFile, healthIntervalMs, tls: coordinatorOptions.tls }));
+    const source = discovery ?? (consul ? new ConsulDiscovery(consul) : new StaticDiscovery({ peers: peers ?? [], peersFile, healthIntervalMs, tls: coordinatorOptions.tls, token }));
     this.coordinator = new Coordinator(
       source,
-      (member: Member) => new GrpcReplicaTransport(member.address, credentials, this.coordinator.options.maxMessageBytes),
+      (member: Member) => new GrpcReplicaTransport(member.address, credentials, this.coordinator.options.maxMessageBytes, token),
       coordinatorOptions,
     );
     this.codec = codec ?? (bufferCodec as unknown as Codec<T>);

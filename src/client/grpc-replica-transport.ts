@@ -9,6 +9,7 @@ import type { ScanIndexResponse__Output } from '../protocol/generated/dstash/v1/
 import type { PartitionScanResponse__Output } from '../protocol/generated/dstash/v1/PartitionScanResponse.js';
 import type { ApplyOutcome, PartitionRecord, ReadOutcome, ReplicaRecord, ReplicaScanOptions, ReplicaTransport } from '../protocol/replica-types.js';
 import { fromServiceError } from '../protocol/status.js';
+import { withToken, type TokenSource } from '../protocol/bearer-token.js';
 import { BatchStream } from './batch-stream.js';
 
 /** Channel options: reconnect quickly to a node that comes back, and allow large messages. */
@@ -33,9 +34,11 @@ export class GrpcReplicaTransport implements ReplicaTransport {
     readonly address: string,
     credentials: grpc.ChannelCredentials,
     maxMessageBytes: number,
+    /** The bearer token sent with every call (role `cluster`), when the nodes ask for one. */
+    token?: TokenSource | string,
   ) {
     // The batch streams use the hand-written codec: records go out and outcomes come back as they are.
-    this.client = new ReplicaStreamsClient(address, credentials, channelOptions(maxMessageBytes));
+    this.client = new ReplicaStreamsClient(address, credentials, withToken(channelOptions(maxMessageBytes), token));
     this.applies = new BatchStream(() => this.client.Apply(), address);
     this.reads = new BatchStream(() => this.client.Read(), address);
   }

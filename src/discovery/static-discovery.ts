@@ -14,6 +14,7 @@ import { HealthService, ReplicaService } from '../protocol/definitions.js';
 import type { ReplicaClient } from '../protocol/generated/dstash/v1/Replica.js';
 import type { HealthClient } from '../protocol/generated/grpc/health/v1/Health.js';
 import { channelCredentials, type TlsFiles } from '../protocol/tls.js';
+import { withToken, type TokenSource } from '../protocol/bearer-token.js';
 import { sameMembers, sortMembers, type Discovery, type Member, type MembershipListener } from './discovery.js';
 
 /** Options of {@link StaticDiscovery}. */
@@ -46,6 +47,11 @@ export interface StaticDiscoveryOptions {
    * @default undefined (plaintext)
    */
   tls?: TlsFiles;
+  /**
+   * Bearer token of the Info calls that learn each peer's id, when the nodes ask for one.
+   * @default undefined
+   */
+  token?: TokenSource | string;
   /**
    * For a node's own discovery: the node itself, read at start (when the
    * node knows its port). It is always a member, healthy while the node runs,
@@ -175,7 +181,7 @@ export class StaticDiscovery implements Discovery {
     for (const [address, id] of wanted) {
       if (this.peers.has(address)) continue;
       const health = new HealthService(address, this.credentials, { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': this.options.healthIntervalMs });
-      const replica = new ReplicaService(address, this.credentials, { channelOverride: health.getChannel() as grpc.Channel }) as unknown as ReplicaClient;
+      const replica = new ReplicaService(address, this.credentials, withToken({ channelOverride: health.getChannel() as grpc.Channel }, this.options.token)) as unknown as ReplicaClient;
       this.peers.set(address, { address, id, healthy: false, failures: 0, health, replica, probing: false });
     }
     this.refresh();

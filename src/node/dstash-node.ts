@@ -11,9 +11,11 @@ import { DSTASH_VERSION } from '../package-info.js';
 import { AdminService, HealthService, KvService, ReplicaService, SERVICE_NAMES } from '../protocol/definitions.js';
 import { Coordinator, GrpcReplicaTransport } from '../client/index.js';
 import { StaticDiscovery } from '../discovery/static-discovery.js';
-import { channelCredentials, serverCredentials } from '../protocol/tls.js';
+import { channelCredentials, serverCredentials, serverKeyPair } from '../protocol/tls.js';
 import { LevelStore } from '../storage/level-store.js';
 import type { Store } from '../storage/store.js';
+import { authInterceptor } from './auth/grpc-auth.js';
+import { TokenFile } from './auth/token-file.js';
 import { HealthReporter } from './health.js';
 import { HttpServer } from './http/http-server.js';
 import { kvHandlers } from './kv-handlers.js';
@@ -54,6 +56,7 @@ export class DstashNode {
   private coordinator?: Coordinator;
   private healing?: SelfHealing;
   private storeHealth?: StoreHealth;
+  private auth?: TokenFile;
   private draining = false;
   private registered = false;
   private readonly stoppedSignal: { promise: Promise<void>; resolve: () => void } = signal();
@@ -119,6 +122,7 @@ export class DstashNode {
     this.state = 'starting';
     try {
       const o = this.options;
+      if (o.authTokenFile) this.auth = new TokenFile(o.authTokenFile, this.log.child({ module: 'auth' }));
       // The HTTP port opens first, so that /readyz says why the node is not ready while it starts.
       if (o.httpPort !== undefined) {
         this.http = await HttpServer.start(this.view, this.metrics, {
@@ -127,6 +131,10 @@ export class DstashNode {
           maxValueBytes: o.maxValueBytes,
           maxBodyBytes: o.maxHttpBodyBytes!,
           headersTimeoutMs: o.headersTimeoutMs,
+          security: {
+            auth: this.auth && { authenticator: this.auth, protectMetrics: o.protectMetrics },
+            tls: o.tls && serverKeyPair(o.tls),
+          },
         });
       }
       const identity = await loadOrCreateIdentity(o.dataDir, { nodeId: o.nodeId, partitions: o.partitions });
@@ -257,6 +265,7 @@ export class DstashNode {
       peersFile: o.peersFile,
       healthIntervalMs: o.healthIntervalMs,
       tls: o.tls,
+      token: this.peerToken(),
       // Read at start, once the node listens and knows its port.
       self: () => ({
         id: this.id,
@@ -267,7 +276,7 @@ export class DstashNode {
     });
     return new Coordinator(
       discovery,
-      (member) => (member.id === this.id ? self : new GrpcReplicaTransport(member.address, credentials, o.maxMessageBytes)),
+      (member) => (member.id === this.id ? self : new GrpcReplicaTransport(member.address, credentials, o.maxMessageBytes, this.peerToken())),
       { ...o.coordinator, partitions: o.partitions, maxValueBytes: o.maxValueBytes, maxMessageBytes: o.maxMessageBytes, tls: o.tls },
     );
   }
@@ -280,7 +289,7 @@ export class DstashNode {
       // Closes connections with no call in progress, raw ones that never sent a call included.
       'grpc.max_connection_idle_ms': o.idleConnectionMs,
       // Requests are counted only when an HTTP port can serve the counts.
-      interceptors: this.http ? [rpcInterceptor(this.metrics.rpc)] : [],
+      interceptors: [...(this.http ? [rpcInterceptor(this.metrics.rpc)] : []), ...(this.auth ? [authInterceptor(this.auth)] : [])],
     });
     server.addService(KvService.service, kvHandlers(coordinator, { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries }));
     server.addService(ReplicaService.service, replicaHandlers(replica, () => this.info(), { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries }));
@@ -315,6 +324,12 @@ export class DstashNode {
       transfer: this.healing?.rebalancer.progress ?? {},
       draining: this.draining,
     };
+  }
+
+  /** The token this node presents to its peers (the token file's current `cluster` token), when it has one. */
+  private peerToken(): (() => string) | undefined {
+    const auth = this.auth;
+    return auth && (() => auth.clusterToken());
   }
 
   private advertiseHost(): string {
@@ -358,6 +373,7 @@ export class DstashNode {
     const store = this.store;
     this.store = undefined;
     await store?.close();
+    this.auth?.close();
   }
 }
 

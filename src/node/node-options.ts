@@ -108,6 +108,19 @@ export interface NodeOptions {
    */
   tls?: TlsFiles;
   /**
+   * Bearer tokens with roles (`ROLE TOKEN` a line; see node/auth/token-file.ts),
+   * re-read when the file changes. With it every port but the health checks
+   * asks for a token, and the node calls its peers with the file's `cluster`
+   * token. Also on the HTTP port, which serves HTTPS whenever `tls` is set.
+   * @default undefined (no tokens asked)
+   */
+  authTokenFile?: string;
+  /**
+   * With `authTokenFile`, ask a `read` token of `/metrics` scrapes too.
+   * @default false
+   */
+  protectMetrics: boolean;
+  /**
    * Other members to start from, as `host:port` or `id@host:port` (static
    * discovery). The node always counts itself as a member.
    * @default []
@@ -214,6 +227,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir'> = {
   sweepIntervalMs: 60_000,
   maxInFlightBatches: 8,
   shutdownGraceMs: 10_000,
+  protectMetrics: false,
   peers: [],
   healthIntervalMs: 1000,
   hintIntervalMs: 1000,

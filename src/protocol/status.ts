@@ -26,6 +26,7 @@ const GRPC_CODE_BY_REASON: Record<ErrorCodeValue, grpc.status> = {
   [ErrorCode.DataDirMismatch]: grpc.status.FAILED_PRECONDITION,
   [ErrorCode.Discovery]: grpc.status.UNAVAILABLE,
   [ErrorCode.Unauthenticated]: grpc.status.UNAUTHENTICATED,
+  [ErrorCode.PermissionDenied]: grpc.status.PERMISSION_DENIED,
   [ErrorCode.Internal]: grpc.status.INTERNAL,
 };
 
@@ -85,8 +86,9 @@ function codeForGrpcStatus(code: number | undefined): ErrorCodeValue {
     case grpc.status.DEADLINE_EXCEEDED:
       return ErrorCode.Timeout;
     case grpc.status.UNAUTHENTICATED:
-    case grpc.status.PERMISSION_DENIED:
       return ErrorCode.Unauthenticated;
+    case grpc.status.PERMISSION_DENIED:
+      return ErrorCode.PermissionDenied;
     case grpc.status.UNAVAILABLE:
     case grpc.status.CANCELLED:
       return ErrorCode.Unavailable;

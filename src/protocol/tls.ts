@@ -39,6 +39,14 @@ export function serverCredentials(tls: TlsFiles | undefined): grpc.ServerCredent
   );
 }
 
+/** The certificate chain and key of a server's `tls` files, for an HTTPS server (client certificates are not asked for there). */
+export function serverKeyPair(tls: TlsFiles): { cert: Buffer; key: Buffer } {
+  if (!tls.certFile || !tls.keyFile) {
+    throw new InvalidArgumentError(ErrorCode.InvalidOptions, 'TLS needs both a certificate and a key (--cert-file and --key-file)');
+  }
+  return { cert: read(tls.certFile, 'certificate file (--cert-file)'), key: read(tls.keyFile, 'key file (--key-file)') };
+}
+
 /** Channel credentials: insecure when `tls` is undefined; system roots when no CA file is given. */
 export function channelCredentials(tls: TlsFiles | undefined): grpc.ChannelCredentials {
   if (!tls) return grpc.credentials.createInsecure();

@@ -64,6 +64,7 @@ describe('helm chart: charts/dstash', function () {
     assert.equal(env.DSTASH_HTTP_PORT, '7421');
     assert.equal(env.DSTASH_DRAIN_ON_EXIT, 'true');
     assert.equal(env.DSTASH_CONSUL_TOKEN, undefined);
+    assert.equal(env.DSTASH_AUTH_TOKEN_FILE, undefined, 'no tokens unless a Secret is named');
 
     const sts = find(r, 'StatefulSet');
     assert.equal(sts.spec.replicas, 3);
@@ -110,11 +111,17 @@ describe('helm chart: charts/dstash', function () {
     assert.deepEqual([env.DSTASH_CERT_FILE, env.DSTASH_KEY_FILE, env.DSTASH_CA_FILE], ['/etc/dstash/tls/tls.crt', '/etc/dstash/tls/tls.key', '/etc/dstash/tls/ca.crt']);
     assert.equal(env.DSTASH_CONSUL_ADDR, 'https://consul-server.consul.svc:8501');
     assert.equal(env.DSTASH_CONSUL_CA_FILE, '/etc/dstash/consul-ca/ca.crt');
-    // Kubernetes' gRPC probe cannot speak TLS: the plain-HTTP endpoints stand in.
+    // Kubernetes' gRPC probe cannot speak TLS: the HTTP port's endpoints, over HTTPS like the rest of that port, stand in.
     const c = mainContainer(r);
     assert.deepEqual(['startupProbe', 'livenessProbe', 'readinessProbe'].map((p) => c[p].httpGet), [
-      { path: '/healthz', port: 'http' }, { path: '/healthz', port: 'http' }, { path: '/readyz', port: 'http' },
+      { path: '/healthz', port: 'http', scheme: 'HTTPS' }, { path: '/healthz', port: 'http', scheme: 'HTTPS' }, { path: '/readyz', port: 'http', scheme: 'HTTPS' },
     ]);
+    // Bearer tokens from a Secret, as a file the node re-reads.
+    assert.equal(env.DSTASH_AUTH_TOKEN_FILE, '/etc/dstash/auth/tokens');
+    assert.equal(env.DSTASH_PROTECT_METRICS, 'false');
+    const auth = podSpec(r).volumes.find((v: Loose) => v.name === 'auth');
+    assert.deepEqual(auth.secret, { secretName: 'dstash-tokens', items: [{ key: 'tokens', path: 'tokens' }] });
+    assert.ok(c.volumeMounts.some((m: Loose) => m.name === 'auth' && m.mountPath === '/etc/dstash/auth'));
     const token = c.env.find((e: Loose) => e.name === 'DSTASH_CONSUL_TOKEN');
     assert.deepEqual(token.valueFrom.secretKeyRef, { name: 'consul-acl', key: 'dstash-token' });
     const tls = podSpec(r).volumes.find((v: Loose) => v.name === 'tls');

@@ -128,6 +128,7 @@ grpc:
 httpGet:
   path: {{ .path }}
   port: http
+  scheme: HTTPS
 {{- else -}}
 exec:
   command: ["node", "/app/docker/healthcheck.js"]

@@ -3,11 +3,13 @@
  * and the REST key/value API, with one error format for every route.
  */
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { fastify, type FastifyInstance, type FastifyReply } from 'fastify';
 import { ErrorCode } from '../../errors.js';
 import { logger } from '../../logger.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { NodeView } from '../metrics/node-view.js';
+import { registerAuthHooks, type HttpAuthOptions } from './auth-hooks.js';
 import { registerBatchRoute } from './batch-route.js';
 import { registerClusterRoute } from './cluster-route.js';
 import { errorHandler } from './error-handler.js';
@@ -26,13 +28,22 @@ export interface HttpLimits {
   headersTimeoutMs: number;
 }
 
+/** Who may call the API, and over what. */
+export interface HttpSecurity {
+  /** Tokens to require (auth-hooks.ts); undefined: the API is open. */
+  auth?: HttpAuthOptions;
+  /** Serve HTTPS with this certificate chain and key (PEM); undefined: plain HTTP. */
+  tls?: { cert: Buffer; key: Buffer };
+}
+
 /** Builds the app (not listening yet). */
-export function buildHttpApp(view: NodeView, metrics: NodeMetrics, limits: HttpLimits): FastifyInstance {
+export function buildHttpApp(view: NodeView, metrics: NodeMetrics, limits: HttpLimits, security: HttpSecurity = {}): FastifyInstance {
   const log = logger('node.http');
+  // Node checks the headers deadline on an interval: check often enough for the deadline to mean something.
+  const serverOptions = { headersTimeout: limits.headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) };
   const app = fastify({
     logger: false,
-    // Node checks the headers deadline on an interval: check often enough for the deadline to mean something.
-    serverFactory: (handler) => createServer({ headersTimeout: limits.headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) }, handler),
+    serverFactory: (handler) => (security.tls ? createTlsServer({ ...serverOptions, ...security.tls }, handler) : createServer(serverOptions, handler)),
     bodyLimit: limits.maxBodyBytes,
     // Raised while routing: a path that is not percent-encoded UTF-8 (the key), or a path
     // parameter over the router's 100 characters (the index: keys are a wildcard, which it does not limit).
@@ -52,6 +63,7 @@ export function buildHttpApp(view: NodeView, metrics: NodeMetrics, limits: HttpL
     metrics.http.requestAnswered(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
+  if (security.auth) registerAuthHooks(app, security.auth);
   registerProbeRoutes(app, view, metrics);
   registerClusterRoute(app, view);
   registerKeyRoutes(app, view, limits.maxValueBytes, log);

@@ -30,6 +30,8 @@ const HTTP_STATUS_BY_CODE: Record<ErrorCodeValue, number> = {
   [ErrorCode.Discovery]: 503,
   // A peer refused this node's credentials: an upstream failure, not the caller's.
   [ErrorCode.Unauthenticated]: 502,
+  // Likewise: a peer refused this node's role. The caller's own token is checked in auth-hooks.ts (401/403).
+  [ErrorCode.PermissionDenied]: 502,
   [ErrorCode.Internal]: 500,
 };
 

@@ -8,13 +8,15 @@ import type { FastifyInstance } from 'fastify';
 import { DstashError, ErrorCode } from '../../errors.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { NodeView } from '../metrics/node-view.js';
-import { buildHttpApp, type HttpLimits } from './http-app.js';
+import { buildHttpApp, type HttpLimits, type HttpSecurity } from './http-app.js';
 
 /** Where to listen, and the body limits. */
 export interface HttpServerOptions extends HttpLimits {
   bind: string;
   /** 0 picks a free port. */
   port: number;
+  /** Tokens and TLS. */
+  security?: HttpSecurity;
 }
 
 /** A listening HTTP API; `close()` lets requests in flight finish. */
@@ -27,7 +29,7 @@ export class HttpServer {
 
   /** Listens; fails with `DSTASH_INVALID_OPTIONS` when the port is taken or the address unusable. */
   static async start(view: NodeView, metrics: NodeMetrics, options: HttpServerOptions): Promise<HttpServer> {
-    const app = buildHttpApp(view, metrics, options);
+    const app = buildHttpApp(view, metrics, options, options.security);
     try {
       await app.listen({ host: options.bind, port: options.port });
     } catch (err) {

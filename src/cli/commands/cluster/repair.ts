@@ -4,7 +4,7 @@ import type { RepairResponse__Output } from '../../../protocol/generated/dstash/
 import { fromServiceError } from '../../../protocol/status.js';
 import { channelCredentials } from '../../../protocol/tls.js';
 import { adminClient, fetchInfo } from '../../admin-connection.js';
-import { tlsFlags, tlsOptions } from '../../flags.js';
+import { tlsFlags, tlsOptions, tokenFlags } from '../../flags.js';
 import { describeError } from '../../node-connection.js';
 
 /** `dstash cluster repair`: runs anti-entropy now on every healthy member. */
@@ -18,14 +18,15 @@ export default class ClusterRepair extends Command {
     json: Flags.boolean({ default: false, description: 'Print JSON.' }),
     timeout: Flags.integer({ default: 600_000, min: 1, description: 'Deadline of each node\'s run, in ms.' }),
     ...tlsFlags,
+    ...tokenFlags,
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ClusterRepair);
     const credentials = channelCredentials(tlsOptions(flags));
     try {
-      const info = await fetchInfo(flags.node, credentials, 10_000);
-      const results = await Promise.all(info.members.filter((m) => m.healthy).map(async (m) => ({ node: m.id, ...(await repair(m.address, credentials, flags.timeout)) })));
+      const info = await fetchInfo(flags.node, credentials, 10_000, flags.token);
+      const results = await Promise.all(info.members.filter((m) => m.healthy).map(async (m) => ({ node: m.id, ...(await repair(m.address, credentials, flags.timeout, flags.token)) })));
       if (flags.json) this.log(JSON.stringify(results));
       else for (const r of results) this.log(`${r.node}: ${r.partitionsCompared} partition comparisons, ${r.recordsPulled} records pulled, ${r.recordsPushed} pushed`);
     } catch (err) {
@@ -34,8 +35,8 @@ export default class ClusterRepair extends Command {
   }
 }
 
-function repair(address: string, credentials: grpc.ChannelCredentials, timeoutMs: number): Promise<RepairResponse__Output> {
-  const client = adminClient(address, credentials);
+function repair(address: string, credentials: grpc.ChannelCredentials, timeoutMs: number, token: string | undefined): Promise<RepairResponse__Output> {
+  const client = adminClient(address, credentials, token);
   return new Promise((resolve, reject) => {
     client.Repair({}, { deadline: Date.now() + timeoutMs }, (err, res) => {
       client.close();

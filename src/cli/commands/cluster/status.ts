@@ -4,7 +4,7 @@ import { DstashError, ErrorCode } from '../../../errors.js';
 import { PlacementTable } from '../../../placement/index.js';
 import type { InfoResponse__Output } from '../../../protocol/generated/dstash/v1/InfoResponse.js';
 import { channelCredentials } from '../../../protocol/tls.js';
-import { tlsFlags, tlsOptions } from '../../flags.js';
+import { tlsFlags, tlsOptions, tokenFlags } from '../../flags.js';
 import { describeError } from '../../node-connection.js';
 import { fetchInfo } from '../../admin-connection.js';
 import { consulDiscovery, discoveryFlags, type DiscoveryFlags } from '../../consul-flags.js';
@@ -39,6 +39,7 @@ export default class ClusterStatus extends Command {
     timeout: Flags.integer({ default: 5000, min: 1, description: 'Deadline of each call, in ms.' }),
     ...discoveryFlags,
     ...tlsFlags,
+    ...tokenFlags,
   };
 
   async run(): Promise<void> {
@@ -46,14 +47,14 @@ export default class ClusterStatus extends Command {
     const credentials = channelCredentials(tlsOptions(flags));
     let info: InfoResponse__Output;
     try {
-      info = flags.discovery === 'consul' ? await membersFromConsul(flags, credentials, flags.timeout) : await fetchInfo(flags.node, credentials, flags.timeout);
+      info = flags.discovery === 'consul' ? await membersFromConsul(flags, credentials, flags.timeout, flags.token) : await fetchInfo(flags.node, credentials, flags.timeout, flags.token);
     } catch (err) {
       this.error(describeError(err), { exit: 2 });
     }
     const table = new PlacementTable(info.members.map((m) => ({ id: m.id, zone: m.zone || undefined })), { partitions: info.partitions, replicas: info.replicas || 1 });
     const owned = table.ownership();
     const rows: MemberStatus[] = await Promise.all(info.members.map(async (m) => {
-      const remote = m.healthy ? await fetchInfo(m.address, credentials, flags.timeout).catch(() => undefined) : undefined;
+      const remote = m.healthy ? await fetchInfo(m.address, credentials, flags.timeout, flags.token).catch(() => undefined) : undefined;
       return {
         id: m.id, address: m.address, zone: m.zone, healthy: m.healthy, partitions: owned.get(m.id) ?? 0,
         sizeBytes: remote ? remote.approximateSizeBytes : null, version: remote ? remote.version : null,
@@ -81,13 +82,13 @@ export default class ClusterStatus extends Command {
 }
 
 /** Members from Consul, with the partition count and N of the first healthy member that answers. */
-async function membersFromConsul(flags: DiscoveryFlags, credentials: grpc.ChannelCredentials, timeoutMs: number): Promise<InfoResponse__Output> {
+async function membersFromConsul(flags: DiscoveryFlags, credentials: grpc.ChannelCredentials, timeoutMs: number, token: string | undefined): Promise<InfoResponse__Output> {
   const discovery = consulDiscovery(flags);
   try {
     await discovery.start();
     const members = discovery.members();
     for (const m of members.filter((x) => x.healthy)) {
-      const info = await fetchInfo(m.address, credentials, timeoutMs).catch(() => undefined);
+      const info = await fetchInfo(m.address, credentials, timeoutMs, token).catch(() => undefined);
       if (info) return { ...info, members: members.map((x) => ({ id: x.id, address: x.address, zone: x.zone ?? '', healthy: x.healthy })) };
     }
     throw new DstashError(ErrorCode.Unavailable, `Consul lists ${members.length} member(s) of service ${flags['consul-service']}, and none answered`);

@@ -3,7 +3,7 @@ import type { DrainProgress__Output } from '../../../protocol/generated/dstash/v
 import { fromServiceError } from '../../../protocol/status.js';
 import { channelCredentials } from '../../../protocol/tls.js';
 import { adminClient } from '../../admin-connection.js';
-import { tlsFlags, tlsOptions } from '../../flags.js';
+import { tlsFlags, tlsOptions, tokenFlags } from '../../flags.js';
 import { describeError } from '../../node-connection.js';
 
 /** `dstash node drain`: planned scale-in of one node. */
@@ -16,11 +16,12 @@ export default class NodeDrain extends Command {
     node: Flags.string({ required: true, env: 'DSTASH_NODE', description: 'host:port of the node to drain.' }),
     json: Flags.boolean({ default: false, description: 'Print progress as JSON lines.' }),
     ...tlsFlags,
+    ...tokenFlags,
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(NodeDrain);
-    const client = adminClient(flags.node, channelCredentials(tlsOptions(flags)));
+    const client = adminClient(flags.node, channelCredentials(tlsOptions(flags)), flags.token);
     try {
       await new Promise<void>((resolve, reject) => {
         const call = client.Drain({});

@@ -39,6 +39,8 @@ export default class NodeStart extends Command {
     'max-batch-entries': Flags.integer({ default: DEFAULT_NODE_OPTIONS.maxBatchEntries, min: 1, env: 'DSTASH_MAX_BATCH_ENTRIES', description: 'Most entries in one batch message a caller or coordinator may send; larger ones are refused.' }),
     'idle-connection-timeout': Flags.integer({ default: DEFAULT_NODE_OPTIONS.idleConnectionMs, min: 1, env: 'DSTASH_IDLE_CONNECTION_TIMEOUT', description: 'ms after which a gRPC connection with no call in progress is closed.' }),
     'headers-timeout': Flags.integer({ default: DEFAULT_NODE_OPTIONS.headersTimeoutMs, min: 1, env: 'DSTASH_HEADERS_TIMEOUT', description: 'ms an HTTP request has to send all its headers.' }),
+    'auth-token-file': Flags.string({ env: 'DSTASH_AUTH_TOKEN_FILE', description: 'Bearer tokens, one "ROLE TOKEN" a line (roles read, write, admin, cluster); re-read when it changes. With it every port but the health checks asks for a token.' }),
+    'protect-metrics': Flags.boolean({ default: false, env: 'DSTASH_PROTECT_METRICS', description: 'With --auth-token-file, ask a read token of /metrics scrapes too.' }),
     'store-probe-interval': Flags.integer({ default: DEFAULT_NODE_OPTIONS.storeProbeIntervalMs, min: 1, env: 'DSTASH_STORE_PROBE_INTERVAL', description: 'ms between probe writes while the store fails writes (disk full).' }),
     ...discoveryFlags,
     ...coordinatorFlags,
@@ -77,6 +79,8 @@ export default class NodeStart extends Command {
       idleConnectionMs: flags['idle-connection-timeout'],
       headersTimeoutMs: flags['headers-timeout'],
       storeProbeIntervalMs: flags['store-probe-interval'],
+      authTokenFile: flags['auth-token-file'],
+      protectMetrics: flags['protect-metrics'],
     });
     try {
       await node.start();

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { Client, ErrorCode } from '../../../src/index.js';
+import { DstashNode } from '../../../src/node/index.js';
+import { AdminService } from '../../../src/protocol/definitions.js';
+import type { AdminClient } from '../../../src/protocol/generated/dstash/v1/Admin.js';
+import { fromServiceError, REASON_METADATA_KEY } from '../../../src/protocol/status.js';
+import { withToken } from '../../../src/protocol/bearer-token.js';
+import { runCli } from '../../helpers/cli.js';
+import { healthStatus, nodeClients, unary } from '../../helpers/grpc-clients.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { waitFor } from '../../helpers/wait.js';
+import { call, startLocalCluster, type LocalCluster } from '../http/http-helpers.js';
+
+const TOKENS = { read: 'r-token', write: 'w-token', admin: 'a-token', cluster: 'c-token' } as const;
+type Who = keyof typeof TOKENS | 'none' | 'wrong';
+const tokenOf = (who: Who): string | undefined => (who === 'none' ? undefined : who === 'wrong' ? 'not-a-token' : TOKENS[who]);
+const tokenFileText = (tokens: Record<string, string>): string => `# role token\n${Object.entries(tokens).map(([r, t]) => `${r} ${t}`).join('\n')}\n`;
+const b = (s: string): Buffer => Buffer.from(s);
+
+/** The dstash code of a gRPC call's failure, or 'OK'. */
+async function outcome(work: Promise<unknown>): Promise<string> {
+  try {
+    await work;
+    return 'OK';
+  } catch (err) {
+    const e = err as grpc.ServiceError;
+    assert.equal(e.metadata?.get(REASON_METADATA_KEY)[0], fromServiceError(e).code, 'the reason travels in the trailers');
+    return `${grpc.status[e.code]} ${fromServiceError(e).code}`;
+  }
+}
+
+describe('auth: bearer tokens with roles on every port', function () {
+  this.timeout(60_000);
+  let cluster: LocalCluster;
+  let root: { path: string; cleanup: () => Promise<void> };
+  let tokenFile: string;
+
+  before(async () => {
+    root = await tempDir('dstash-auth-');
+    tokenFile = join(root.path, 'tokens');
+    await writeFile(tokenFile, tokenFileText(TOKENS));
+    cluster = await startLocalCluster(2, { authTokenFile: tokenFile, coordinator: { replicas: 2 } });
+  });
+  after(async () => {
+    await cluster?.stop();
+    await root?.cleanup();
+  });
+
+  const node = (): DstashNode => cluster.nodes[0]!;
+
+  function kvCalls(who: Who): { put: Promise<unknown>; lookup: Promise<unknown>; clients: ReturnType<typeof nodeClients> } {
+    const clients = nodeClients(node().address, grpc.credentials.createInsecure(), withToken({}, tokenOf(who)));
+    // At ALL over two nodes: the put succeeds only when the coordinating node's cluster token opens its peer's Replica service.
+    const put = unary(clients.kv, clients.kv.Put, { index: 'auth', key: b(`k-${who}`), value: b('v'), consistency: 'CONSISTENCY_ALL' });
+    const lookup = unary(clients.kv, clients.kv.Lookup, { index: 'auth', key: b('k-write'), consistency: 'CONSISTENCY_ALL' });
+    return { put, lookup, clients };
+  }
+
+  it('KV service: no token or an unknown one is UNAUTHENTICATED; read reads; write and above write', async () => {
+    const expected: Record<Who, [string, string]> = {
+      none: ['UNAUTHENTICATED DSTASH_UNAUTHENTICATED', 'UNAUTHENTICATED DSTASH_UNAUTHENTICATED'],
+      wrong: ['UNAUTHENTICATED DSTASH_UNAUTHENTICATED', 'UNAUTHENTICATED DSTASH_UNAUTHENTICATED'],
+      read: ['PERMISSION_DENIED DSTASH_PERMISSION_DENIED', 'OK'],
+      write: ['OK', 'OK'],
+      admin: ['OK', 'OK'],
+      cluster: ['OK', 'OK'],
+    };
+    for (const who of ['write', 'none', 'wrong', 'read', 'admin', 'cluster'] as Who[]) {
+      const c = kvCalls(who);
+      try {
+        assert.deepEqual([await outcome(c.put), await outcome(c.lookup)], expected[who], who);
+      } finally {
+        c.clients.close();
+      }
+    }
+  });
+
+  it('Replica service: refuses every client token and takes the cluster token; Info is open to read tokens', async () => {
+    for (const who of ['none', 'read', 'write', 'admin', 'cluster'] as Who[]) {
+      const c = nodeClients(node().address, grpc.credentials.createInsecure(), withToken({}, tokenOf(who)));
+      try {
+        const digest = await outcome(unary(c.replica, c.replica.Digest, { partition: 0, buckets: 4 }));
+        const info = await outcome(unary(c.replica, c.replica.Info, {}));
+        const want = who === 'none' ? 'UNAUTHENTICATED DSTASH_UNAUTHENTICATED' : who === 'cluster' ? 'OK' : 'PERMISSION_DENIED DSTASH_PERMISSION_DENIED';
+        assert.equal(digest, want, `Digest with ${who}`);
+        assert.equal(info, who === 'none' ? 'UNAUTHENTICATED DSTASH_UNAUTHENTICATED' : 'OK', `Info with ${who}`);
+      } finally {
+        c.close();
+      }
+    }
+  });
+
+  it('Admin service needs admin; the health service stays open', async () => {
+    for (const who of ['none', 'write', 'admin'] as Who[]) {
+      const admin = new AdminService(node().address, grpc.credentials.createInsecure(), withToken({}, tokenOf(who))) as unknown as AdminClient;
+      try {
+        const repair = await outcome(unary(admin as unknown as grpc.Client, admin.Repair as never, {}, 30_000));
+        const want = { none: 'UNAUTHENTICATED DSTASH_UNAUTHENTICATED', write: 'PERMISSION_DENIED DSTASH_PERMISSION_DENIED', admin: 'OK' }[who as 'none'];
+        assert.equal(repair, want, `Repair with ${who}`);
+      } finally {
+        admin.close();
+      }
+    }
+    const c = nodeClients(node().address);
+    assert.equal(await healthStatus(c.health), 'SERVING');
+    c.close();
+  });
+
+  it('the SDK passes its token; a client token cannot reach the Replica service through it', async () => {
+    const sdk = (token: string): Client => new Client({ peers: cluster.nodes.map((n) => n.address), token, replicas: 2, healthIntervalMs: 100, timeoutMs: 5000 });
+    const trusted = sdk(TOKENS.cluster);
+    const outsider = sdk(TOKENS.write);
+    try {
+      await trusted.connect();
+      await waitFor(() => trusted.members().filter((m) => m.healthy).length === 2, 'the SDK to see both nodes (Info with its token)');
+      await trusted.put('sdk', b('v'), { consistency: 'ALL' });
+      assert.equal((await trusted.lookup('sdk', { consistency: 'ALL' }))?.toString(), 'v');
+      await outsider.connect();
+      await waitFor(() => outsider.members().filter((m) => m.healthy).length === 2, 'a write-token SDK to see both nodes');
+      await assert.rejects(outsider.put('sdk', b('x')), (err: { code?: string }) => err.code === ErrorCode.WriteQuorum || err.code === ErrorCode.PermissionDenied);
+      const [result] = await outsider.batchLookup(['sdk']);
+      assert.equal(result!.found, false);
+      assert.ok(result!.error, 'the lookup failed');
+    } finally {
+      await trusted.close();
+      await outsider.close();
+    }
+  });
+
+  it('REST: 401 without a token, 403 below the role, probes and /metrics open', async () => {
+    const port = node().httpPort;
+    const bearer = (who: Who): Record<string, string> => (tokenOf(who) ? { authorization: `Bearer ${tokenOf(who)!}` } : {});
+    const none = await call(port, 'GET', '/v1/kv/auth/k-write');
+    assert.equal(none.status, 401);
+    assert.equal(none.json.error.code, ErrorCode.Unauthenticated);
+    assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer/);
+    assert.equal((await call(port, 'GET', '/v1/kv/auth/k-write', undefined, bearer('wrong'))).status, 401);
+    assert.equal((await call(port, 'GET', '/v1/kv/auth/k-write', undefined, bearer('read'))).status, 200);
+    const denied = await call(port, 'PUT', '/v1/kv/auth/rest', 'v', bearer('read'));
+    assert.equal(denied.status, 403);
+    assert.equal(denied.json.error.code, ErrorCode.PermissionDenied);
+    assert.ok([200, 204].includes((await call(port, 'PUT', '/v1/kv/auth/rest', 'v', bearer('write'))).status));
+    const batch = (who: Who, body: unknown): Promise<number> => call(port, 'POST', '/v1/kv/auth/_batch', JSON.stringify(body), { 'content-type': 'application/json', ...bearer(who) }).then((a) => a.status);
+    assert.equal(await batch('read', { get: ['rest'] }), 200, 'a batch of gets only reads');
+    assert.equal(await batch('read', { put: [{ key: 'x', value: 'y' }] }), 403);
+    assert.equal(await batch('write', { put: [{ key: 'x', value: 'y' }] }), 200);
+    assert.equal((await call(port, 'GET', '/v1/cluster')).status, 401);
+    assert.equal((await call(port, 'GET', '/v1/cluster', undefined, bearer('read'))).status, 200);
+    assert.equal((await call(port, 'GET', '/healthz')).status, 200);
+    assert.equal((await call(port, 'GET', '/readyz')).status, 200);
+    assert.equal((await call(port, 'GET', '/metrics')).status, 200);
+  });
+
+  it('the CLI passes --token and DSTASH_TOKEN', async () => {
+    const addr = node().address;
+    const denied = await runCli(['put', '--node', addr, 'cli', 'v']);
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /DSTASH_UNAUTHENTICATED/);
+    const put = await runCli(['put', '--node', addr, '--token', TOKENS.write, 'cli', 'v']);
+    assert.equal(put.code, 0, put.stderr);
+    const get = await runCli(['get', '--node', addr, 'cli'], { DSTASH_TOKEN: TOKENS.read });
+    assert.equal(get.code, 0, get.stderr);
+    assert.match(get.stdout, /v/);
+    const status = await runCli(['cluster', 'status', '--node', addr, '--json'], { DSTASH_TOKEN: TOKENS.read });
+    assert.equal(status.code, 0, status.stderr);
+    const drain = await runCli(['node', 'drain', '--node', addr, '--token', TOKENS.read]);
+    assert.notEqual(drain.code, 0);
+    assert.match(drain.stderr, /DSTASH_PERMISSION_DENIED/);
+  });
+
+  it('re-reads the token file when it changes', async () => {
+    await writeFile(tokenFile, tokenFileText({ ...TOKENS, read: 'rotated' }));
+    const lookupWith = async (token: string): Promise<string> => {
+      const c = nodeClients(node().address, grpc.credentials.createInsecure(), withToken({}, token));
+      try {
+        return await outcome(unary(c.kv, c.kv.Lookup, { index: 'auth', key: b('k') }));
+      } finally {
+        c.close();
+      }
+    };
+    await waitFor(async () => (await lookupWith('rotated')) === 'OK', 'the new token to be accepted');
+    assert.equal(await lookupWith(TOKENS.read), 'UNAUTHENTICATED DSTASH_UNAUTHENTICATED');
+    await writeFile(tokenFile, tokenFileText(TOKENS));
+    await waitFor(async () => (await lookupWith(TOKENS.read)) === 'OK', 'the old token to be accepted again');
+  });
+});
+
+describe('auth: token file', function () {
+  it('a node refuses to start with a token file that has no cluster token, or a bad line', async () => {
+    const dir = await tempDir('dstash-auth-file-');
+    try {
+      const file = join(dir.path, 'tokens');
+      for (const text of ['read r\n', 'root secret\ncluster c\n', 'write\ncluster c\n']) {
+        await writeFile(file, text);
+        const n = new DstashNode({ dataDir: join(dir.path, 'data'), port: 0, authTokenFile: file });
+        await assert.rejects(n.start(), (err: { code?: string }) => err.code === ErrorCode.InvalidOptions, text);
+      }
+    } finally {
+      await dir.cleanup();
+    }
+  });
+});
