@@ -11,12 +11,12 @@
  * caller or the other replicas' traffic.
  */
 import type { Discovery, Member } from '../discovery/discovery.js';
-import { DstashError, ErrorCode } from '../errors.js';
+import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
 import { validateIndex, validateKey, validateTtl, validateValue } from '../limits.js';
 import { logger, type Logger } from '../logger.js';
 import { partitionOf, type PreferredReplica } from '../placement/index.js';
 import type { ReplicaRecord, ReplicaTransport, ReplicaValue } from '../protocol/replica-types.js';
-import { compareVersions, HybridClock } from '../version.js';
+import { compareVersions, HybridClock, isVersion } from '../version.js';
 import { requiredReplicas, resolveCoordinatorOptions, type Consistency, type CoordinatorOptions } from './client-options.js';
 import type { KvCoordinator, LookupOutcome, PutItem, ScanItem, ScanParams, WriteOutcome } from './coordinator-types.js';
 import { mergeScans } from './scan-merge.js';
@@ -152,6 +152,22 @@ export class Coordinator implements KvCoordinator {
       const key = keys[i]!;
       validateKey(key);
       return { key, value: EMPTY, version: this.clock.now(), expiresAt: 0, tombstone: true };
+    });
+  }
+
+  /**
+   * Writes records with the versions they already carry (a restore), to the
+   * same replicas and quorums as a put: each replica keeps whichever version
+   * is newer, so writes made since the records were saved win.
+   */
+  async restoreMany(index: string, records: readonly ReplicaRecord[], consistency?: Consistency): Promise<WriteOutcome[]> {
+    const { maxValueBytes } = this.options;
+    return this.write(index, records.length, consistency, (i) => {
+      const record = records[i]!;
+      validateKey(record.key);
+      validateValue(record.value, maxValueBytes);
+      if (!isVersion(record.version)) throw new InvalidArgumentError(ErrorCode.InvalidArgument, 'a restored record needs a 12-byte version');
+      return record;
     });
   }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
 import * as grpc from '@grpc/grpc-js';
 import { healthStatus, nodeClients, unary } from '../../helpers/grpc-clients.js';
 import { makeTestPki, type TestPki } from '../../helpers/certs.js';
@@ -8,7 +9,19 @@ import { tempDir } from '../../helpers/temp-dir.js';
 
 const b = (s: string): Buffer => Buffer.from(s);
 
-describe('node: TLS and mutual TLS', function () {
+/** One HTTPS request; resolves with the status, or rejects with the TLS error. */
+function httpsGet(port: number, path: string, ca: Buffer, method = 'GET', body?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', servername: 'localhost', port, path, method, ca }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('node: TLS and mutual TLS, on the gRPC and HTTP ports', function () {
   let pki: TestPki;
   let cleanupPki: () => Promise<void>;
   let t: TestNode | undefined;
@@ -55,5 +68,17 @@ describe('node: TLS and mutual TLS', function () {
     const c = nodeClients(`localhost:${t.node.port}`, withCert);
     assert.equal(await healthStatus(c.health), 'SERVING');
     c.close();
+  });
+
+  it('serves HTTPS whenever the node runs with TLS (mutual TLS on gRPC included), and refuses plain HTTP', async () => {
+    t = await startTestNode({ httpPort: 0, tls: { certFile: pki.serverCert, keyFile: pki.serverKey, caFile: pki.caCert } });
+    const port = t.node.httpPort;
+    const ca = readFileSync(pki.caCert);
+    assert.equal(await httpsGet(port, '/healthz', ca), 200);
+    assert.equal(await httpsGet(port, '/readyz', ca), 200);
+    assert.equal(await httpsGet(port, '/v1/kv/default/missing', ca), 404);
+    assert.equal(await httpsGet(port, '/v1/kv/default/k', ca, 'PUT', 'v'), 200);
+    await assert.rejects(httpsGet(port, '/healthz', readFileSync(pki.otherCaCert)), /certificate/i, 'a client that does not trust the CA fails the handshake');
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), 'plain HTTP gets no answer');
   });
 });
