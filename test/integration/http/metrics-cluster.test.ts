@@ -18,7 +18,7 @@ describe('http: /metrics and /v1/cluster on a 3-node cluster', function () {
     const n1 = cluster.nodes[0]!;
     const n2 = cluster.nodes[1]!;
     const keys = Array.from({ length: 200 }, (_, i) => `m-${i}`);
-    const batch = await callJson(n1.httpPort, 'POST', '/v1/kv/default/_batch', { put: keys.map((key) => ({ key, value: key })) });
+    const batch = await callJson(n1.httpPort, 'POST', '/v1/kv/default', { put: keys.map((key) => ({ key, value: key })) });
     assert.ok(batch.json.put.every((r: { ok: boolean }) => r.ok));
 
     const kv = nodeClients(n2.address);
@@ -42,7 +42,7 @@ describe('http: /metrics and /v1/cluster on a 3-node cluster', function () {
     assert.ok(sample(m1, 'dstash_coordinator_batch_messages_total')! > 0, 'node-1 coordinated batches');
     assert.ok(sample(m1, 'dstash_read_repairs_total')! >= 1, 'node-1 repaired node-3');
     assert.equal(sample(m1, 'dstash_write_quorum_failures_total'), 0);
-    assert.equal(sample(m1, 'dstash_http_requests_total', { method: 'POST', route: '/v1/kv/:index/_batch', code: '200' }), 1);
+    assert.equal(sample(m1, 'dstash_http_requests_total', { method: 'POST', route: '/v1/kv/:index', code: '200' }), 1);
     assert.equal(sample(m1, 'dstash_members', { health: 'healthy' }), 3);
     for (const id of ['node-1', 'node-2', 'node-3']) {
       assert.equal(sample(m1, 'dstash_member_healthy', { member: id }), 1, id);
