@@ -27,6 +27,8 @@ const GRPC_CODE_BY_REASON: Record<ErrorCodeValue, grpc.status> = {
   [ErrorCode.DataDirMismatch]: grpc.status.FAILED_PRECONDITION,
   [ErrorCode.Discovery]: grpc.status.UNAVAILABLE,
   [ErrorCode.Unauthenticated]: grpc.status.UNAUTHENTICATED,
+  // Raised by the SDK, after the wire; mapped for completeness.
+  [ErrorCode.Decode]: grpc.status.FAILED_PRECONDITION,
   [ErrorCode.Internal]: grpc.status.INTERNAL,
 };
 
