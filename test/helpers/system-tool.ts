@@ -5,17 +5,27 @@
  */
 import { spawnSync } from 'node:child_process';
 
-/** The path of `tool` on PATH, or undefined. */
-function which(tool: string): string | undefined {
-  const res = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
-  return res.status === 0 ? res.stdout.trim() : undefined;
+/**
+ * The path of `tool` (a name on PATH, or an absolute path); undefined when it
+ * is missing or when running it with `probe` (when given) fails.
+ */
+function find(tool: string, probe: string[] | undefined): string | undefined {
+  const res = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool], { encoding: 'utf8' });
+  if (res.status !== 0) return undefined;
+  const path = res.stdout.trim();
+  if (probe && spawnSync(path, probe, { stdio: 'ignore' }).status !== 0) return undefined;
+  return path;
 }
 
-/** The path of `tool`; without it, fails under CI=true and skips `test` otherwise. */
-export function requireTool(test: Mocha.Context, tool: string, packageName: string): string {
-  const path = which(tool);
+/**
+ * The path of `tool` from Debian package `packageName`; without it, fails under
+ * CI=true and skips `test` otherwise. `probe`: arguments that must run
+ * successfully (a module the tool must have).
+ */
+export function requireTool(test: Mocha.Context, tool: string, packageName: string, probe?: string[]): string {
+  const path = find(tool, probe);
   if (path) return path;
-  const reason = `${tool} is not installed (Debian package ${packageName})`;
+  const reason = `${tool}${probe ? ` ${probe.join(' ')}` : ''} does not run here (Debian package ${packageName})`;
   if (process.env.CI === 'true') throw new Error(`${reason}, and CI=true: a missing tool fails the suite`);
   console.log(`      skipped: ${reason}`);
   test.skip();
