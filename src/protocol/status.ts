@@ -83,8 +83,8 @@ export function fromEntryStatus(status: EntryStatus | null | undefined): DstashE
 
 function codeForGrpcStatus(code: number | undefined): ErrorCodeValue {
   switch (code) {
+    // RESOURCE_EXHAUSTED: grpc-js's answer to a message over the receiver's size limit.
     case grpc.status.INVALID_ARGUMENT:
-    // grpc-js's answer to a message over the receiver's size limit.
     case grpc.status.RESOURCE_EXHAUSTED:
       return ErrorCode.InvalidArgument;
     case grpc.status.DEADLINE_EXCEEDED:

@@ -33,7 +33,7 @@ export function registerBatchRoute(app: FastifyInstance, view: NodeView): void {
         done(badRequest('the JSON body is not valid UTF-8: send binary keys and values in base64 with ?encoding=base64'), undefined);
         return;
       }
-      parseJson(request, bytes.toString('utf8'), done);
+      void parseJson(request, bytes.toString('utf8'), done);
     });
 
     scope.post<{ Params: { index: string }; Querystring: Query; Body: unknown }>(INDEX_ROUTE, async (request) => {
