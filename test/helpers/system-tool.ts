@@ -1,32 +1,28 @@
 /**
- * Tests that need a system tool (promtool from Debian `prometheus`, …): they
- * skip with a printed reason where the tool is missing, but under CI=true a
- * missing tool fails them (.ci/run installs every tool the suite uses).
+ * Tests that need something of the machine (a Debian tool, root for a tmpfs
+ * mount): on a developer's laptop without it they skip and print why; in CI
+ * (`CI=true`), where .ci/run installs everything, a missing one fails.
  */
 import { spawnSync } from 'node:child_process';
+import type { Context } from 'mocha';
 
-/**
- * The path of `tool` (a name on PATH, or an absolute path); undefined when it
- * is missing or when running it with `probe` (when given) fails.
- */
-function find(tool: string, probe: string[] | undefined): string | undefined {
-  const res = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool], { encoding: 'utf8' });
-  if (res.status !== 0) return undefined;
-  const path = res.stdout.trim();
-  if (probe && spawnSync(path, probe, { stdio: 'ignore' }).status !== 0) return undefined;
-  return path;
+/** Skips the test (or, under CI=true, fails it) with `reason` when `available` is false. */
+export function requireMachine(ctx: Context, available: boolean, reason: string): void {
+  if (available) return;
+  if (process.env.CI === 'true') throw new Error(`CI must provide this: ${reason} (see .ci/run)`);
+  console.log(`      skipped: ${reason}`);
+  ctx.skip();
 }
 
 /**
- * The path of `tool` from Debian package `packageName`; without it, fails under
- * CI=true and skips `test` otherwise. `probe`: arguments that must run
- * successfully (a module the tool must have).
+ * The path of `tool` (a name on PATH, or an absolute path) from Debian package
+ * `packageName`, through {@link requireMachine} when it is missing. `probe`:
+ * arguments it must run successfully with (a module the tool must have).
  */
-export function requireTool(test: Mocha.Context, tool: string, packageName: string, probe?: string[]): string {
-  const path = find(tool, probe);
-  if (path) return path;
-  const reason = `${tool}${probe ? ` ${probe.join(' ')}` : ''} does not run here (Debian package ${packageName})`;
-  if (process.env.CI === 'true') throw new Error(`${reason}, and CI=true: a missing tool fails the suite`);
-  console.log(`      skipped: ${reason}`);
-  test.skip();
+export function requireTool(ctx: Context, tool: string, packageName: string, probe?: string[]): string {
+  const found = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool], { encoding: 'utf8' });
+  const path = found.status === 0 ? found.stdout.trim() : '';
+  const runs = path !== '' && (!probe || spawnSync(path, probe, { stdio: 'ignore' }).status === 0);
+  requireMachine(ctx, runs, `${tool}${probe ? ` ${probe.join(' ')}` : ''} does not run here (Debian package ${packageName})`);
+  return path;
 }
