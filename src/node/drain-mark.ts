@@ -30,7 +30,8 @@ export async function readDrainMark(dataDir: string): Promise<DrainMark | undefi
   try {
     return JSON.parse(await readFile(join(dataDir, FILE), 'utf8')) as DrainMark;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // No data dir yet (or a path that cannot be one): no mark; starting the node says what is wrong with the dir.
+    if (['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) return undefined;
     throw new DstashError(ErrorCode.Corrupt, `cannot read ${join(dataDir, FILE)}: ${(err as Error).message}`, { cause: err });
   }
 }
