@@ -20,7 +20,7 @@ import { DEFAULT_INDEX } from '../limits.js';
 import { channelCredentials } from '../protocol/tls.js';
 import { AutoBatcher } from './auto-batcher.js';
 import type { Consistency, CoordinatorOptions } from './client-options.js';
-import { bufferCodec, keyBytes, type Codec, type Key } from './codecs.js';
+import { bufferCodec, decodeValue, keyBytes, ValueDecodeError, type Codec, type Key } from './codecs.js';
 import { Coordinator, type CoordinatorStats } from './coordinator.js';
 import type { LookupOutcome, WriteOutcome } from './coordinator-types.js';
 import { GrpcReplicaTransport } from './grpc-replica-transport.js';
@@ -108,6 +108,12 @@ export interface ScanOptions extends CallOptions {
   limit?: number;
   /** Resume after this key (the last key of a previous scan). */
   startAfter?: Key;
+  /**
+   * Called with each record whose value the codec cannot decode; the scan
+   * skips the record and goes on. Without it, the scan throws that
+   * {@link ValueDecodeError} (`DSTASH_DECODE`, with the key to resume after).
+   */
+  onDecodeError?: (err: ValueDecodeError) => void;
 }
 
 /** Counters of what the client did. */
@@ -170,7 +176,7 @@ export class Client<T = Buffer> {
   async lookup(key: Key, options: CallOptions = {}): Promise<T | undefined> {
     const outcome = (await this.single('lookup', options, { key: keyBytes(key) })) as LookupOutcome;
     if (outcome.error) throw outcome.error;
-    return outcome.found ? this.codec.decode(outcome.value!) : undefined;
+    return outcome.found ? decodeValue(this.codec, keyBytes(key), outcome.value!) : undefined;
   }
 
   /** Deletes `key` (a tombstone, so that replicas agree). */
@@ -214,7 +220,17 @@ export class Client<T = Buffer> {
       limit: options.limit ?? 0,
       startAfter: options.startAfter === undefined ? Buffer.alloc(0) : keyBytes(options.startAfter),
     });
-    for await (const item of items) yield { key: item.key, value: this.codec.decode(item.value), version: item.version };
+    for await (const item of items) {
+      let value: T;
+      try {
+        value = decodeValue(this.codec, item.key, item.value);
+      } catch (err) {
+        if (!options.onDecodeError || !(err instanceof ValueDecodeError)) throw err;
+        options.onDecodeError(err);
+        continue;
+      }
+      yield { key: item.key, value, version: item.version };
+    }
   }
 
   /** The cluster's members as this client sees them. */
@@ -257,7 +273,13 @@ export class Client<T = Buffer> {
   private lookupResult(key: Key, o: LookupOutcome): LookupResult<T> {
     if (o.error) return { key, found: false, error: o.error };
     if (!o.found) return { key, found: false };
-    return { key, found: true, value: this.codec.decode(o.value!), version: o.version!, expiresAt: o.expiresAt ?? 0 };
+    let value: T;
+    try {
+      value = decodeValue(this.codec, keyBytes(key), o.value!);
+    } catch (err) {
+      return { key, found: false, error: err as ValueDecodeError };
+    }
+    return { key, found: true, value, version: o.version!, expiresAt: o.expiresAt ?? 0 };
   }
 }
 

@@ -213,9 +213,10 @@ export class DstashNode {
       this.log.info({ ...p }, 'drain progress');
       onProgress(p);
     };
+    let keysMoved = 0;
     try {
-      await this.healing.handOverAll(() => this.health.setAll('NOT_SERVING'), report);
-      report({ phase: 'deregistering', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved: 0 });
+      keysMoved = await this.healing.handOverAll(() => this.health.setAll('NOT_SERVING'), report);
+      report({ phase: 'deregistering', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved });
       await this.leave();
     } catch (err) {
       this.draining = false;
@@ -224,7 +225,7 @@ export class DstashNode {
       throw err;
     }
     // Reported before stopping: a Drain call must end before the server can shut down.
-    report({ phase: 'done', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved: 0 });
+    report({ phase: 'done', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved });
     await this.stop();
   }
 

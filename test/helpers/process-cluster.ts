@@ -75,10 +75,10 @@ export class ProcessCluster {
     await n.process.exited();
   }
 
-  /** Restarts a stopped node on its old port and data dir. */
-  async restart(id: string): Promise<ClusterNode> {
+  /** Restarts a stopped node on its old port and data dir, with `args` added to its command line. */
+  async restart(id: string, args: string[] = []): Promise<ClusterNode> {
     const old = this.node(id);
-    const node = await this.spawn(id, old.dataDir, old.port);
+    const node = await this.spawn(id, old.dataDir, old.port, args);
     this.nodes[this.nodes.indexOf(old)] = node;
     return node;
   }
@@ -119,11 +119,16 @@ export class ProcessCluster {
     await this.cleanup();
   }
 
-  private async spawn(id: string, dataDir: string, port: number): Promise<ClusterNode> {
-    const process = startCli([
+  /** The command line of node `id`. */
+  startArgs(id: string, dataDir: string, port: number, args: string[] = []): string[] {
+    return [
       'node', 'start', '--port', String(port), '--data-dir', dataDir, '--node-id', id, '--peers-file', this.peersFile,
-      '--health-interval', '200', '--log-level', 'warn', ...this.extraArgs,
-    ], {}, this.uid);
+      '--health-interval', '200', '--log-level', 'warn', ...this.extraArgs, ...args,
+    ];
+  }
+
+  private async spawn(id: string, dataDir: string, port: number, args: string[] = []): Promise<ClusterNode> {
+    const process = startCli(this.startArgs(id, dataDir, port, args), {}, this.uid);
     const serving = await process.event<{ address: string; port: number }>('serving');
     return { id, address: serving.address, port: serving.port, dataDir, process };
   }

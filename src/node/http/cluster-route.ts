@@ -7,8 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DSTASH_VERSION } from '../../package-info.js';
 import type { NodeView } from '../metrics/node-view.js';
-import { badRequest } from './http-errors.js';
-import { param, type Query } from './http-query.js';
+import { booleanParam, type Query } from './http-query.js';
 
 /** One member in the answer. */
 interface ClusterMember {
@@ -25,7 +24,7 @@ interface ClusterMember {
 /** Registers /v1/cluster. */
 export function registerClusterRoute(app: FastifyInstance, view: NodeView): void {
   app.get<{ Querystring: Query }>('/v1/cluster', async (request) => {
-    const withPartitions = flagParam(request.query, 'partitions');
+    const withPartitions = booleanParam(request.query, 'partitions');
     const coordinator = view.coordinator();
     const placement = coordinator?.view.placement;
     const owned = placement?.ownership() ?? new Map<string, number>();
@@ -51,11 +50,4 @@ export function registerClusterRoute(app: FastifyInstance, view: NodeView): void
       ...(withPartitions && placement ? { homeReplicas: Array.from({ length: placement.partitions }, (_, p) => placement.homeReplicas(p)) } : {}),
     };
   });
-}
-
-function flagParam(query: Query, name: string): boolean {
-  const value = param(query, name);
-  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
-  if (value === '1' || value === 'true') return true;
-  throw badRequest(`invalid ${name} ${JSON.stringify(value)}: use 1 or 0`);
 }

@@ -7,6 +7,7 @@ import { channelCredentials } from '../../../protocol/tls.js';
 import { tlsFlags, tlsOptions } from '../../flags.js';
 import { describeError } from '../../node-connection.js';
 import { fetchInfo } from '../../admin-connection.js';
+import { nodeFlag } from '../../node-address.js';
 import { consulDiscovery, discoveryFlags, type DiscoveryFlags } from '../../consul-flags.js';
 
 /** One row of the status table. */
@@ -34,7 +35,7 @@ export default class ClusterStatus extends Command {
   ];
 
   static override flags = {
-    node: Flags.string({ default: '127.0.0.1:7420', env: 'DSTASH_NODE', description: 'host:port of a node to ask.' }),
+    node: nodeFlag('host:port (gRPC) of a node to ask.'),
     json: Flags.boolean({ default: false, description: 'Print JSON.' }),
     timeout: Flags.integer({ default: 5000, min: 1, description: 'Deadline of each call, in ms.' }),
     ...discoveryFlags,

@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { configureLogging } from '../../../logger.js';
-import { DEFAULT_NODE_OPTIONS, DstashNode } from '../../../node/index.js';
+import { clearDrainMark, DEFAULT_NODE_OPTIONS, drainedError, DstashNode, markDrained, readDrainMark } from '../../../node/index.js';
 import { coordinatorFlags, coordinatorOptions, logLevelFlag, splitList, tlsFlags, tlsOptions } from '../../flags.js';
 import { describeError } from '../../node-connection.js';
 import { consulOptions, discoveryFlags } from '../../consul-flags.js';
@@ -31,6 +31,7 @@ export default class NodeStart extends Command {
     peers: Flags.string({ env: 'DSTASH_PEERS', description: 'Other members, comma-separated host:port or id@host:port (static discovery).' }),
     'peers-file': Flags.string({ env: 'DSTASH_PEERS_FILE', description: 'File listing members, one per line; re-read when it changes.' }),
     'health-interval': Flags.integer({ default: DEFAULT_NODE_OPTIONS.healthIntervalMs, min: 10, env: 'DSTASH_HEALTH_INTERVAL', description: 'Health probe interval of static discovery, in ms.' }),
+    rejoin: Flags.boolean({ default: false, env: 'DSTASH_REJOIN', description: 'Start a node that `dstash node drain` took out of the cluster, and make it a member again with its data.' }),
     'drain-on-exit': Flags.boolean({ default: false, env: 'DSTASH_DRAIN_ON_EXIT', description: 'On SIGTERM, hand every partition to its next owners and leave the cluster before exiting (for a Kubernetes preStop).' }),
     'anti-entropy-interval': Flags.integer({ default: DEFAULT_NODE_OPTIONS.antiEntropyIntervalMs, min: 0, env: 'DSTASH_ANTI_ENTROPY_INTERVAL', description: 'ms between anti-entropy runs (0 = only by dstash cluster repair).' }),
     'transfer-rate': Flags.integer({ default: DEFAULT_NODE_OPTIONS.transferRate, min: 0, env: 'DSTASH_TRANSFER_RATE', description: 'Records a second that rebalancing, drain and hint delivery may move (0 = no limit).' }),
@@ -51,6 +52,18 @@ export default class NodeStart extends Command {
     configureLogging(flags['log-level']);
     const consul = flags.discovery === 'consul' ? consulOptions(flags) : undefined;
     if (consul && (flags.peers || flags['peers-file'])) this.error('--peers and --peers-file are for --discovery static; with Consul the members come from the registry', { exit: 2 });
+    // A node drained by `dstash node drain` and restarted by a supervisor stays out until told otherwise.
+    const dataDir = flags['data-dir'];
+    try {
+      const mark = await readDrainMark(dataDir);
+      if (mark && !flags.rejoin) {
+        this.log(JSON.stringify({ event: 'drained', nodeId: mark.nodeId, drainedAt: mark.drainedAt }));
+        throw drainedError(dataDir, mark);
+      }
+      if (mark) await clearDrainMark(dataDir);
+    } catch (err) {
+      this.error(describeError(err), { exit: 2 });
+    }
     const node = new DstashNode({
       dataDir: flags['data-dir'],
       bind: flags.bind,
@@ -86,8 +99,10 @@ export default class NodeStart extends Command {
     // A machine-readable line on stdout: scripts and tests read the address from it.
     this.log(JSON.stringify({ event: 'serving', nodeId: node.nodeId, address: node.address, port: node.port, httpPort: node.httpPort || undefined }));
     // Runs until a signal, or until a drain (dstash node drain) has stopped the node.
+    let signalled = false;
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals): void => {
+        signalled = true;
         process.off('SIGTERM', stop);
         process.off('SIGINT', stop);
         const drain = flags['drain-on-exit'] && signal === 'SIGTERM';
@@ -101,5 +116,8 @@ export default class NodeStart extends Command {
       process.on('SIGINT', stop);
       void node.stopped.then(resolve);
     });
+    // Stopped by itself, without a signal: `dstash node drain` took it out of the cluster. A drain on SIGTERM
+    // (--drain-on-exit) leaves no mark: there the supervisor stops the node, and restarts it only to rejoin.
+    if (!signalled) await markDrained(dataDir, node.nodeId);
   }
 }
