@@ -7,6 +7,6 @@ export type { Discovery, Member, MembershipListener, Registrar, Registration } f
 export { StaticDiscovery, type StaticDiscoveryOptions } from './discovery/static-discovery.js';
 export { ConsulDiscovery } from './discovery/consul-discovery.js';
 export { DEFAULT_CONSUL_OPTIONS, type ConsulOptions, type ConsulTlsOptions } from './discovery/consul-options.js';
-export { DstashError, ErrorCode, InvalidArgumentError, ReadQuorumError, WriteQuorumError, hasCode, type ErrorCodeValue, type ReplicaReply } from './errors.js';
+export { ClockSkewError, DstashError, ErrorCode, InvalidArgumentError, ReadQuorumError, WriteQuorumError, hasCode, type ErrorCodeValue, type ReplicaReply } from './errors.js';
 export { DEFAULT_INDEX, DEFAULT_MAX_VALUE_BYTES, MAX_KEY_BYTES } from './limits.js';
 export { DSTASH_VERSION } from './package-info.js';

@@ -92,7 +92,10 @@ export interface PutEntry<T> {
 }
 
 /** What happened to one key of a batch write. */
-export type WriteResult = { key: Key; ok: true; version: Buffer } | { key: Key; ok: false; error: DstashError };
+export type WriteResult =
+  /** `superseded`: a concurrent write (less than the maximum clock offset newer) won; `version` is the winner's. */
+  | { key: Key; ok: true; version: Buffer; superseded?: boolean }
+  | { key: Key; ok: false; error: DstashError };
 
 /** What happened to one key of a batch lookup. */
 export type LookupResult<T> =
@@ -159,7 +162,11 @@ export class Client<T = Buffer> {
     return this.started;
   }
 
-  /** Stores `value` under `key`. Rejects with a typed error (`WriteQuorumError` below W acknowledgements). */
+  /**
+   * Stores `value` under `key`. Rejects with a typed error (`WriteQuorumError` below W acknowledgements;
+   * `DSTASH_CLOCK_SKEW` when a clock is beyond the maximum offset, or when the key already holds a version
+   * newer than that bound allows, so that a resolved put is never followed by a read of an older value).
+   */
   async put(key: Key, value: T, options: PutOptions = {}): Promise<void> {
     const item = { key: keyBytes(key), value: this.codec.encode(value), ttlMs: options.ttl ?? 0 };
     const outcome = (await this.single('put', options, item)) as WriteOutcome;
@@ -262,5 +269,6 @@ export class Client<T = Buffer> {
 }
 
 function writeResult(key: Key, o: WriteOutcome): WriteResult {
-  return o.error ? { key, ok: false, error: o.error } : { key, ok: true, version: o.version! };
+  if (o.error) return { key, ok: false, error: o.error };
+  return o.superseded ? { key, ok: true, version: o.version!, superseded: true } : { key, ok: true, version: o.version! };
 }

@@ -16,6 +16,7 @@ import { logger, type Logger } from '../logger.js';
 import { partitionOf, type PreferredReplica } from '../placement/index.js';
 import type { ReplicaRecord, ReplicaTransport, ReplicaValue } from '../protocol/replica-types.js';
 import { compareVersions, HybridClock } from '../version.js';
+import { ClockGuard } from './clock-guard.js';
 import { requiredReplicas, resolveCoordinatorOptions, type Consistency, type CoordinatorOptions } from './client-options.js';
 import type { KvCoordinator, LookupOutcome, PutItem, ScanItem, ScanParams, WriteOutcome } from './coordinator-types.js';
 import { planMessages } from './message-plan.js';
@@ -44,7 +45,9 @@ export type TransportFactory = (member: Member) => ReplicaTransport;
 /** Coordinates requests over the members that `discovery` reports. */
 export class Coordinator implements KvCoordinator {
   readonly options: CoordinatorOptions;
-  readonly clock = new HybridClock();
+  readonly clock: HybridClock;
+  /** Clock offsets to the members, and the bounds on the versions this coordinator stamps. */
+  readonly clockGuard: ClockGuard;
   readonly stats: CoordinatorStats = { batchMessages: 0, readRepairs: 0, writeQuorumFailures: 0, readQuorumFailures: 0 };
   private readonly routing: Routing;
   private readonly transports = new Map<string, ReplicaTransport>();
@@ -63,6 +66,8 @@ export class Coordinator implements KvCoordinator {
     this.routing = new Routing(this.options.partitions, this.options.replicas);
     this.limit = pLimit(this.options.concurrency);
     this.log = logger('coordinator');
+    this.clock = new HybridClock(undefined, Date.now, this.options.maxClockOffsetMs);
+    this.clockGuard = new ClockGuard(this.options, () => this.routing.memberList, (id) => this.replica(id), this.log);
   }
 
   /** Starts discovery and follows its membership changes. */
@@ -70,6 +75,7 @@ export class Coordinator implements KvCoordinator {
     await this.discovery.start();
     this.apply(this.discovery.members());
     this.unsubscribe = this.discovery.onChange((members) => this.apply(members));
+    await this.clockGuard.start();
   }
 
   /** Subscribes to membership changes (after the routing view was updated); returns the unsubscribe function. */
@@ -92,6 +98,7 @@ export class Coordinator implements KvCoordinator {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.clockGuard.stop();
     this.unsubscribe?.();
     for (const t of this.transports.values()) t.close();
     this.transports.clear();
@@ -106,6 +113,7 @@ export class Coordinator implements KvCoordinator {
       validateKey(item.key);
       validateValue(item.value, maxValueBytes);
       validateTtl(item.ttlMs);
+      this.clockGuard.assertCanStamp();
       return { key: item.key, value: item.value, version: this.clock.now(), expiresAt: item.ttlMs > 0 ? now + item.ttlMs : 0, tombstone: false };
     });
   }
@@ -114,6 +122,7 @@ export class Coordinator implements KvCoordinator {
     return this.write(index, keys.length, consistency, (i) => {
       const key = keys[i]!;
       validateKey(key);
+      this.clockGuard.assertCanStamp();
       return { key, value: EMPTY, version: this.clock.now(), expiresAt: 0, tombstone: true };
     });
   }
@@ -259,6 +268,8 @@ export class Coordinator implements KvCoordinator {
     const homeAcks = new Uint8Array(n);
     const failures = new Map<number, ReplicaReply[]>();
     const rejected = new Map<number, DstashError>();
+    // Per record, a replica that did not apply it because it held a newer version.
+    const notApplied = new Map<number, string>();
     // Home replicas that failed a record (down before discovery noticed): the record goes to a stand-in with a hint.
     const retry = new Map<string, number[]>();
     const send = async (target: string, entries: number[]): Promise<void> => {
@@ -277,8 +288,8 @@ export class Coordinator implements KvCoordinator {
         for (let j = 0; j < entries.length; j++) {
           const i = entries[j]!;
           const error = results[j]!.error;
-          if (error?.code.startsWith('DSTASH_INVALID')) {
-            // The replicas agree on what is invalid: no stand-in would take it either.
+          if (error?.code.startsWith('DSTASH_INVALID') || error?.code === ErrorCode.ClockSkew) {
+            // The replicas agree on what is invalid (and a version too far ahead): no stand-in would take it either.
             rejected.set(i, error);
             addFailure(failures, i, nodeId, error.message);
             continue;
@@ -289,6 +300,7 @@ export class Coordinator implements KvCoordinator {
           }
           // Applied or not (a newer version was already there), the replica holds this write or a newer one.
           acks[i]! += 1;
+          if (!results[j]!.applied) notApplied.set(i, nodeId);
           if (hintFor === undefined) homeAcks[i]! += 1;
         }
       } catch (err) {
@@ -313,6 +325,7 @@ export class Coordinator implements KvCoordinator {
         };
       }
     }
+    if (notApplied.size > 0) await this.clockGuard.settleSuperseded(index, records.map((r) => r.key), records.map((r) => r.version), notApplied, outcomes);
     return outcomes;
   }
 

@@ -29,6 +29,8 @@ import { adminHandlers } from './admin-handlers.js';
 import { removePeer } from './peers-file.js';
 import { SelfHealing, type DrainProgress } from './self-healing.js';
 import { SyncState } from './sync-state.js';
+import { VersionBound } from './version-bound.js';
+import { membersWithClocks } from './member-info.js';
 import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.js';
 
 /** Lifecycle states of a node. */
@@ -46,6 +48,8 @@ export class DstashNode {
   readonly metrics: NodeMetrics;
   private readonly log: Logger;
   private readonly view: NodeView;
+  /** The replica's bound on versions ahead of this node's clock. */
+  private readonly versionBound: VersionBound;
   private http?: HttpServer;
   private state: NodeState = 'new';
   private server?: grpc.Server;
@@ -61,12 +65,14 @@ export class DstashNode {
   constructor(options: Partial<NodeOptions> & Pick<NodeOptions, 'dataDir'>) {
     this.options = resolveNodeOptions(options);
     this.log = logger('node');
+    this.versionBound = new VersionBound(this.options.maxClockOffsetMs);
     this.view = {
       nodeId: () => this.id,
       zone: () => this.options.zone,
       readiness: () => this.readiness,
       coordinator: () => this.coordinator,
       store: () => this.store,
+      refusedVersions: () => this.versionBound.refused,
     };
     this.metrics = new NodeMetrics(this.view);
   }
@@ -95,6 +101,7 @@ export class DstashNode {
     if (!this.store?.isOpen) return { ready: false, reason: 'the store is not open yet' };
     if (!this.coordinator?.members().length) return { ready: false, reason: 'the membership is not known yet' };
     if (this.draining) return { ready: false, reason: 'the node is draining' };
+    if (this.coordinator.clockGuard.outOfBounds) return { ready: false, reason: `the clock is beyond the maximum offset (${this.options.maxClockOffsetMs} ms) from a majority of members` };
     return { ready: true };
   }
 
@@ -139,7 +146,7 @@ export class DstashNode {
       const replica = new LocalReplica(store, o.partitions, o.maxValueBytes, (p) => sync.isSyncing(p), (target, count) => {
         this.metrics.replication.hintsDropped(count);
         this.log.warn({ target, dropped: count, maxHints: o.maxHints }, 'hint store full: hints dropped; anti-entropy will repair those keys');
-      });
+      }, this.versionBound);
       const coordinator = this.makeCoordinator(replica);
       this.coordinator = coordinator;
       this.healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o, this.metrics.replication);
@@ -252,7 +259,7 @@ export class DstashNode {
     return new Coordinator(
       discovery,
       (member) => (member.id === this.id ? self : new GrpcReplicaTransport(member.address, credentials, o.maxMessageBytes)),
-      { ...o.coordinator, partitions: o.partitions, maxValueBytes: o.maxValueBytes, maxMessageBytes: o.maxMessageBytes, tls: o.tls },
+      { ...o.coordinator, maxClockOffsetMs: o.maxClockOffsetMs, clockProbeIntervalMs: o.healthIntervalMs, partitions: o.partitions, maxValueBytes: o.maxValueBytes, maxMessageBytes: o.maxMessageBytes, tls: o.tls },
     );
   }
 
@@ -292,10 +299,11 @@ export class DstashNode {
       approximateSizeBytes: this.store ? await this.store.approximateSize() : 0,
       zone: this.options.zone ?? '',
       replicas: this.coordinator?.options.replicas ?? 0,
-      members: (this.coordinator?.members() ?? []).map((m) => ({ id: m.id, address: m.address, zone: m.zone ?? '', healthy: m.healthy })),
+      members: membersWithClocks(this.coordinator),
       hintsPending: this.healing?.hintsPending() ?? 0,
       transfer: this.healing?.rebalancer.progress ?? {},
       draining: this.draining,
+      maxClockOffsetMs: this.options.maxClockOffsetMs,
     };
   }
 

@@ -170,6 +170,14 @@ export interface NodeOptions {
    */
   drainSettleMs: number;
   /**
+   * Maximum clock offset between nodes (and clients), in ms. A replica
+   * refuses versions further ahead of its clock (`DSTASH_CLOCK_SKEW`); a node
+   * whose offset to a majority of members exceeds it stops stamping writes
+   * and is not ready. Offsets are measured every `healthIntervalMs`.
+   * @default 500
+   */
+  maxClockOffsetMs: number;
+  /**
    * How the node coordinates requests from callers that do not route
    * (replicas N, quorums W and R, default consistency, timeouts).
    * @default DEFAULT_COORDINATOR_OPTIONS (N=3, W=2, R=2, QUORUM)
@@ -198,6 +206,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir'> = {
   transferRate: 50_000,
   repairRate: 20_000,
   drainSettleMs: 3000,
+  maxClockOffsetMs: 500,
   coordinator: {},
 };
 
@@ -222,6 +231,7 @@ export function resolveNodeOptions(options: Partial<NodeOptions> & Pick<NodeOpti
   o.maxHttpBodyBytes ??= Math.ceil(o.maxValueBytes / 3) * 4 + 1024 * 1024;
   if (!Number.isSafeInteger(o.maxHttpBodyBytes) || o.maxHttpBodyBytes < 1) throw invalid(`maxHttpBodyBytes ${o.maxHttpBodyBytes} must be a whole number of bytes`);
   if (!Number.isInteger(o.partitions) || o.partitions < 1 || o.partitions > 65536) throw invalid(`partitions ${o.partitions} must be 1-65536`);
+  if (!Number.isSafeInteger(o.maxClockOffsetMs) || o.maxClockOffsetMs < 1) throw invalid(`maxClockOffsetMs must be a whole number of ms, 1 or more, got ${o.maxClockOffsetMs}`);
   if (!Number.isInteger(o.maxInFlightBatches) || o.maxInFlightBatches < 1) throw invalid('maxInFlightBatches must be at least 1');
   for (const name of ['tombstoneGraceMs', 'sweepIntervalMs', 'shutdownGraceMs', 'hintIntervalMs', 'maxHints', 'antiEntropyIntervalMs', 'rebalanceIntervalMs', 'transferRate', 'repairRate', 'drainSettleMs'] as const) {
     if (!Number.isSafeInteger(o[name]) || o[name] < 0) throw invalid(`${name} must be a whole number, 0 or more, got ${o[name]}`);

@@ -9,6 +9,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CoordinatorStats } from '../../client/index.js';
 import { DSTASH_VERSION } from '../../package-info.js';
 import type { NodeView } from './node-view.js';
+import { registerClockCollectors } from './clock-metrics.js';
 
 /** How long a store size reading is reused, so that frequent scrapes do not each ask LevelDB. */
 const STORE_SIZE_TTL_MS = 10_000;
@@ -56,6 +57,7 @@ export function registerNodeCollectors(registry: Registry, view: NodeView): void
   }
   registerMemberGauges(registers, view);
   registerStoreSize(registers, view);
+  registerClockCollectors(registers, view);
 }
 
 function registerMemberGauges(registers: Registry[], view: NodeView): void {

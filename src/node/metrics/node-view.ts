@@ -25,4 +25,6 @@ export interface NodeView {
   coordinator(): Coordinator | undefined;
   /** The node's store, while it is open or opening. */
   store(): Store | undefined;
+  /** Versions this node's replica refused as too far ahead of its clock (DSTASH_CLOCK_SKEW). */
+  refusedVersions(): number;
 }

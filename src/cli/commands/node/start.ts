@@ -36,6 +36,7 @@ export default class NodeStart extends Command {
     'transfer-rate': Flags.integer({ default: DEFAULT_NODE_OPTIONS.transferRate, min: 0, env: 'DSTASH_TRANSFER_RATE', description: 'Records a second that rebalancing, drain and hint delivery may move (0 = no limit).' }),
     'repair-rate': Flags.integer({ default: DEFAULT_NODE_OPTIONS.repairRate, min: 0, env: 'DSTASH_REPAIR_RATE', description: 'Records a second that anti-entropy may repair (0 = no limit).' }),
     'max-hints': Flags.integer({ default: DEFAULT_NODE_OPTIONS.maxHints, min: 0, env: 'DSTASH_MAX_HINTS', description: 'Most hints kept for unhealthy replicas; more are dropped.' }),
+    'max-clock-offset': Flags.integer({ default: DEFAULT_NODE_OPTIONS.maxClockOffsetMs, min: 1, env: 'DSTASH_MAX_CLOCK_OFFSET', description: 'Maximum clock offset between members, in ms: replicas refuse versions further ahead, and a node beyond it from a majority of members stops stamping writes and is not ready.' }),
     ...discoveryFlags,
     ...coordinatorFlags,
     'log-level': logLevelFlag('info'),
@@ -69,6 +70,7 @@ export default class NodeStart extends Command {
       transferRate: flags['transfer-rate'],
       repairRate: flags['repair-rate'],
       maxHints: flags['max-hints'],
+      maxClockOffsetMs: flags['max-clock-offset'],
     });
     try {
       await node.start();

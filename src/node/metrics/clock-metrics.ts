@@ -1,0 +1,56 @@
+/**
+ * Bounded clocks, read at scrape time: whether this node is within the
+ * maximum offset, its measured offset to each member, and the writes and
+ * versions refused because of a clock beyond it.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ClockGuardStats } from '../../client/index.js';
+import type { NodeView } from './node-view.js';
+
+const GUARD_COUNTERS: readonly { field: keyof ClockGuardStats; name: string; help: string }[] = [
+  { field: 'refusedWrites', name: 'dstash_clock_skew_refused_writes_total', help: 'Writes this node refused to stamp while its clock was out of bounds' },
+  { field: 'lostWrites', name: 'dstash_clock_skew_lost_writes_total', help: 'Writes answered DSTASH_CLOCK_SKEW because the key held a version newer than the maximum offset allows' },
+  { field: 'failedProbes', name: 'dstash_clock_probe_failures_total', help: 'Clock offset measurements that failed' },
+];
+
+/** Registers the clock metrics of `view`. */
+export function registerClockCollectors(registers: Registry[], view: NodeView): void {
+  new Gauge({
+    name: 'dstash_clock_out_of_bounds',
+    help: '1 while this node\'s clock is beyond the maximum offset from a majority of members (it stamps no writes and is not ready)',
+    registers,
+    collect() {
+      this.set(view.coordinator()?.clockGuard.outOfBounds ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'dstash_clock_offset_seconds',
+    help: 'Clock offset of each member relative to this node, as last measured (positive: the member is ahead)',
+    labelNames: ['member'],
+    registers,
+    collect() {
+      this.reset();
+      for (const o of view.coordinator()?.clockGuard.offsets() ?? []) this.set({ member: o.id }, o.offsetMs / 1000);
+    },
+  });
+  for (const { field, name, help } of GUARD_COUNTERS) {
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(view.coordinator()?.clockGuard.stats[field] ?? 0);
+      },
+    });
+  }
+  new Counter({
+    name: 'dstash_clock_skew_refused_versions_total',
+    help: 'Versions this node\'s replica refused as more than the maximum offset ahead of its clock',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(view.refusedVersions());
+    },
+  });
+}
