@@ -11,6 +11,12 @@ import { waitFor } from './wait.js';
 import { info } from './cluster-checks.js';
 import { Client, type ClientOptions } from '../../src/index.js';
 
+/** Arguments and environment for one node only (a skewed clock, an HTTP port). */
+export interface NodeSetup {
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
 /** One node of the cluster. */
 export interface ClusterNode {
   id: string;
@@ -18,6 +24,9 @@ export interface ClusterNode {
   port: number;
   dataDir: string;
   process: CliProcess;
+  setup: NodeSetup;
+  /** The HTTP port, when the node was given one (`--http-port`). */
+  httpPort?: number;
 }
 
 /** A running cluster; `stop()` ends every process it started and removes the data. */
@@ -30,28 +39,28 @@ export class ProcessCluster {
     private readonly extraArgs: string[],
   ) {}
 
-  /** Starts `count` nodes (ids node-1…) and waits until each one sees all of them. */
-  static async start(count: number, extraArgs: string[] = []): Promise<ProcessCluster> {
+  /** Starts `count` nodes (ids node-1…) and waits until each one sees all of them; `setup` adds per-node arguments. */
+  static async start(count: number, extraArgs: string[] = [], setup: (id: string) => NodeSetup = () => ({})): Promise<ProcessCluster> {
     const dir = await tempDir('dstash-cluster-');
     const peersFile = join(dir.path, 'peers');
     await writeFile(peersFile, '');
     const cluster = new ProcessCluster(dir.path, peersFile, dir.cleanup, extraArgs);
-    for (let i = 1; i <= count; i++) await cluster.add(`node-${i}`);
+    for (let i = 1; i <= count; i++) await cluster.add(`node-${i}`, setup(`node-${i}`));
     await cluster.converge();
     return cluster;
   }
 
   /** Starts `count` nodes and a client that sees all of them healthy. */
-  static async withClient(count: number, extraArgs: string[] = []): Promise<{ cluster: ProcessCluster; client: Client }> {
-    const cluster = await ProcessCluster.start(count, extraArgs);
+  static async withClient(count: number, extraArgs: string[] = [], setup?: (id: string) => NodeSetup): Promise<{ cluster: ProcessCluster; client: Client }> {
+    const cluster = await ProcessCluster.start(count, extraArgs, setup);
     const client = cluster.client();
     await ProcessCluster.until(client, count, count);
     return { cluster, client };
   }
 
   /** Starts one more node and lists it in the peers file. */
-  async add(id: string): Promise<ClusterNode> {
-    const node = await this.spawn(id, join(this.root, id), 0);
+  async add(id: string, setup: NodeSetup = {}): Promise<ClusterNode> {
+    const node = await this.spawn(id, join(this.root, id), 0, setup);
     this.nodes.push(node);
     await appendFile(this.peersFile, `${id}@${node.address}\n`);
     return node;
@@ -74,7 +83,7 @@ export class ProcessCluster {
   /** Restarts a stopped node on its old port and data dir. */
   async restart(id: string): Promise<ClusterNode> {
     const old = this.node(id);
-    const node = await this.spawn(id, old.dataDir, old.port);
+    const node = await this.spawn(id, old.dataDir, old.port, old.setup);
     this.nodes[this.nodes.indexOf(old)] = node;
     return node;
   }
@@ -115,12 +124,12 @@ export class ProcessCluster {
     await this.cleanup();
   }
 
-  private async spawn(id: string, dataDir: string, port: number): Promise<ClusterNode> {
+  private async spawn(id: string, dataDir: string, port: number, setup: NodeSetup): Promise<ClusterNode> {
     const process = startCli([
       'node', 'start', '--port', String(port), '--data-dir', dataDir, '--node-id', id, '--peers-file', this.peersFile,
-      '--health-interval', '200', '--log-level', 'warn', ...this.extraArgs,
-    ]);
-    const serving = await process.event<{ address: string; port: number }>('serving');
-    return { id, address: serving.address, port: serving.port, dataDir, process };
+      '--health-interval', '200', '--log-level', 'warn', ...this.extraArgs, ...(setup.args ?? []),
+    ], setup.env);
+    const serving = await process.event<{ address: string; port: number; httpPort?: number }>('serving');
+    return { id, address: serving.address, port: serving.port, dataDir, process, setup, httpPort: serving.httpPort };
   }
 }
