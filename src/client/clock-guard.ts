@@ -9,7 +9,7 @@
 import type { Member } from '../discovery/discovery.js';
 import { ClockSkewError, formatOffset } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ReadOutcome, ReplicaTransport } from '../protocol/replica-types.js';
+import type { ReadOutcome, ReplicaRecord, ReplicaTransport } from '../protocol/replica-types.js';
 import { compareVersions, versionTime, versionWriter } from '../version.js';
 import { clockSample, OWN_CLOCK, outOfBounds, type ClockSample } from './clock-offsets.js';
 import type { WriteOutcome } from './coordinator-types.js';
@@ -113,7 +113,7 @@ export class ClockGuard {
    * would silently win). A version newer by less is a concurrent write: the
    * outcome stays OK, carries the winning version and says `superseded`.
    */
-  async settleSuperseded(index: string, keys: readonly Buffer[], versions: readonly Buffer[], notApplied: ReadonlyMap<number, string>, outcomes: WriteOutcome[]): Promise<void> {
+  async settleSuperseded(index: string, records: readonly (ReplicaRecord | undefined)[], notApplied: ReadonlyMap<number, string>, outcomes: WriteOutcome[]): Promise<void> {
     const byReplica = new Map<string, number[]>();
     for (const [i, nodeId] of notApplied) {
       if (outcomes[i]?.error) continue;
@@ -124,7 +124,7 @@ export class ClockGuard {
     await Promise.all([...byReplica].map(async ([nodeId, entries]) => {
       let stored: ReadOutcome[];
       try {
-        stored = await this.transport(nodeId).read(index, entries.map((i) => keys[i]!), this.options.timeoutMs);
+        stored = await this.transport(nodeId).read(index, entries.map((i) => records[i]!.key), this.options.timeoutMs);
       } catch (err) {
         // The write reached its quorum; whether it won is unknown. Reads will show the newest version.
         this.log.debug({ nodeId, err: (err as Error).message }, 'could not read back a superseded write');
@@ -133,8 +133,9 @@ export class ClockGuard {
       entries.forEach((i, j) => {
         const record = stored[j]?.record;
         // Not applied because this very version is there already (a retried message): nothing lost.
-        if (!record || compareVersions(record.version, versions[i]!) <= 0) return;
-        const aheadMs = versionTime(record.version) - versionTime(versions[i]!);
+        const ours = records[i]!.version;
+        if (!record || compareVersions(record.version, ours) <= 0) return;
+        const aheadMs = versionTime(record.version) - versionTime(ours);
         if (aheadMs > this.options.maxClockOffsetMs) {
           this.stats.lostWrites += 1;
           outcomes[i] = { error: new ClockSkewError(`writer ${versionWriter(record.version)}`, aheadMs, this.options.maxClockOffsetMs, 'write lost to a newer version already stored') };

@@ -28,6 +28,7 @@ import { LocalTransport } from './local-transport.js';
 import { adminHandlers } from './admin-handlers.js';
 import { removePeer } from './peers-file.js';
 import { SelfHealing, type DrainProgress } from './self-healing.js';
+import { StoreHealth } from './store-health.js';
 import { SyncState } from './sync-state.js';
 import { VersionBound } from './version-bound.js';
 import { membersWithClocks } from './member-info.js';
@@ -56,6 +57,7 @@ export class DstashNode {
   private store?: Store;
   private coordinator?: Coordinator;
   private healing?: SelfHealing;
+  private storeHealth?: StoreHealth;
   private draining = false;
   private registered = false;
   private readonly stoppedSignal: { promise: Promise<void>; resolve: () => void } = signal();
@@ -73,6 +75,7 @@ export class DstashNode {
       coordinator: () => this.coordinator,
       store: () => this.store,
       refusedVersions: () => this.versionBound.refused,
+      storeHealth: () => this.storeHealth,
     };
     this.metrics = new NodeMetrics(this.view);
   }
@@ -101,6 +104,8 @@ export class DstashNode {
     if (!this.store?.isOpen) return { ready: false, reason: 'the store is not open yet' };
     if (!this.coordinator?.members().length) return { ready: false, reason: 'the membership is not known yet' };
     if (this.draining) return { ready: false, reason: 'the node is draining' };
+    const sick = this.storeHealth?.sickReason;
+    if (sick !== undefined) return { ready: false, reason: `the store fails writes: ${sick}` };
     if (this.coordinator.clockGuard.outOfBounds) return { ready: false, reason: `the clock is beyond the maximum offset (${this.options.maxClockOffsetMs} ms) from a majority of members` };
     return { ready: true };
   }
@@ -128,6 +133,7 @@ export class DstashNode {
           port: o.httpPort,
           maxValueBytes: o.maxValueBytes,
           maxBodyBytes: o.maxHttpBodyBytes!,
+          headersTimeoutMs: o.headersTimeoutMs,
         });
       }
       const identity = await loadOrCreateIdentity(o.dataDir, { nodeId: o.nodeId, partitions: o.partitions });
@@ -143,10 +149,15 @@ export class DstashNode {
       await store.open();
       this.store = store;
       const sync = await SyncState.load(store, o.partitions);
+      const storeHealth = new StoreHealth(store, this.log, o.storeProbeIntervalMs, (reason) => {
+        // Coordinators route around a node that reports NOT_SERVING; a draining node stays NOT_SERVING.
+        if (!this.draining) this.health.setAll(reason === undefined ? 'SERVING' : 'NOT_SERVING');
+      });
+      this.storeHealth = storeHealth;
       const replica = new LocalReplica(store, o.partitions, o.maxValueBytes, (p) => sync.isSyncing(p), (target, count) => {
         this.metrics.replication.hintsDropped(count);
         this.log.warn({ target, dropped: count, maxHints: o.maxHints }, 'hint store full: hints dropped; anti-entropy will repair those keys');
-      }, this.versionBound);
+      }, (err) => storeHealth.failed(err), this.versionBound);
       const coordinator = this.makeCoordinator(replica);
       this.coordinator = coordinator;
       this.healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o, this.metrics.replication);
@@ -254,7 +265,12 @@ export class DstashNode {
       healthIntervalMs: o.healthIntervalMs,
       tls: o.tls,
       // Read at start, once the node listens and knows its port.
-      self: () => ({ id: this.id, address: this.address, zone: o.zone, healthy: this.state === 'serving' || this.state === 'starting' }),
+      self: () => ({
+        id: this.id,
+        address: this.address,
+        zone: o.zone,
+        healthy: (this.state === 'serving' || this.state === 'starting') && this.storeHealth?.sickReason === undefined,
+      }),
     });
     return new Coordinator(
       discovery,
@@ -268,11 +284,13 @@ export class DstashNode {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': o.maxMessageBytes,
       'grpc.max_send_message_length': o.maxMessageBytes,
+      // Closes connections with no call in progress, raw ones that never sent a call included.
+      'grpc.max_connection_idle_ms': o.idleConnectionMs,
       // Requests are counted only when an HTTP port can serve the counts.
       interceptors: this.http ? [rpcInterceptor(this.metrics.rpc)] : [],
     });
-    server.addService(KvService.service, kvHandlers(coordinator, o.maxInFlightBatches));
-    server.addService(ReplicaService.service, replicaHandlers(replica, () => this.info(), o.maxInFlightBatches));
+    server.addService(KvService.service, kvHandlers(coordinator, { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries }));
+    server.addService(ReplicaService.service, replicaHandlers(replica, () => this.info(), { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries }));
     server.addService(HealthService.service, this.health.handlers());
     server.addService(AdminService.service, adminHandlers(this));
     const credentials = serverCredentials(o.tls);
@@ -326,6 +344,7 @@ export class DstashNode {
     }
     await this.healing?.stop();
     this.healing = undefined;
+    await this.storeHealth?.stop();
     const coordinator = this.coordinator;
     this.coordinator = undefined;
     await coordinator?.close();

@@ -5,6 +5,7 @@
  */
 import type { Coordinator } from '../../client/index.js';
 import type { Store } from '../../storage/store.js';
+import type { StoreHealth } from '../store-health.js';
 
 /** Whether the node should receive traffic, and why not. */
 export interface Readiness {
@@ -27,4 +28,6 @@ export interface NodeView {
   store(): Store | undefined;
   /** Versions this node's replica refused as too far ahead of its clock (DSTASH_CLOCK_SKEW). */
   refusedVersions(): number;
+  /** Whether the store takes writes (after start). */
+  storeHealth(): StoreHealth | undefined;
 }

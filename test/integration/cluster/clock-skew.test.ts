@@ -12,7 +12,7 @@ import { fromServiceError } from '../../../src/protocol/status.js';
 import { runCli } from '../../helpers/cli.js';
 import { info } from '../../helpers/cluster-checks.js';
 import { clockFromFile, requireFaketime, skewedClock } from '../../helpers/faketime.js';
-import { freePort } from '../../helpers/free-port.js';
+import { freePort } from '../../helpers/ports.js';
 import { nodeClients, unary } from '../../helpers/grpc-clients.js';
 import { ProcessCluster } from '../../helpers/process-cluster.js';
 import { putFromChild } from '../../helpers/skewed-client.js';

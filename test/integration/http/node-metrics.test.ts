@@ -11,6 +11,7 @@ const idle = (id: string): NodeView => ({
   coordinator: () => undefined,
   store: () => undefined,
   refusedVersions: () => 0,
+  storeHealth: () => undefined,
 });
 
 describe('http: the NodeMetrics API', () => {

@@ -15,7 +15,7 @@ describe('replica: versions ahead of its clock', () => {
     const store = new MemoryStore();
     await store.open();
     const bound = new VersionBound(500, () => now);
-    const replica = new LocalReplica(store, 16, 1024, () => false, () => undefined, bound);
+    const replica = new LocalReplica(store, 16, 1024, () => false, () => undefined, () => undefined, bound);
     const outcomes = await replica.apply('default', [record('ahead', now + 3_600_000), record('near', now + 400), record('behind', now - 3_600_000)]);
     assert.equal(outcomes[0]!.error?.code, ErrorCode.ClockSkew);
     assert.equal(outcomes[0]!.applied, false);
