@@ -3,11 +3,12 @@
  * maximum offset, its measured offset to each member, and the writes and
  * versions refused because of a clock beyond it.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { ClockGuardStats } from '../../client/index.js';
 import type { NodeView } from './node-view.js';
+import { registerStatCounters, type StatCounter } from './stat-counters.js';
 
-const GUARD_COUNTERS: readonly { field: keyof ClockGuardStats; name: string; help: string }[] = [
+const GUARD_COUNTERS: readonly StatCounter<ClockGuardStats>[] = [
   { field: 'refusedWrites', name: 'dstash_clock_skew_refused_writes_total', help: 'Writes this node refused to stamp while its clock was out of bounds' },
   { field: 'lostWrites', name: 'dstash_clock_skew_lost_writes_total', help: 'Writes answered DSTASH_CLOCK_SKEW because the key held a version newer than the maximum offset allows' },
   { field: 'failedProbes', name: 'dstash_clock_probe_failures_total', help: 'Clock offset measurements that failed' },
@@ -33,24 +34,10 @@ export function registerClockCollectors(registers: Registry[], view: NodeView): 
       for (const o of view.coordinator()?.clockGuard.offsets() ?? []) this.set({ member: o.id }, o.offsetMs / 1000);
     },
   });
-  for (const { field, name, help } of GUARD_COUNTERS) {
-    new Counter({
-      name,
-      help,
-      registers,
-      collect() {
-        this.reset();
-        this.inc(view.coordinator()?.clockGuard.stats[field] ?? 0);
-      },
-    });
-  }
-  new Counter({
+  registerStatCounters(registers, GUARD_COUNTERS, () => view.coordinator()?.clockGuard.stats);
+  registerStatCounters(registers, [{
+    field: 'refused',
     name: 'dstash_clock_skew_refused_versions_total',
     help: 'Versions this node\'s replica refused as more than the maximum offset ahead of its clock',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(view.refusedVersions());
-    },
-  });
+  }], () => ({ refused: view.refusedVersions() }));
 }
