@@ -23,6 +23,7 @@ import type { Consistency, CoordinatorOptions } from './client-options.js';
 import { bufferCodec, keyBytes, type Codec, type Key } from './codecs.js';
 import { Coordinator, type CoordinatorStats } from './coordinator.js';
 import type { LookupOutcome, WriteOutcome } from './coordinator-types.js';
+import type { MemberOffset } from './clock-guard.js';
 import { GrpcReplicaTransport } from './grpc-replica-transport.js';
 
 /** Options of a {@link Client}. Give one source of membership: `peers` (or `peersFile`), `consul` or `discovery`. */
@@ -111,6 +112,16 @@ export interface ScanOptions extends CallOptions {
   limit?: number;
   /** Resume after this key (the last key of a previous scan). */
   startAfter?: Key;
+}
+
+/** What {@link Client.clockStatus} answers. */
+export interface ClockStatus {
+  /** True while this client refuses to stamp writes (DSTASH_CLOCK_SKEW). */
+  outOfBounds: boolean;
+  /** The maximum clock offset, in ms (`maxClockOffsetMs`). */
+  maxOffsetMs: number;
+  /** Each measured node: its offset and round trip in ms, and whether it is beyond the bound from a majority. */
+  offsets: MemberOffset[];
 }
 
 /** Counters of what the client did. */
@@ -227,6 +238,16 @@ export class Client<T = Buffer> {
   /** The cluster's members as this client sees them. */
   members(): readonly Member[] {
     return this.coordinator.members();
+  }
+
+  /**
+   * This client's clock as last measured against the nodes (README, "Clocks"):
+   * each node's offset (positive: the node is ahead), and whether this client
+   * is beyond `maxClockOffsetMs` from a majority of them (it then refuses to write).
+   */
+  clockStatus(): ClockStatus {
+    const guard = this.coordinator.clockGuard;
+    return { outOfBounds: guard.outOfBounds, maxOffsetMs: guard.maxOffsetMs, offsets: guard.offsets() };
   }
 
   /** Counters of batches, repairs and quorum failures. */

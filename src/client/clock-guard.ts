@@ -48,6 +48,7 @@ export class ClockGuard {
   private timer?: NodeJS.Timeout;
   private round?: Promise<void>;
   private out = false;
+  private stopped = false;
 
   constructor(
     private readonly options: ClockGuardOptions,
@@ -59,12 +60,15 @@ export class ClockGuard {
   /** Measures every member once, then again every probe interval. */
   async start(): Promise<void> {
     await this.measure();
+    // Closed while the first round ran: no interval to leave behind.
+    if (this.stopped) return;
     this.timer = setInterval(() => void this.measure(), this.options.clockProbeIntervalMs);
     this.timer.unref();
   }
 
   /** Stops measuring. */
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
   }

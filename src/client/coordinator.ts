@@ -89,7 +89,11 @@ export class Coordinator implements KvCoordinator {
   async start(): Promise<void> {
     await this.discovery.start();
     this.apply(this.discovery.members());
-    this.unsubscribe = this.discovery.onChange((members) => this.apply(members));
+    this.unsubscribe = this.discovery.onChange((members) => {
+      this.apply(members);
+      // A member that joined or became healthy is measured now, not at the next tick.
+      void this.clockGuard.measure();
+    });
     await this.clockGuard.start();
   }
 

@@ -1,5 +1,5 @@
 /** The client side: the SDK and the coordinator that nodes also use. */
-export { Client, type CallOptions, type ClientOptions, type ClientStats, type LookupResult, type PutEntry, type PutOptions, type ScanOptions, type WriteResult } from './client.js';
+export { Client, type CallOptions, type ClientOptions, type ClientStats, type ClockStatus, type LookupResult, type PutEntry, type PutOptions, type ScanOptions, type WriteResult } from './client.js';
 export { DEFAULT_COORDINATOR_OPTIONS, requiredReplicas, resolveCoordinatorOptions, type Consistency, type CoordinatorOptions } from './client-options.js';
 export { bufferCodec, codecs, jsonCodec, keyBytes, stringCodec, type Codec, type Key } from './codecs.js';
 export { Coordinator, type CoordinatorStats, type TransportFactory } from './coordinator.js';

@@ -1,7 +1,8 @@
 /**
  * An SDK client in a child process of its own, so that its clock can be
- * skewed (test/helpers/faketime.ts): it connects through the peers file, puts
- * the given keys one by one, and prints one JSON line of outcomes.
+ * skewed (test/helpers/faketime.ts): it connects through the peers file,
+ * waits until it has measured every node's clock, puts the given keys one by
+ * one, and prints one JSON line of outcomes.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,6 +15,11 @@ const { Client } = await import(process.env.DSTASH_SDK);
 const { peersFile, puts } = JSON.parse(process.argv[1]);
 const client = new Client({ peersFile, healthIntervalMs: 200, timeoutMs: 5000 });
 await client.connect();
+// Writes start once every node is healthy and measured (bounded wait, polled).
+const deadline = Date.now() + 30000;
+const measured = () => client.members().every((m) => m.healthy) && client.clockStatus().offsets.length === client.members().length;
+while (!measured() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+if (!measured()) throw new Error('the nodes were not all measured within 30 s: ' + JSON.stringify(client.clockStatus()));
 const outcomes = [];
 for (const [key, value] of puts) {
   try {
@@ -23,8 +29,9 @@ for (const [key, value] of puts) {
     outcomes.push({ key, ok: false, code: err.code ?? 'UNKNOWN', message: err.message });
   }
 }
+const clock = client.clockStatus();
 await client.close();
-console.log(JSON.stringify({ outcomes }));
+console.log(JSON.stringify({ outcomes, clock }));
 `;
 
 /** The outcome of one put made by the child. */

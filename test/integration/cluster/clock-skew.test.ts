@@ -159,6 +159,9 @@ describe('cluster: bounded clocks, one clock skewed by libfaketime', function ()
       assert.equal((await clockOf(n2, 'node-2'))?.offender, false, 'a correct node is not marked');
       await waitFor(async () => (await clockOf(n1, 'node-1'))?.offender, 'node-1 to see itself out of bounds');
       await waitFor(async () => (await readyz(httpPort)) === 503, 'node-1 /readyz to fail');
+      // A correct SDK client sees the same, and stays within bounds itself.
+      await waitFor(() => client!.clockStatus().offsets.find((o) => o.id === 'node-1')?.offender, 'the client to mark node-1');
+      assert.equal(client.clockStatus().outOfBounds, false);
 
       const results = [
         await runPattern(`node ${offset} first, then a correct node`, client, sequential(viaNode(n1)), sequential(viaNode(n2))),
