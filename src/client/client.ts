@@ -23,6 +23,7 @@ import type { Consistency, CoordinatorOptions } from './client-options.js';
 import { bufferCodec, decodeValue, keyBytes, ValueDecodeError, type Codec, type Key } from './codecs.js';
 import { Coordinator, type CoordinatorStats } from './coordinator.js';
 import type { LookupOutcome, WriteOutcome } from './coordinator-types.js';
+import type { MemberOffset } from './clock-guard.js';
 import { GrpcReplicaTransport } from './grpc-replica-transport.js';
 
 /** Options of a {@link Client}. Give one source of membership: `peers` (or `peersFile`), `consul` or `discovery`. */
@@ -92,7 +93,10 @@ export interface PutEntry<T> {
 }
 
 /** What happened to one key of a batch write. */
-export type WriteResult = { key: Key; ok: true; version: Buffer } | { key: Key; ok: false; error: DstashError };
+export type WriteResult =
+  /** `superseded`: a concurrent write (less than the maximum clock offset newer) won; `version` is the winner's. */
+  | { key: Key; ok: true; version: Buffer; superseded?: boolean }
+  | { key: Key; ok: false; error: DstashError };
 
 /** What happened to one key of a batch lookup. */
 export type LookupResult<T> =
@@ -114,6 +118,16 @@ export interface ScanOptions extends CallOptions {
    * {@link ValueDecodeError} (`DSTASH_DECODE`, with the key to resume after).
    */
   onDecodeError?: (err: ValueDecodeError) => void;
+}
+
+/** What {@link Client.clockStatus} answers. */
+export interface ClockStatus {
+  /** True while this client refuses to stamp writes (DSTASH_CLOCK_SKEW). */
+  outOfBounds: boolean;
+  /** The maximum clock offset, in ms (`maxClockOffsetMs`). */
+  maxOffsetMs: number;
+  /** Each measured node: its offset and round trip in ms, and whether it is beyond the bound from a majority. */
+  offsets: MemberOffset[];
 }
 
 /** Counters of what the client did. */
@@ -165,7 +179,11 @@ export class Client<T = Buffer> {
     return this.started;
   }
 
-  /** Stores `value` under `key`. Rejects with a typed error (`WriteQuorumError` below W acknowledgements). */
+  /**
+   * Stores `value` under `key`. Rejects with a typed error (`WriteQuorumError` below W acknowledgements;
+   * `DSTASH_CLOCK_SKEW` when a clock is beyond the maximum offset, or when the key already holds a version
+   * newer than that bound allows, so that a resolved put is never followed by a read of an older value).
+   */
   async put(key: Key, value: T, options: PutOptions = {}): Promise<void> {
     const item = { key: keyBytes(key), value: this.codec.encode(value), ttlMs: options.ttl ?? 0 };
     const outcome = (await this.single('put', options, item)) as WriteOutcome;
@@ -238,6 +256,16 @@ export class Client<T = Buffer> {
     return this.coordinator.members();
   }
 
+  /**
+   * This client's clock as last measured against the nodes (README, "Clocks"):
+   * each node's offset (positive: the node is ahead), and whether this client
+   * is beyond `maxClockOffsetMs` from a majority of them (it then refuses to write).
+   */
+  clockStatus(): ClockStatus {
+    const guard = this.coordinator.clockGuard;
+    return { outOfBounds: guard.outOfBounds, maxOffsetMs: guard.maxOffsetMs, offsets: guard.offsets() };
+  }
+
   /** Counters of batches, repairs and quorum failures. */
   stats(): ClientStats {
     return { ...this.coordinator.stats, autoBatches: this.batcher.batches };
@@ -284,5 +312,6 @@ export class Client<T = Buffer> {
 }
 
 function writeResult(key: Key, o: WriteOutcome): WriteResult {
-  return o.error ? { key, ok: false, error: o.error } : { key, ok: true, version: o.version! };
+  if (o.error) return { key, ok: false, error: o.error };
+  return o.superseded ? { key, ok: true, version: o.version!, superseded: true } : { key, ok: true, version: o.version! };
 }

@@ -30,6 +30,8 @@ import { removePeer } from './peers-file.js';
 import { SelfHealing, type DrainProgress } from './self-healing.js';
 import { StoreHealth } from './store-health.js';
 import { SyncState } from './sync-state.js';
+import { VersionBound } from './version-bound.js';
+import { membersWithClocks } from './member-info.js';
 import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.js';
 
 /** Lifecycle states of a node. */
@@ -47,6 +49,8 @@ export class DstashNode {
   readonly metrics: NodeMetrics;
   private readonly log: Logger;
   private readonly view: NodeView;
+  /** The replica's bound on versions ahead of this node's clock. */
+  private readonly versionBound: VersionBound;
   private http?: HttpServer;
   private state: NodeState = 'new';
   private server?: grpc.Server;
@@ -63,12 +67,14 @@ export class DstashNode {
   constructor(options: Partial<NodeOptions> & Pick<NodeOptions, 'dataDir'>) {
     this.options = resolveNodeOptions(options);
     this.log = logger('node');
+    this.versionBound = new VersionBound(this.options.maxClockOffsetMs);
     this.view = {
       nodeId: () => this.id,
       zone: () => this.options.zone,
       readiness: () => this.readiness,
       coordinator: () => this.coordinator,
       store: () => this.store,
+      refusedVersions: () => this.versionBound.refused,
       storeHealth: () => this.storeHealth,
     };
     this.metrics = new NodeMetrics(this.view);
@@ -100,6 +106,7 @@ export class DstashNode {
     if (this.draining) return { ready: false, reason: 'the node is draining' };
     const sick = this.storeHealth?.sickReason;
     if (sick !== undefined) return { ready: false, reason: `the store fails writes: ${sick}` };
+    if (this.coordinator.clockGuard.outOfBounds) return { ready: false, reason: `the clock is beyond the maximum offset (${this.options.maxClockOffsetMs} ms) from a majority of members` };
     return { ready: true };
   }
 
@@ -150,7 +157,7 @@ export class DstashNode {
       const replica = new LocalReplica(store, o.partitions, o.maxValueBytes, (p) => sync.isSyncing(p), (target, count) => {
         this.metrics.replication.hintsDropped(count);
         this.log.warn({ target, dropped: count, maxHints: o.maxHints }, 'hint store full: hints dropped; anti-entropy will repair those keys');
-      }, (err) => storeHealth.failed(err));
+      }, (err) => storeHealth.failed(err), this.versionBound);
       const coordinator = this.makeCoordinator(replica);
       this.coordinator = coordinator;
       this.healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o, this.metrics.replication);
@@ -269,7 +276,7 @@ export class DstashNode {
     return new Coordinator(
       discovery,
       (member) => (member.id === this.id ? self : new GrpcReplicaTransport(member.address, credentials, o.maxMessageBytes)),
-      { ...o.coordinator, partitions: o.partitions, maxValueBytes: o.maxValueBytes, maxMessageBytes: o.maxMessageBytes, tls: o.tls },
+      { ...o.coordinator, maxClockOffsetMs: o.maxClockOffsetMs, clockProbeIntervalMs: o.healthIntervalMs, partitions: o.partitions, maxValueBytes: o.maxValueBytes, maxMessageBytes: o.maxMessageBytes, tls: o.tls },
     );
   }
 
@@ -311,10 +318,11 @@ export class DstashNode {
       approximateSizeBytes: this.store ? await this.store.approximateSize() : 0,
       zone: this.options.zone ?? '',
       replicas: this.coordinator?.options.replicas ?? 0,
-      members: (this.coordinator?.members() ?? []).map((m) => ({ id: m.id, address: m.address, zone: m.zone ?? '', healthy: m.healthy })),
+      members: membersWithClocks(this.coordinator),
       hintsPending: this.healing?.hintsPending() ?? 0,
       transfer: this.healing?.rebalancer.progress ?? {},
       draining: this.draining,
+      maxClockOffsetMs: this.options.maxClockOffsetMs,
     };
   }
 

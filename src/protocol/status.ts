@@ -29,6 +29,7 @@ const GRPC_CODE_BY_REASON: Record<ErrorCodeValue, grpc.status> = {
   [ErrorCode.Unauthenticated]: grpc.status.UNAUTHENTICATED,
   // Raised by the SDK, after the wire; mapped for completeness.
   [ErrorCode.Decode]: grpc.status.FAILED_PRECONDITION,
+  [ErrorCode.ClockSkew]: grpc.status.FAILED_PRECONDITION,
   [ErrorCode.Internal]: grpc.status.INTERNAL,
 };
 

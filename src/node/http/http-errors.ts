@@ -31,6 +31,8 @@ const HTTP_STATUS_BY_CODE: Record<ErrorCodeValue, number> = {
   // A peer refused this node's credentials: an upstream failure, not the caller's.
   [ErrorCode.Unauthenticated]: 502,
   [ErrorCode.Decode]: 500,
+  // A clock out of bounds: this node or a replica cannot take writes until it is fixed.
+  [ErrorCode.ClockSkew]: 503,
   [ErrorCode.Internal]: 500,
 };
 

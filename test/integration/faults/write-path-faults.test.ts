@@ -156,7 +156,7 @@ describe('faults: the write path under a frozen or killed replica', function () 
   it('the client cut off from one node (iptables), the nodes still reaching it: no write fails, and it is complete within 20 s of healing', async function () {
     requireMachine(this, iptablesWorks(), 'cutting one connection needs iptables (Debian package iptables) and root');
     // The nodes run as NODE_UID; the rule drops only packets this test process (root) sends to node-3.
-    ({ cluster, client } = await ProcessCluster.withClient(3, [], NODE_UID));
+    ({ cluster, client } = await ProcessCluster.withClient(3, [], () => ({ uid: NODE_UID })));
     const load = new CallerLoad(client, { prefix: 'cut', callers: 32, kind: 'put', maxCalls: 400_000 });
     load.start();
     await untilMore(load, 2000);

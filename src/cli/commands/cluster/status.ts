@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import * as grpc from '@grpc/grpc-js';
-import { DstashError, ErrorCode } from '../../../errors.js';
+import { DstashError, ErrorCode, formatOffset } from '../../../errors.js';
 import { PlacementTable } from '../../../placement/index.js';
 import type { InfoResponse__Output } from '../../../protocol/generated/dstash/v1/InfoResponse.js';
 import { channelCredentials } from '../../../protocol/tls.js';
@@ -22,6 +22,8 @@ interface MemberStatus {
   hintsPending: number | null;
   transfer: { partitionsRemaining: number; partitionsMoved: number; keysMoved: number; bytesMoved: number } | null;
   draining: boolean;
+  /** The member's clock minus the asked node's, as that node measured it; null when not measured. */
+  clock: { offsetMs: number; rttMs: number; offender: boolean } | null;
 }
 
 /** `dstash cluster status`: members, their health, and partitions per node, as one node sees them. */
@@ -61,20 +63,23 @@ export default class ClusterStatus extends Command {
         hintsPending: remote ? remote.hintsPending : null,
         transfer: remote?.transfer ? { ...remote.transfer } : null,
         draining: remote?.draining ?? false,
+        clock: m.clock ? { offsetMs: m.clock.offsetMs, rttMs: m.clock.rttMs, offender: m.clock.offender } : null,
       };
     }));
     if (flags.json) {
-      this.log(JSON.stringify({ askedNode: info.nodeId, partitions: info.partitions, replicas: info.replicas, members: rows }, null, 2));
+      this.log(JSON.stringify({ askedNode: info.nodeId, partitions: info.partitions, replicas: info.replicas, maxClockOffsetMs: info.maxClockOffsetMs, members: rows }, null, 2));
       return;
     }
     const healthy = rows.filter((r) => r.healthy).length;
     this.log(`cluster seen by ${info.nodeId}: ${rows.length} member(s), ${healthy} healthy; ${info.partitions} partitions, N=${info.replicas}`);
-    const header = ['NODE', 'ADDRESS', 'ZONE', 'HEALTH', 'PARTITIONS', 'SIZE', 'HINTS', 'MOVING', 'MOVED', 'VERSION'];
+    const offenders = rows.filter((r) => r.clock?.offender).map((r) => r.id);
+    if (offenders.length > 0) this.log(`clock offset beyond ${info.maxClockOffsetMs} ms (SKEWED): ${offenders.join(', ')}; fix their clocks (NTP)`);
+    const header = ['NODE', 'ADDRESS', 'ZONE', 'HEALTH', 'PARTITIONS', 'SIZE', 'HINTS', 'MOVING', 'MOVED', 'CLOCK', 'VERSION'];
     const lines = rows.map((r) => [
       r.id, r.address, r.zone || '-', r.draining ? 'draining' : r.healthy ? 'healthy' : 'UNHEALTHY', String(r.partitions),
       r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes), r.hintsPending === null ? '-' : String(r.hintsPending),
       r.transfer ? `${r.transfer.partitionsRemaining} partitions` : '-',
-      r.transfer ? `${r.transfer.keysMoved} keys, ${formatBytes(r.transfer.bytesMoved)}` : '-', r.version ?? '-',
+      r.transfer ? `${r.transfer.keysMoved} keys, ${formatBytes(r.transfer.bytesMoved)}` : '-', formatClock(r.clock), r.version ?? '-',
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
     for (const line of [header, ...lines]) this.log(line.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd());
@@ -89,12 +94,19 @@ async function membersFromConsul(flags: DiscoveryFlags, credentials: grpc.Channe
     const members = discovery.members();
     for (const m of members.filter((x) => x.healthy)) {
       const info = await fetchInfo(m.address, credentials, timeoutMs).catch(() => undefined);
-      if (info) return { ...info, members: members.map((x) => ({ id: x.id, address: x.address, zone: x.zone ?? '', healthy: x.healthy })) };
+      if (info) return { ...info, members: members.map((x) => ({ id: x.id, address: x.address, zone: x.zone ?? '', healthy: x.healthy, clock: info.members.find((y) => y.id === x.id)?.clock ?? null })) };
     }
     throw new DstashError(ErrorCode.Unavailable, `Consul lists ${members.length} member(s) of service ${flags['consul-service']}, and none answered`);
   } finally {
     await discovery.close();
   }
+}
+
+/** A member's clock offset as the asked node measured it, marked SKEWED when it is an offender. */
+function formatClock(clock: MemberStatus['clock']): string {
+  if (!clock) return '-';
+  const offset = `${formatOffset(clock.offsetMs)} ±${Math.ceil(clock.rttMs / 2)}`;
+  return clock.offender ? `${offset} SKEWED` : offset;
 }
 
 function formatBytes(n: number): string {

@@ -31,6 +31,10 @@ export interface InfoResponse {
    * True while the node drains.
    */
   'draining'?: (boolean);
+  /**
+   * The maximum clock offset this node enforces, in ms.
+   */
+  'maxClockOffsetMs'?: (number);
 }
 
 export interface InfoResponse__Output {
@@ -59,4 +63,8 @@ export interface InfoResponse__Output {
    * True while the node drains.
    */
   'draining': (boolean);
+  /**
+   * The maximum clock offset this node enforces, in ms.
+   */
+  'maxClockOffsetMs': (number);
 }
