@@ -36,6 +36,10 @@ export const ErrorCode = {
   Discovery: 'DSTASH_DISCOVERY',
   /** The remote side refused our credentials or TLS handshake. */
   Unauthenticated: 'DSTASH_UNAUTHENTICATED',
+  /** A conditional write found another version than the one it expected (HTTP 412). */
+  ConditionFailed: 'DSTASH_CONDITION_FAILED',
+  /** An increment found a value that is not a counter (a signed 64-bit integer in ASCII decimal). */
+  NotACounter: 'DSTASH_NOT_A_COUNTER',
   /** An unexpected failure; the message and cause say more. */
   Internal: 'DSTASH_INTERNAL',
 } as const;

@@ -5,3 +5,6 @@ export { bufferCodec, codecs, jsonCodec, keyBytes, stringCodec, type Codec, type
 export { Coordinator, type CoordinatorStats, type TransportFactory } from './coordinator.js';
 export type { KvCoordinator, LookupOutcome, PutItem, ScanItem, ScanParams, WriteOutcome } from './coordinator-types.js';
 export { GrpcReplicaTransport, channelOptions } from './grpc-replica-transport.js';
+export { Proposer, type AcceptorFactory, type ProposerStats, type SerialCoordinator } from './consensus/proposer.js';
+export { GrpcAcceptorTransport } from './consensus/grpc-acceptor-transport.js';
+export { type Expected, type SerialResult } from './serial-operations.js';

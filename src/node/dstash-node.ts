@@ -26,6 +26,8 @@ import { resolveNodeOptions, type NodeOptions } from './node-options.js';
 import { replicaHandlers } from './replica-handlers.js';
 import { LocalTransport } from './local-transport.js';
 import { adminHandlers } from './admin-handlers.js';
+import { addConsensusServices } from './consensus/consensus-services.js';
+import type { Proposer } from '../client/index.js';
 import { removePeer } from './peers-file.js';
 import { SelfHealing, type DrainProgress } from './self-healing.js';
 import { SyncState } from './sync-state.js';
@@ -51,6 +53,7 @@ export class DstashNode {
   private server?: grpc.Server;
   private store?: Store;
   private coordinator?: Coordinator;
+  private proposer?: Proposer;
   private healing?: SelfHealing;
   private draining = false;
   private registered = false;
@@ -268,6 +271,10 @@ export class DstashNode {
     server.addService(ReplicaService.service, replicaHandlers(replica, () => this.info(), o.maxInFlightBatches));
     server.addService(HealthService.service, this.health.handlers());
     server.addService(AdminService.service, adminHandlers(this));
+    this.proposer = addConsensusServices(server, {
+      store: this.store!, coordinator, nodeId: () => this.id, credentials: channelCredentials(o.tls),
+      partitions: o.partitions, maxValueBytes: o.maxValueBytes, maxMessageBytes: o.maxMessageBytes,
+    });
     const credentials = serverCredentials(o.tls);
     this.boundPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${o.bind.includes(':') ? `[${o.bind}]` : o.bind}:${o.port}`, credentials, (err, port) => {
@@ -318,6 +325,8 @@ export class DstashNode {
     }
     await this.healing?.stop();
     this.healing = undefined;
+    this.proposer?.close();
+    this.proposer = undefined;
     const coordinator = this.coordinator;
     this.coordinator = undefined;
     await coordinator?.close();

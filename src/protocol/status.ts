@@ -26,6 +26,8 @@ const GRPC_CODE_BY_REASON: Record<ErrorCodeValue, grpc.status> = {
   [ErrorCode.DataDirMismatch]: grpc.status.FAILED_PRECONDITION,
   [ErrorCode.Discovery]: grpc.status.UNAVAILABLE,
   [ErrorCode.Unauthenticated]: grpc.status.UNAUTHENTICATED,
+  [ErrorCode.ConditionFailed]: grpc.status.FAILED_PRECONDITION,
+  [ErrorCode.NotACounter]: grpc.status.FAILED_PRECONDITION,
   [ErrorCode.Internal]: grpc.status.INTERNAL,
 };
 

@@ -30,6 +30,8 @@ const HTTP_STATUS_BY_CODE: Record<ErrorCodeValue, number> = {
   [ErrorCode.Discovery]: 503,
   // A peer refused this node's credentials: an upstream failure, not the caller's.
   [ErrorCode.Unauthenticated]: 502,
+  [ErrorCode.ConditionFailed]: 412,
+  [ErrorCode.NotACounter]: 409,
   [ErrorCode.Internal]: 500,
 };
 
