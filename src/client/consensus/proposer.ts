@@ -26,7 +26,7 @@
  * unknown); any other failure means it did not apply.
  */
 import { randomBytes } from 'node:crypto';
-import { MAX_REMEMBERED_OPS, type RegisterValue } from '../../consensus/acceptor-state.js';
+import { MAX_REMEMBERED_OPS, OP_ID_BYTES, type RegisterValue } from '../../consensus/acceptor-state.js';
 import type { AcceptorTransport, PrepareReply } from '../../consensus/acceptor-transport.js';
 import { applyOperation, liveRecord, type SerialOperation, type SerialOutcome } from '../../consensus/serial-operation.js';
 import type { Member } from '../../discovery/discovery.js';
@@ -34,7 +34,7 @@ import { DstashError, ErrorCode } from '../../errors.js';
 import { validateIndex, validateKey, validateTtl, validateValue } from '../../limits.js';
 import { partitionOf } from '../../placement/index.js';
 import type { ReplicaValue } from '../../protocol/replica-types.js';
-import { compareVersions } from '../../version.js';
+import { compareVersions, VERSION_BYTES } from '../../version.js';
 import type { Coordinator } from '../coordinator.js';
 import { quorumRound } from './quorum-round.js';
 
@@ -57,7 +57,8 @@ export interface ProposerStats {
   finished: number;
 }
 
-const MAX_BACKOFF_MS = 64;
+/** Longest pause between two rounds of one operation. */
+const MAX_BACKOFF_MS = 1000;
 
 /** Proposes serial operations over the home replicas the coordinator's view names. */
 export class Proposer implements SerialCoordinator {
@@ -81,20 +82,23 @@ export class Proposer implements SerialCoordinator {
     if (op.kind === 'set') validateTtl(op.ttlMs);
     const deadline = Date.now() + timeoutMs;
     const partition = partitionOf(index, key, partitions);
-    const base = randomBytes(12);
+    const base = randomBytes(OP_ID_BYTES - VERSION_BYTES);
     /** What each attempt that sent a value would answer, by attempt id. */
     const mine = new Map<string, SerialOutcome>();
     /** Attempts whose value some acceptor may hold. */
     const unsure = new Set<string>();
-    let attempt = 0;
     let lastProblem = 'no attempt finished';
+    let roundStarted = 0;
 
     for (let round = 0; ; round++) {
       if (this.closed) throw new DstashError(ErrorCode.Closed, 'the client is closed');
       if (round > 0) {
+        // Randomised exponential backoff in units of the last round's duration, so that duelling proposers fall out of step.
         this.stats.retries += 1;
-        await sleep(Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** round));
+        const roundMs = Math.max(1, Date.now() - roundStarted);
+        await sleep(Math.random() * Math.min(MAX_BACKOFF_MS, roundMs * 2 ** Math.min(round, 6), Math.max(0, deadline - Date.now())));
       }
+      roundStarted = Date.now();
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw this.giveUp(unsure.size > 0, lastProblem);
       const homes = this.coordinator.view.placement.homeReplicas(partition);
@@ -123,18 +127,20 @@ export class Proposer implements SerialCoordinator {
         if (!committed && !(await this.settle(index, key, ballot, current!, homes, need, remaining))) continue;
         return this.done(mine.get(earlier.toString('hex'))!);
       }
-      if (unsure.size > 0 && current && current.ops.length >= MAX_REMEMBERED_OPS) {
+      if ([...unsure].some((hex) => !provablyAbsent(current, Buffer.from(hex, 'hex')))) {
         throw this.giveUp(true, 'too many other operations changed the key meanwhile to tell whether an unanswered attempt took effect');
       }
 
       const now = Date.now();
       const change = applyOperation(op, liveRecord(current?.record, now), ballot, now, maxValueBytes);
       if (!change.write) {
-        if (!committed && !(await this.settle(index, key, ballot, current!, homes, need, remaining))) continue;
+        // With an attempt unanswered, a value is chosen under this ballot even when committed already:
+        // from then on no lower ballot, the attempt's included, can ever be chosen.
+        if ((!committed || unsure.size > 0) && !(await this.settle(index, key, ballot, current ?? absentAt(ballot), homes, need, remaining))) continue;
         return this.done(change.outcome);
       }
 
-      const id = attemptId(base, attempt++);
+      const id = attemptId(ballot, base);
       const hex = id.toString('hex');
       mine.set(hex, change.outcome);
       unsure.add(hex);
@@ -233,11 +239,27 @@ export function currentValue(promises: readonly PrepareReply[]): { current?: Reg
   return { current, committed };
 }
 
-function attemptId(base: Buffer, attempt: number): Buffer {
-  const id = Buffer.alloc(16);
-  base.copy(id, 0);
-  id.writeUInt32BE(attempt, 12);
-  return id;
+/** An attempt's id: its ballot, then the operation's random bytes. */
+function attemptId(ballot: Buffer, base: Buffer): Buffer {
+  return Buffer.concat([ballot, base]);
+}
+
+/**
+ * True when the attempt `id` is provably not part of the register's history
+ * up to `current`: it is not among the remembered operations, and they reach
+ * back past its ballot (or are all there is). Operation ids start with their
+ * ballot, and the remembered ones are newest first.
+ */
+export function provablyAbsent(current: RegisterValue | undefined, id: Buffer): boolean {
+  if (!current) return true;
+  if (current.ops.some((op) => op.equals(id))) return false;
+  const oldest = current.ops[current.ops.length - 1];
+  return current.ops.length < MAX_REMEMBERED_OPS || (oldest !== undefined && compareVersions(oldest.subarray(0, VERSION_BYTES), id.subarray(0, VERSION_BYTES)) < 0);
+}
+
+/** "Absent" as a value to choose: a tombstone under the ballot (a key nothing was written to, settled). */
+function absentAt(ballot: Buffer): RegisterValue {
+  return { record: { value: Buffer.alloc(0), version: ballot, expiresAt: 0, tombstone: true }, ops: [] };
 }
 
 function describe(phase: string, yes: number, need: number, no: number, failed: readonly { nodeId: string; error: Error }[]): string {

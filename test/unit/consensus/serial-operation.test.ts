@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { applyOperation, counterOf, liveRecord } from '../../../src/consensus/serial-operation.js';
-import { currentValue } from '../../../src/client/consensus/proposer.js';
+import { currentValue, provablyAbsent } from '../../../src/client/consensus/proposer.js';
+import { MAX_REMEMBERED_OPS } from '../../../src/consensus/acceptor-state.js';
 import { ErrorCode, hasCode } from '../../../src/errors.js';
 import { encodeVersion } from '../../../src/version.js';
 
@@ -56,5 +57,17 @@ describe('serial operations as change functions', () => {
     const plainNewer = currentValue([accepted(8, 'new', 8), { promised: true, promisedBallot: v(99), acceptedBallot: Buffer.alloc(0), stored: rec('plain', 20) }]);
     assert.equal(plainNewer.current?.record.value.toString(), 'plain');
     assert.deepEqual(currentValue([]), { current: undefined, committed: true });
+  });
+
+  it('tells an unanswered attempt provably absent only when the remembered operations reach back past its ballot', () => {
+    const op = (ms: number): Buffer => Buffer.concat([v(ms), Buffer.alloc(4, 1)]);
+    const mine = op(50);
+    const value = (ops: Buffer[]) => ({ record: rec('x', 99), ops });
+    assert.equal(provablyAbsent(undefined, mine), true);
+    assert.equal(provablyAbsent(value([op(60), mine, op(40)]), mine), false, 'it is there');
+    assert.equal(provablyAbsent(value([op(60), op(40)]), mine), true, 'fewer than the window: the whole history is there');
+    const full = (oldest: number) => value(Array.from({ length: MAX_REMEMBERED_OPS }, (_, i) => op(oldest + MAX_REMEMBERED_OPS - 1 - i)));
+    assert.equal(provablyAbsent(full(10), mine), true, 'the window reaches back past it');
+    assert.equal(provablyAbsent(full(51), mine), false, 'the window starts after it: it may have fallen out');
   });
 });
