@@ -69,6 +69,7 @@ export class DstashNode {
       zone: () => this.options.zone,
       readiness: () => this.readiness,
       coordinator: () => this.coordinator,
+      serial: () => this.proposer,
       store: () => this.store,
     };
     this.metrics = new NodeMetrics(this.view);
