@@ -5,6 +5,7 @@
  */
 import type { Coordinator, SerialCoordinator } from '../../client/index.js';
 import type { Store } from '../../storage/store.js';
+import type { StoreHealth } from '../store-health.js';
 
 /** Whether the node should receive traffic, and why not. */
 export interface Readiness {
@@ -27,4 +28,6 @@ export interface NodeView {
   serial?(): SerialCoordinator | undefined;
   /** The node's store, while it is open or opening. */
   store(): Store | undefined;
+  /** Whether the store takes writes (after start). */
+  storeHealth(): StoreHealth | undefined;
 }
