@@ -74,7 +74,8 @@ describe('serial operations (per-key Paxos) on 3 real nodes', function () {
 
   it('putIfAbsent from 32 concurrent clients on one key: exactly one wins, all see its value', async () => {
     const peers = cluster.nodes.map((n) => `${n.id}@${n.address}`);
-    const clients = Array.from({ length: 32 }, () => new Client({ peers, healthIntervalMs: 200 }));
+    // A generous deadline: 32 clients open their connections at once, on a machine that may be busy.
+    const clients = Array.from({ length: 32 }, () => new Client({ peers, healthIntervalMs: 200, timeoutMs: 30_000 }));
     try {
       const results = await Promise.all(clients.map((c, i) => c.putIfAbsent('race', Buffer.from(`client-${i}`))));
       const winners = results.filter((r) => r.applied);
