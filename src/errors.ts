@@ -44,6 +44,10 @@ export const ErrorCode = {
    * or a write lost to a version newer than the offset bound allows.
    */
   ClockSkew: 'DSTASH_CLOCK_SKEW',
+  /** A conditional write found another version than the one it expected (HTTP 412). */
+  ConditionFailed: 'DSTASH_CONDITION_FAILED',
+  /** An increment found a value that is not a counter (a signed 64-bit integer in ASCII decimal). */
+  NotACounter: 'DSTASH_NOT_A_COUNTER',
   /** An unexpected failure; the message and cause say more. */
   Internal: 'DSTASH_INTERNAL',
 } as const;

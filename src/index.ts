@@ -2,7 +2,7 @@
  * dstash: the public face of the SDK. Import from 'dstash', never from deeper paths.
  */
 export { Client, ValueDecodeError, bufferCodec, codecs, jsonCodec, stringCodec } from './client/index.js';
-export type { CallOptions, ClientOptions, ClientStats, ClockStatus, MemberOffset, Codec, Consistency, Key, LookupResult, PutEntry, PutOptions, ScanOptions, WriteResult } from './client/index.js';
+export type { CallOptions, ClientOptions, ClientStats, ClockStatus, MemberOffset, Codec, Consistency, Expected, Key, LookupResult, PutEntry, PutOptions, ScanOptions, SerialResult, WriteResult } from './client/index.js';
 export type { Discovery, Member, MembershipListener, Registrar, Registration } from './discovery/discovery.js';
 export { StaticDiscovery, type StaticDiscoveryOptions } from './discovery/static-discovery.js';
 export { ConsulDiscovery } from './discovery/consul-discovery.js';

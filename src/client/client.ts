@@ -25,6 +25,9 @@ import { Coordinator, type CoordinatorStats } from './coordinator.js';
 import type { LookupOutcome, WriteOutcome } from './coordinator-types.js';
 import type { MemberOffset } from './clock-guard.js';
 import { GrpcReplicaTransport } from './grpc-replica-transport.js';
+import { GrpcAcceptorTransport } from './consensus/grpc-acceptor-transport.js';
+import { Proposer } from './consensus/proposer.js';
+import { conditionOf, SerialOperations, type Expected, type SerialResult } from './serial-operations.js';
 
 /** Options of a {@link Client}. Give one source of membership: `peers` (or `peersFile`), `consul` or `discovery`. */
 export interface ClientOptions<T = Buffer> extends Partial<CoordinatorOptions> {
@@ -152,6 +155,8 @@ export class Client<T = Buffer> {
   private readonly batcher: AutoBatcher<Queued, WriteOutcome | LookupOutcome>;
   private started?: Promise<void>;
   private closed = false;
+  private proposer?: Proposer;
+  private readonly serial: SerialOperations<T>;
 
   constructor(options: ClientOptions<T>) {
     const { peers, peersFile, healthIntervalMs, consul, discovery, codec, index, autoBatch, ...coordinatorOptions } = options;
@@ -170,6 +175,11 @@ export class Client<T = Buffer> {
     this.index = index ?? DEFAULT_INDEX;
     this.autoBatch = autoBatch ?? true;
     this.batcher = new AutoBatcher((group, items) => this.sendGroup(group, items), this.coordinator.options.maxBatchEntries);
+    this.serial = new SerialOperations(async () => {
+      await this.connect();
+      this.proposer ??= new Proposer(this.coordinator, (m) => new GrpcAcceptorTransport(m.address, credentials, this.coordinator.options.maxMessageBytes));
+      return this.proposer;
+    }, this.codec);
   }
 
   /** Connects (starts discovery). Operations call it themselves; call it to fail early on a bad configuration. */
@@ -251,6 +261,46 @@ export class Client<T = Buffer> {
     }
   }
 
+  /**
+   * Writes `value` only when the key's current version is `expected` (a
+   * version from a lookup or an earlier result), or when the key is absent
+   * with `'absent'`. Linearizable (per-key Paxos); see {@link SerialResult}.
+   */
+  compareAndSet(key: Key, expected: Expected, value: T, options: PutOptions = {}): Promise<SerialResult<T>> {
+    return this.serial.run(options.index ?? this.index, keyBytes(key), { kind: 'set', expect: conditionOf(expected), value: this.codec.encode(value), ttlMs: options.ttl ?? 0 });
+  }
+
+  /** Writes `value` only when the key is missing, deleted or expired. Of concurrent callers, exactly one applies. */
+  putIfAbsent(key: Key, value: T, options: PutOptions = {}): Promise<SerialResult<T>> {
+    return this.compareAndSet(key, 'absent', value, options);
+  }
+
+  /** Deletes the key only when its current version is `version`. */
+  deleteIf(key: Key, version: Buffer, options: CallOptions = {}): Promise<SerialResult<T>> {
+    return this.serial.run(options.index ?? this.index, keyBytes(key), { kind: 'delete', expect: conditionOf(version) });
+  }
+
+  /** Appends bytes to the key's value atomically (a missing key is empty); answers the new bytes. */
+  append(key: Key, bytes: Buffer | string, options: CallOptions = {}): Promise<SerialResult<Buffer>> {
+    return this.serial.runRaw(options.index ?? this.index, keyBytes(key), { kind: 'append', value: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes, 'utf8') });
+  }
+
+  /**
+   * Adds `by` to the counter at `key` atomically and answers the new count. A
+   * counter is a signed 64-bit integer stored in ASCII decimal; a missing key
+   * counts as 0; another value fails with `DSTASH_NOT_A_COUNTER`.
+   */
+  async increment(key: Key, by: number | bigint = 1, options: CallOptions = {}): Promise<bigint> {
+    if (typeof by === 'number' && !Number.isSafeInteger(by)) throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid amount ${by}: expected a whole number`);
+    const result = await this.serial.runRaw(options.index ?? this.index, keyBytes(key), { kind: 'increment', by: BigInt(by) });
+    return BigInt(result.value!.toString('ascii'));
+  }
+
+  /** A linearizable read: it sees every serial operation completed before it, finishing any still in flight. */
+  serialLookup(key: Key, options: Pick<CallOptions, 'index'> = {}): Promise<SerialResult<T>> {
+    return this.serial.run(options.index ?? this.index, keyBytes(key), { kind: 'read' });
+  }
+
   /** The cluster's members as this client sees them. */
   members(): readonly Member[] {
     return this.coordinator.members();
@@ -275,6 +325,7 @@ export class Client<T = Buffer> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.proposer?.close();
     await this.coordinator.close();
   }
 

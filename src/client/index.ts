@@ -6,3 +6,6 @@ export { Coordinator, type CoordinatorStats, type TransportFactory } from './coo
 export type { ClockGuard, ClockGuardStats, MemberOffset } from './clock-guard.js';
 export type { KvCoordinator, LookupOutcome, PutItem, ScanItem, ScanParams, WriteOutcome } from './coordinator-types.js';
 export { GrpcReplicaTransport, channelOptions } from './grpc-replica-transport.js';
+export { Proposer, type AcceptorFactory, type ProposerStats, type SerialCoordinator } from './consensus/proposer.js';
+export { GrpcAcceptorTransport } from './consensus/grpc-acceptor-transport.js';
+export { type Expected, type SerialResult } from './serial-operations.js';

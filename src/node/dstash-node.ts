@@ -26,6 +26,8 @@ import { resolveNodeOptions, type NodeOptions } from './node-options.js';
 import { replicaHandlers } from './replica-handlers.js';
 import { LocalTransport } from './local-transport.js';
 import { adminHandlers } from './admin-handlers.js';
+import { addConsensusServices } from './consensus/consensus-services.js';
+import type { Proposer } from '../client/index.js';
 import { removePeer } from './peers-file.js';
 import { SelfHealing, type DrainProgress } from './self-healing.js';
 import { StoreHealth } from './store-health.js';
@@ -56,6 +58,7 @@ export class DstashNode {
   private server?: grpc.Server;
   private store?: Store;
   private coordinator?: Coordinator;
+  private proposer?: Proposer;
   private healing?: SelfHealing;
   private storeHealth?: StoreHealth;
   private draining = false;
@@ -73,6 +76,7 @@ export class DstashNode {
       zone: () => this.options.zone,
       readiness: () => this.readiness,
       coordinator: () => this.coordinator,
+      serial: () => this.proposer,
       store: () => this.store,
       refusedVersions: () => this.versionBound.refused,
       storeHealth: () => this.storeHealth,
@@ -294,6 +298,10 @@ export class DstashNode {
     server.addService(ReplicaService.service, replicaHandlers(replica, () => this.info(), { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries }));
     server.addService(HealthService.service, this.health.handlers());
     server.addService(AdminService.service, adminHandlers(this));
+    this.proposer = addConsensusServices(server, {
+      store: this.store!, coordinator, nodeId: () => this.id, credentials: channelCredentials(o.tls),
+      partitions: o.partitions, maxValueBytes: o.maxValueBytes, maxMessageBytes: o.maxMessageBytes,
+    });
     const credentials = serverCredentials(o.tls);
     this.boundPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${o.bind.includes(':') ? `[${o.bind}]` : o.bind}:${o.port}`, credentials, (err, port) => {
@@ -346,6 +354,8 @@ export class DstashNode {
     await this.healing?.stop();
     this.healing = undefined;
     await this.storeHealth?.stop();
+    this.proposer?.close();
+    this.proposer = undefined;
     const coordinator = this.coordinator;
     this.coordinator = undefined;
     await coordinator?.close();

@@ -30,6 +30,8 @@ const GRPC_CODE_BY_REASON: Record<ErrorCodeValue, grpc.status> = {
   // Raised by the SDK, after the wire; mapped for completeness.
   [ErrorCode.Decode]: grpc.status.FAILED_PRECONDITION,
   [ErrorCode.ClockSkew]: grpc.status.FAILED_PRECONDITION,
+  [ErrorCode.ConditionFailed]: grpc.status.FAILED_PRECONDITION,
+  [ErrorCode.NotACounter]: grpc.status.FAILED_PRECONDITION,
   [ErrorCode.Internal]: grpc.status.INTERNAL,
 };
 

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { logger, type Logger } from '../logger.js';
-import { checkPartition, describeDataKey, encodeDataKey, encodeMetaKey } from './key-layout.js';
+import { checkPartition, describeDataKey, encodeDataKey, encodeMetaKey, encodePaxosKey } from './key-layout.js';
 import { directoryBytes } from './directory-size.js';
 import { commitApplies, prepareApply, type ApplyCall } from './level-apply.js';
 import { type LevelDb, levelCall, openLevelDb, storeName } from './level-db.js';
@@ -186,6 +186,20 @@ export class LevelStore implements Store {
   async putMeta(name: string, value: string): Promise<void> {
     const { db } = this.opened();
     await levelCall(db, db.put(encodeMetaKey(name), Buffer.from(value, 'utf8'), { sync: true }));
+  }
+
+  /** See {@link Store.getPaxosState}. */
+  async getPaxosState({ partition, index, key }: RecordKey): Promise<Buffer | undefined> {
+    const { db } = this.opened();
+    checkPartition(partition, this.options.partitions);
+    return levelCall(db, db.get(encodePaxosKey(partition, index, key)));
+  }
+
+  /** See {@link Store.putPaxosState}: fsync'ed when the `sync` option is on. */
+  async putPaxosState({ partition, index, key }: RecordKey, state: Buffer): Promise<void> {
+    const { db } = this.opened();
+    checkPartition(partition, this.options.partitions);
+    await levelCall(db, db.put(encodePaxosKey(partition, index, key), Buffer.from(state), { sync: this.options.sync }));
   }
 
   /**

@@ -2,7 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import { Args, Command, Flags } from '@oclif/core';
 import { readFile } from 'node:fs/promises';
 import { DstashError, ErrorCode, InvalidArgumentError } from '../../errors.js';
-import { call, connect, dataFlags, describeError, wireConsistency } from '../node-connection.js';
+import { call, connect, dataFlags, describeError, wireConsistency, type DataFlags } from '../node-connection.js';
+import { printConditional, serialCall, versionArg } from '../serial-connection.js';
 import { argumentBytes, type CliEncoding } from '../text-encoding.js';
 
 /** `dstash put KEY VALUE`: stores one value. */
@@ -14,6 +15,8 @@ export default class Put extends Command {
     '<%= config.bin %> put session:9 token --ttl 60000 --index sessions --consistency all',
     '<%= config.bin %> put blob:1 --file ./photo.jpg',
     '<%= config.bin %> put AAE= /wA= --encoding base64',
+    '<%= config.bin %> put lock:1 me --if-absent',
+    '<%= config.bin %> put user:1 \'{"name":"Ada L."}\' --if-version 0192f3c4d5e60000a1b2c3d4',
   ];
 
   static override args = {
@@ -25,6 +28,8 @@ export default class Put extends Command {
     ...dataFlags,
     ttl: Flags.integer({ min: 0, default: 0, description: 'Time to live in milliseconds (0 = none).' }),
     file: Flags.string({ description: 'Read the value from this file instead of VALUE (raw bytes).' }),
+    'if-absent': Flags.boolean({ default: false, description: 'Write only when the key is absent (linearizable; exits 1 when it is not).', exclusive: ['if-version'] }),
+    'if-version': Flags.string({ description: 'Write only when the key is at this version (hex, from get --json; linearizable; exits 1 otherwise).' }),
   };
 
   async run(): Promise<void> {
@@ -37,6 +42,7 @@ export default class Put extends Command {
     } catch (err) {
       this.error(describeError(err), { exit: 2 });
     }
+    if (flags['if-absent'] || flags['if-version'] !== undefined) return this.conditional(flags, key, value);
     const client = connect(flags);
     try {
       const res = await call<{ version: Buffer }>(client, client.Put, {
@@ -48,6 +54,17 @@ export default class Put extends Command {
     } finally {
       client.close();
     }
+  }
+
+  private async conditional(flags: DataFlags & { ttl: number; 'if-absent': boolean; 'if-version'?: string }, key: Buffer, value: Buffer): Promise<void> {
+    let res;
+    try {
+      const expect = flags['if-absent'] ? { expectAbsent: true } : { expectedVersion: versionArg(flags['if-version']!) };
+      res = await serialCall(flags, { key, op: 'SERIAL_OP_SET', value, ttlMs: flags.ttl, ...expect });
+    } catch (err) {
+      this.error(describeError(err), { exit: 2 });
+    }
+    printConditional(this, res, flags.json);
   }
 }
 

@@ -33,6 +33,8 @@ const HTTP_STATUS_BY_CODE: Record<ErrorCodeValue, number> = {
   [ErrorCode.Decode]: 500,
   // A clock out of bounds: this node or a replica cannot take writes until it is fixed.
   [ErrorCode.ClockSkew]: 503,
+  [ErrorCode.ConditionFailed]: 412,
+  [ErrorCode.NotACounter]: 409,
   [ErrorCode.Internal]: 500,
 };
 
