@@ -127,7 +127,12 @@ export class DnsDiscovery implements Discovery {
     const records = await this.records(() => this.resolver.resolveSrv(name));
     const out: string[] = [];
     for (const r of records) {
-      // Targets are resolved with the same resolver; one it does not know is left to the system's (gRPC dials the name).
+      // With the system's resolvers, targets are dialed by name (a pod's stable name, which TLS certificates
+      // name). A resolver of its own may know names the system does not: its addresses are dialed instead.
+      if (!this.options.server) {
+        out.push(join(r.name, r.port));
+        continue;
+      }
       const ips = isIP(r.name) ? [r.name] : await this.hostAddresses(r.name, false);
       for (const ip of ips.length > 0 ? ips : [r.name]) out.push(join(ip, r.port));
     }
