@@ -17,10 +17,12 @@ export interface MembershipEntry {
   atMs: number;
 }
 
-/** Most entries a log keeps or accepts in one exchange. */
+/**
+ * Most entries a log keeps or accepts in one exchange. Leave entries are kept
+ * (within this bound): forgetting one would let an older join, such as a
+ * configured peer's, bring a drained member back.
+ */
 export const MAX_MEMBERSHIP_ENTRIES = 4096;
-/** Leave entries are forgotten after this long (a drained node that comes back joins again anyway). */
-const LEFT_RETENTION_MS = 24 * 3600_000;
 
 /** Membership events by address. */
 export class MembershipLog {
@@ -51,8 +53,6 @@ export class MembershipLog {
       if (!old || old.left !== e.left) changed = true;
       this.byAddress.set(e.address, e);
     }
-    const expired = Date.now() - LEFT_RETENTION_MS;
-    for (const [address, e] of this.byAddress) if (e.left && e.atMs < expired) this.byAddress.delete(address);
     return changed;
   }
 

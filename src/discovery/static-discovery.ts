@@ -156,11 +156,6 @@ export class StaticDiscovery implements Discovery {
     this.probeAll();
   }
 
-  /** Every address probed now (configured, from the file, and added at run time). */
-  addresses(): string[] {
-    return [...this.peers.keys()];
-  }
-
   onChange(listener: MembershipListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
