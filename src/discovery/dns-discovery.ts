@@ -11,9 +11,8 @@ import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { DstashError, ErrorCode } from '../errors.js';
 import { logger, type Logger } from '../logger.js';
-import type { Discovery, Member, MembershipListener } from './discovery.js';
 import { resolveDnsOptions, type DnsOptions } from './dns-options.js';
-import { StaticDiscovery } from './static-discovery.js';
+import { ProbedDiscovery } from './probed-discovery.js';
 
 /** Answers that mean "no such records", as opposed to a failed query. */
 const EMPTY_ANSWER = new Set(['ENODATA', 'ENOTFOUND']);
@@ -21,10 +20,9 @@ const EMPTY_ANSWER = new Set(['ENODATA', 'ENOTFOUND']);
 const RETRY_MS = 1000;
 
 /** Members from DNS records, with gRPC health probes. */
-export class DnsDiscovery implements Discovery {
+export class DnsDiscovery extends ProbedDiscovery {
   readonly options: DnsOptions;
   private readonly resolver: Resolver;
-  private readonly probes: StaticDiscovery;
   private readonly log: Logger;
   /** Addresses in the view; a value is when successful answers started to miss it. */
   private readonly known = new Map<string, number | undefined>();
@@ -32,13 +30,13 @@ export class DnsDiscovery implements Discovery {
   private resolving?: Promise<boolean>;
   private lastEarly = 0;
   private unhealthy = new Set<string>();
-  private closed = false;
 
   constructor(options: Partial<DnsOptions> & { name: string }) {
-    this.options = resolveDnsOptions(options);
+    const o = resolveDnsOptions(options);
+    super({ healthIntervalMs: o.healthIntervalMs, tls: o.tls, self: o.self });
+    this.options = o;
     this.resolver = new Resolver({ timeout: this.options.timeoutMs, tries: 2 });
     if (this.options.server) this.resolver.setServers([this.options.server]);
-    this.probes = new StaticDiscovery({ peers: [], healthIntervalMs: this.options.healthIntervalMs, tls: this.options.tls, self: this.options.self });
     this.log = logger('discovery.dns', { name: this.options.name });
   }
 
@@ -66,20 +64,9 @@ export class DnsDiscovery implements Discovery {
     this.schedule(ok ? this.options.intervalMs : Math.min(RETRY_MS, this.options.intervalMs));
   }
 
-  members(): readonly Member[] {
-    return this.probes.members();
-  }
-
-  onChange(listener: MembershipListener): () => void {
-    return this.probes.onChange(listener);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected stopSource(): void {
     if (this.timer) clearTimeout(this.timer);
     this.resolver.cancel();
-    await this.probes.close();
   }
 
   private schedule(delayMs: number): void {

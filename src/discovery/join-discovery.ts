@@ -19,9 +19,10 @@ import { MembershipService } from '../protocol/definitions.js';
 import type { ExchangeResponse, ExchangeResponse__Output } from '../protocol/generated/dstash/v1/ExchangeResponse.js';
 import type { MembershipClient } from '../protocol/generated/dstash/v1/Membership.js';
 import { channelCredentials } from '../protocol/tls.js';
-import type { Discovery, Member, MembershipListener } from './discovery.js';
+import type { Member } from './discovery.js';
 import { MembershipLog, type MembershipEntry } from './membership-log.js';
-import { DEFAULT_STATIC_DISCOVERY_OPTIONS, parsePeer, readPeersFile, StaticDiscovery, type StaticDiscoveryOptions } from './static-discovery.js';
+import { ProbedDiscovery } from './probed-discovery.js';
+import { DEFAULT_STATIC_DISCOVERY_OPTIONS, parsePeer, readPeersFile, type StaticDiscoveryOptions } from './static-discovery.js';
 
 /** Options of {@link JoinDiscovery}: those of static discovery, and whom to join. */
 export interface JoinDiscoveryOptions extends StaticDiscoveryOptions {
@@ -44,10 +45,9 @@ const SPLIT_ROUNDS = 3;
 const SPLIT_REPEAT_MS = 30_000;
 
 /** Static discovery with a shared member list. */
-export class JoinDiscovery implements Discovery {
+export class JoinDiscovery extends ProbedDiscovery {
   readonly options: JoinDiscoveryOptions;
   private readonly membership = new MembershipLog();
-  private readonly probes: StaticDiscovery;
   private readonly credentials: grpc.ChannelCredentials;
   private readonly clients = new Map<string, MembershipClient>();
   private readonly splits = new Map<string, { rounds: number; reportedAt: number }>();
@@ -56,14 +56,14 @@ export class JoinDiscovery implements Discovery {
   private fileSpecs = new Set<string>();
   private timer?: NodeJS.Timeout;
   private exchanging = false;
-  private closed = false;
 
   constructor(options: Partial<JoinDiscoveryOptions>) {
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    this.options = { ...DEFAULT_STATIC_DISCOVERY_OPTIONS, join: [], fanout: 2, ...given };
-    for (const p of [...this.options.join, ...this.options.peers]) parsePeer(p);
+    const o: JoinDiscoveryOptions = { ...DEFAULT_STATIC_DISCOVERY_OPTIONS, join: [], fanout: 2, ...given };
+    for (const p of [...o.join, ...o.peers]) parsePeer(p);
     // The probes validate the intervals. Peers and the peers file go into the shared log instead, so that a drain removes them too.
-    this.probes = new StaticDiscovery({ ...this.options, peers: [], peersFile: undefined });
+    super(o);
+    this.options = o;
     this.credentials = channelCredentials(this.options.tls);
     this.log = logger('discovery.join');
   }
@@ -92,22 +92,11 @@ export class JoinDiscovery implements Discovery {
     }
   }
 
-  members(): readonly Member[] {
-    return this.probes.members();
-  }
-
-  onChange(listener: MembershipListener): () => void {
-    return this.probes.onChange(listener);
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  protected stopSource(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.options.peersFile) unwatchFile(this.options.peersFile);
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
-    await this.probes.close();
   }
 
   /**
