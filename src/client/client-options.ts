@@ -54,7 +54,7 @@ export interface CoordinatorOptions {
    * with no answer at all in that time, is routed around (its writes leave
    * hints, its reads go to the next replica) until a probe message gets an
    * answer. Also after 5 messages in a row that did not reach it. In ms.
-   * @default 2000
+   * @default 1000
    */
   stallMs: number;
   /**
@@ -115,7 +115,7 @@ export const DEFAULT_COORDINATOR_OPTIONS: Readonly<CoordinatorOptions> = Object.
   partitions: DEFAULT_PARTITIONS,
   timeoutMs: 10_000,
   concurrency: 32,
-  stallMs: 2000,
+  stallMs: 1000,
   ejectMs: 1000,
   speculativeRetry: true,
   speculativeMinDelayMs: 10,

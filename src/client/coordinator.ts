@@ -21,8 +21,9 @@ import { requiredReplicas, resolveCoordinatorOptions, type Consistency, type Coo
 import type { KvCoordinator, LookupOutcome, PutItem, ScanItem, ScanParams, WriteOutcome } from './coordinator-types.js';
 import { mergeScans } from './scan-merge.js';
 import { runRead, type SeenAnswer } from './read-round.js';
+import { HintQueue } from './hint-queue.js';
 import { ReplicaLane } from './replica-lane.js';
-import { push, type CoordinatorStats, type RoundContext } from './round-context.js';
+import { push, type CoordinatorStats, type LaneKind, type RoundContext } from './round-context.js';
 import { Routing } from './routing.js';
 import { runWrite } from './write-round.js';
 
@@ -31,6 +32,8 @@ export type { CoordinatorStats } from './round-context.js';
 const EMPTY = Buffer.alloc(0);
 /** Messages in a row that did not reach a replica before its lane routes around it. */
 const FAILURES_TO_EJECT = 5;
+/** Messages in flight in a replica's background lane (hints, read repair). */
+const BACKGROUND_CONCURRENCY = 4;
 
 /** Opens a transport to a member. */
 export type TransportFactory = (member: Member) => ReplicaTransport;
@@ -69,14 +72,16 @@ export class Coordinator implements KvCoordinator {
     this.options = resolveCoordinatorOptions(options);
     this.routing = new Routing(this.options.partitions, this.options.replicas);
     this.log = logger('coordinator');
+    const send: RoundContext['send'] = (nodeId, call, lane) => this.send(nodeId, call, lane);
     this.context = {
       options: this.options,
       routing: this.routing,
       stats: this.stats,
       log: this.log,
-      send: (nodeId, call) => this.send(nodeId, call),
+      send,
       lane: (nodeId) => this.lane(nodeId),
       track: (work) => this.track(work),
+      hints: new HintQueue({ options: this.options, send, log: this.log }),
     };
   }
 
@@ -114,7 +119,7 @@ export class Coordinator implements KvCoordinator {
 
   /** Ids of the replicas that outlier detection routes around now. */
   ejectedReplicas(): string[] {
-    return [...this.lanes.values()].filter((l) => l.ejected).map((l) => l.nodeId);
+    return [...this.lanes.entries()].filter(([id, l]) => l.ejected && id === l.nodeId).map(([, l]) => l.nodeId);
   }
 
   /**
@@ -251,7 +256,7 @@ export class Coordinator implements KvCoordinator {
     for (const [nodeId, list] of plan) {
       const records = list.map((i) => ({ key: keys[i]!, ...best[i]! }));
       this.stats.readRepairs += records.length;
-      this.track(this.send(nodeId, (t) => t.apply(index, records, this.options.timeoutMs)).catch((err: unknown) => {
+      this.track(this.send(nodeId, (t) => t.apply(index, records, this.options.timeoutMs), 'background').catch((err: unknown) => {
         this.log.debug({ nodeId, keys: records.length, err: (err as Error).message }, 'read repair failed; anti-entropy will retry');
       }));
     }
@@ -262,32 +267,63 @@ export class Coordinator implements KvCoordinator {
     for (const id of this.routing.update(members)) {
       this.transports.get(id)?.close();
       this.transports.delete(id);
-      this.lanes.get(id)?.close();
-      this.lanes.delete(id);
+      for (const [laneId, lane] of this.lanes) {
+        if (lane.nodeId !== id) continue;
+        lane.close();
+        this.lanes.delete(laneId);
+      }
     }
-    for (const m of members) if (m.healthy && !wasHealthy.has(m.id)) this.lanes.get(m.id)?.readmit();
+    for (const m of members) {
+      if (!m.healthy || wasHealthy.has(m.id)) continue;
+      for (const lane of this.lanes.values()) if (lane.nodeId === m.id) lane.readmit();
+    }
     this.log.debug({ members: members.length, healthy: members.filter((m) => m.healthy).length }, 'membership');
     for (const listener of this.listeners) listener(members);
   }
 
-  /** Runs `call` on the replica's transport in the replica's lane. */
-  send<T>(nodeId: string, call: (transport: ReplicaTransport) => Promise<T>): Promise<T> {
-    return this.lane(nodeId).run(() => call(this.replica(nodeId)));
+  /** Runs `call` on the replica's transport in one of the replica's lanes (the callers' own traffic by default). */
+  send<T>(nodeId: string, call: (transport: ReplicaTransport) => Promise<T>, kind: LaneKind = 'foreground'): Promise<T> {
+    return this.lane(nodeId, kind).run(() => call(this.replica(nodeId)));
   }
 
-  /** The lane of a replica (created on first use, dropped when the member leaves). */
-  lane(nodeId: string): ReplicaLane {
-    let lane = this.lanes.get(nodeId);
+  /** A lane of a replica (created on first use, dropped when the member leaves). */
+  lane(nodeId: string, kind: LaneKind = 'foreground'): ReplicaLane {
+    const id = kind === 'foreground' ? nodeId : `${nodeId}\0${kind}`;
+    let lane = this.lanes.get(id);
     if (!lane) {
       const { concurrency, stallMs, ejectMs } = this.options;
-      lane = new ReplicaLane(nodeId, { concurrency, stallMs, ejectMs, failuresToEject: FAILURES_TO_EJECT }, (id, ejected, reason) => {
-        if (ejected) this.log.warn({ nodeId: id, reason }, 'routing around a replica that stopped answering (outlier detection)');
-        else this.log.info({ nodeId: id }, 'replica answers again; routing to it');
-        for (const listener of this.laneListeners) listener(id, ejected, reason);
+      const slots = kind === 'foreground' ? concurrency : Math.min(concurrency, BACKGROUND_CONCURRENCY);
+      const mayEject = kind === 'foreground' ? (l: ReplicaLane, why: 'stall' | 'failures'): boolean => this.mayEject(l, why) : (l: ReplicaLane): boolean => this.lane(l.nodeId).ejected;
+      lane = new ReplicaLane(nodeId, { concurrency: slots, stallMs, ejectMs, failuresToEject: FAILURES_TO_EJECT, mayEject }, (replica, ejected, reason) => {
+        if (kind !== 'foreground') return;
+        if (ejected) this.log.warn({ nodeId: replica, reason }, 'routing around a replica that stopped answering (outlier detection)');
+        else this.log.info({ nodeId: replica }, 'replica answers again; routing to it');
+        for (const listener of this.laneListeners) listener(replica, ejected, reason);
       });
-      this.lanes.set(nodeId, lane);
+      this.lanes.set(id, lane);
     }
     return lane;
+  }
+
+  /**
+   * Outlier detection's guard (as Envoy's max_ejection_percent): never eject
+   * so many replicas that a majority of the members is routed around, and
+   * call a replica stalled only while another one still answers, since when
+   * none answers the slow part is this process or the whole machine.
+   */
+  private mayEject(lane: ReplicaLane, why: 'stall' | 'failures'): boolean {
+    const members = this.routing.memberList.length;
+    const ejected = this.ejectedReplicas().length;
+    if (ejected + 1 > Math.floor((members - 1) / 2)) return false;
+    if (why === 'failures') return true;
+    const now = Date.now();
+    const since = lane.oldestInFlight() ?? now;
+    for (const [id, other] of this.lanes) {
+      if (other === lane || id !== other.nodeId || other.ejected) continue;
+      // Another replica answers messages sent after this one's oldest, and has none waiting as long.
+      if (other.lastAnswerAt > since && (other.oldestInFlight() ?? now) > now - this.options.stallMs) return true;
+    }
+    return false;
   }
 
   private track(work: Promise<unknown>): void {

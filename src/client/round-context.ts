@@ -7,6 +7,7 @@ import type { DstashError, ReplicaReply } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ReplicaTransport } from '../protocol/replica-types.js';
 import type { CoordinatorOptions } from './client-options.js';
+import type { HintQueue } from './hint-queue.js';
 import type { ReplicaLane } from './replica-lane.js';
 import type { Routing } from './routing.js';
 
@@ -28,14 +29,23 @@ export interface CoordinatorStats {
   speculativeReads: number;
 }
 
+/** Which of a replica's two lanes a message takes. */
+export type LaneKind = 'foreground' | 'background';
+
 /** The coordinator as its rounds see it. */
 export interface RoundContext {
   readonly options: CoordinatorOptions;
   readonly routing: Routing;
   readonly stats: CoordinatorStats;
   readonly log: Logger;
-  /** Runs `call` on the replica's transport, in the replica's lane. */
-  send<T>(nodeId: string, call: (transport: ReplicaTransport) => Promise<T>): Promise<T>;
+  /**
+   * Runs `call` on the replica's transport, in the replica's lane: the
+   * callers' own traffic in the foreground lane, hints and read repair in the
+   * background lane, so that they never hold a caller.
+   */
+  send<T>(nodeId: string, call: (transport: ReplicaTransport) => Promise<T>, lane?: LaneKind): Promise<T>;
+  /** Hints on their way to the replicas that keep them. */
+  readonly hints: HintQueue;
   /** The lane of a replica (its recent latency, whether it is ejected). */
   lane(nodeId: string): ReplicaLane;
   /** Work that goes on after the caller was answered; `close()` waits for it. */

@@ -10,7 +10,7 @@
  * durable hint on a replica that acknowledged the write: every missed write
  * comes back when the replica answers again, at exactly N members too.
  */
-import { DstashError, WriteQuorumError, type ReplicaReply } from '../errors.js';
+import { WriteQuorumError, type DstashError, type ReplicaReply } from '../errors.js';
 import type { PreferredReplica } from '../placement/index.js';
 import type { ReplicaRecord } from '../protocol/replica-types.js';
 import type { Consistency } from './client-options.js';
@@ -169,46 +169,32 @@ class WriteRound {
   /**
    * Once every replica has answered or given up: for each home replica that
    * neither acknowledged a key nor has a stand-in's hint for it, a hint on a
-   * replica that acknowledged the key (the first one that takes it).
+   * replica that acknowledged the key (the next one when one fails).
    */
   private async leaveHints(): Promise<void> {
-    const missed: { i: number; home: string }[] = [];
+    const work: Promise<void>[] = [];
+    const { placement } = this.ctx.routing;
     for (let i = 0; i < this.n; i++) {
-      const holders = this.ackedBy[i];
-      if (!holders || this.rejected.has(i)) continue;
-      for (const home of this.ctx.routing.placement.homeReplicas(this.w.partitions[i]!)) {
-        if (!holders.includes(home) && !this.covered[i]?.includes(home)) missed.push({ i, home });
+      const acked = this.ackedBy[i];
+      if (!acked || this.rejected.has(i)) continue;
+      const homes = placement.homeReplicas(this.w.partitions[i]!);
+      // The common case: every home replica acknowledged.
+      if (this.homeAcks[i] === homes.length) continue;
+      for (const home of homes) {
+        if (acked.includes(home) || this.covered[i]?.includes(home)) continue;
+        work.push(this.hint(i, home, acked));
       }
     }
-    for (let attempt = 0; missed.length > 0; attempt++) {
-      const plan = new Map<string, number[]>();
-      const left: { i: number; home: string }[] = [];
-      for (const m of missed) {
-        const holder = this.ackedBy[m.i]!.filter((id) => id !== m.home)[attempt];
-        if (holder === undefined) {
-          this.ctx.stats.hintsFailed += 1;
-          continue;
-        }
-        left.push(m);
-        push(plan, `${holder}${HINT_SEPARATOR}${m.home}`, left.length - 1);
+    await Promise.all(work);
+  }
+
+  private async hint(i: number, home: string, holders: readonly string[]): Promise<void> {
+    for (const holder of holders) {
+      if (await this.ctx.hints.add(holder, home, this.w.index, this.w.records[i]!)) {
+        this.ctx.stats.hintsWritten += 1;
+        return;
       }
-      missed.length = 0;
-      const sizeOf = (k: number): number => this.sizeOf(left[k]!.i);
-      await Promise.all(planMessages(plan, sizeOf, this.ctx.options).map(async (message) => {
-        const [holder, home] = message.nodeId.split(HINT_SEPARATOR) as [string, string];
-        const records = message.entries.map((k) => this.w.records[left[k]!.i]!);
-        let results: { error?: DstashError }[];
-        try {
-          results = await this.ctx.send(holder, (t) => t.apply(this.w.index, records, this.ctx.options.timeoutMs, home));
-        } catch (err) {
-          this.ctx.log.debug({ holder, home, keys: records.length, err: messageOf(err) }, 'could not leave hints; trying another replica');
-          results = records.map(() => ({ error: err as DstashError }));
-        }
-        message.entries.forEach((k, j) => {
-          if (results[j]!.error) missed.push(left[k]!);
-          else this.ctx.stats.hintsWritten += 1;
-        });
-      }));
     }
+    this.ctx.stats.hintsFailed += 1;
   }
 }

@@ -24,6 +24,8 @@ export function percentile(samples: readonly number[], q: number): number {
 export class CallerLoad {
   readonly acked = new Map<string, string>();
   readonly latencies: number[] = [];
+  /** When each call started (Date.now()), in the order of `latencies`. */
+  readonly startedAt: number[] = [];
   readonly figures: CallerFigures = { requests: 0, failed: 0, maxLatencyMs: 0, errors: [] };
   private stopping = false;
   private loops: Promise<void>[] = [];
@@ -52,6 +54,12 @@ export class CallerLoad {
     this.stopping = true;
     await Promise.all(this.loops);
     return this.figures;
+  }
+
+  /** The slowest calls: start time relative to `origin` and latency, in ms. */
+  slowest(origin: number, count = 5): string {
+    return this.latencies.map((ms, i) => [this.startedAt[i]! - origin, ms] as const).sort((a, b) => b[1] - a[1]).slice(0, count)
+      .map(([at, ms]) => `${ms.toFixed(0)} ms at ${at.toFixed(0)}`).join(', ');
   }
 
   /** Latencies recorded since `from` (an index into `latencies`). */
@@ -86,6 +94,7 @@ export class CallerLoad {
       }
       const ms = performance.now() - t0;
       this.latencies.push(ms);
+      this.startedAt.push(Date.now() - ms);
       this.figures.requests += 1;
       if (ms > this.figures.maxLatencyMs) this.figures.maxLatencyMs = ms;
     }
