@@ -14,7 +14,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { Discovery, Member } from '../discovery/discovery.js';
 import { ConsulDiscovery } from '../discovery/consul-discovery.js';
 import type { ConsulOptions } from '../discovery/consul-options.js';
-import { StaticDiscovery } from '../discovery/static-discovery.js';
+import { DnsDiscovery } from '../discovery/dns-discovery.js';
+import type { DnsOptions } from '../discovery/dns-options.js';
+import { JoinDiscovery } from '../discovery/join-discovery.js';
 import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
 import { DEFAULT_INDEX } from '../limits.js';
 import { channelCredentials } from '../protocol/tls.js';
@@ -29,10 +31,11 @@ import { GrpcAcceptorTransport } from './consensus/grpc-acceptor-transport.js';
 import { Proposer } from './consensus/proposer.js';
 import { conditionOf, SerialOperations, type Expected, type SerialResult } from './serial-operations.js';
 
-/** Options of a {@link Client}. Give one source of membership: `peers` (or `peersFile`), `consul` or `discovery`. */
+/** Options of a {@link Client}. Give one source of membership: `peers` (or `peersFile`), `dns`, `consul` or `discovery`. */
 export interface ClientOptions<T = Buffer> extends Partial<CoordinatorOptions> {
   /**
-   * Nodes to start from, as `host:port` or `id@host:port` (static discovery).
+   * Nodes to start from, as `host:port` or `id@host:port` (static discovery);
+   * the client learns members that joined later from them.
    * @default undefined
    */
   peers?: string[];
@@ -42,10 +45,15 @@ export interface ClientOptions<T = Buffer> extends Partial<CoordinatorOptions> {
    */
   peersFile?: string;
   /**
-   * How often static discovery probes each peer's health, in ms.
+   * How often static (or DNS) discovery probes each peer's health, in ms.
    * @default 1000
    */
   healthIntervalMs?: number;
+  /**
+   * Find the members in DNS: SRV records of `name`, or its A/AAAA records with `port` (see DnsOptions).
+   * @default undefined
+   */
+  dns?: Partial<DnsOptions> & Pick<DnsOptions, 'name'>;
   /**
    * Follow the members registered in Consul (see ConsulOptions).
    * @default undefined
@@ -159,13 +167,17 @@ export class Client<T = Buffer> {
   private readonly serial: SerialOperations<T>;
 
   constructor(options: ClientOptions<T>) {
-    const { peers, peersFile, healthIntervalMs, consul, discovery, codec, index, autoBatch, ...coordinatorOptions } = options;
-    const sources = [peers !== undefined || peersFile !== undefined, consul !== undefined, discovery !== undefined].filter(Boolean).length;
+    const { peers, peersFile, healthIntervalMs, dns, consul, discovery, codec, index, autoBatch, ...coordinatorOptions } = options;
+    const sources = [peers !== undefined || peersFile !== undefined, dns !== undefined, consul !== undefined, discovery !== undefined].filter(Boolean).length;
     if (sources !== 1) {
-      throw new InvalidArgumentError(ErrorCode.InvalidOptions, 'give the client one source of members: peers (or peersFile), consul, or discovery');
+      throw new InvalidArgumentError(ErrorCode.InvalidOptions, 'give the client one source of members: peers (or peersFile), dns, consul, or discovery');
     }
     const credentials: grpc.ChannelCredentials = channelCredentials(coordinatorOptions.tls);
-    const source = discovery ?? (consul ? new ConsulDiscovery(consul) : new StaticDiscovery({ peers: peers ?? [], peersFile, healthIntervalMs, tls: coordinatorOptions.tls }));
+    const tls = coordinatorOptions.tls;
+    const source = discovery
+      ?? (consul ? new ConsulDiscovery(consul)
+        : dns ? new DnsDiscovery({ ...dns, healthIntervalMs: dns.healthIntervalMs ?? healthIntervalMs, tls })
+          : new JoinDiscovery({ peers: peers ?? [], peersFile, healthIntervalMs, tls }));
     this.coordinator = new Coordinator(
       source,
       (member: Member) => new GrpcReplicaTransport(member.address, credentials, this.coordinator.options.maxMessageBytes),

@@ -8,9 +8,10 @@ import * as grpc from '@grpc/grpc-js';
 import { DstashError, ErrorCode } from '../errors.js';
 import { logger, type Logger } from '../logger.js';
 import { DSTASH_VERSION } from '../package-info.js';
-import { AdminService, HealthService, KvService, ReplicaService, SERVICE_NAMES } from '../protocol/definitions.js';
+import { AdminService, HealthService, KvService, MembershipService, ReplicaService, SERVICE_NAMES } from '../protocol/definitions.js';
 import { Coordinator, GrpcReplicaTransport } from '../client/index.js';
-import { StaticDiscovery } from '../discovery/static-discovery.js';
+import type { Discovery } from '../discovery/discovery.js';
+import { JoinDiscovery } from '../discovery/join-discovery.js';
 import { channelCredentials, serverCredentials } from '../protocol/tls.js';
 import { LevelStore } from '../storage/level-store.js';
 import type { Store } from '../storage/store.js';
@@ -29,6 +30,8 @@ import { adminHandlers } from './admin-handlers.js';
 import { addConsensusServices } from './consensus/consensus-services.js';
 import type { Proposer } from '../client/index.js';
 import { removePeer } from './peers-file.js';
+import { membershipHandlers } from './membership-handlers.js';
+import { nodeDiscovery } from './node-discovery.js';
 import { SelfHealing, type DrainProgress } from './self-healing.js';
 import { StoreHealth } from './store-health.js';
 import { SyncState } from './sync-state.js';
@@ -59,6 +62,7 @@ export class DstashNode {
   private store?: Store;
   private coordinator?: Coordinator;
   private proposer?: Proposer;
+  private discovery?: Discovery;
   private healing?: SelfHealing;
   private storeHealth?: StoreHealth;
   private draining = false;
@@ -240,12 +244,19 @@ export class DstashNode {
     await this.stop();
   }
 
-  /** Leaves the membership: deregisters, or removes this node from the peers file. */
+  /** Leaves the membership: deregisters, or leaves the shared member list and the peers file. */
   private async leave(): Promise<void> {
     if (this.registered && this.options.registrar) {
       this.registered = false;
       await this.options.registrar.deregister();
-    } else if (this.options.peersFile) {
+      return;
+    }
+    if (this.discovery instanceof JoinDiscovery) {
+      // The other members (and through them the clients) drop this node from the shared list.
+      const told = await this.discovery.leave();
+      this.log.info({ told }, 'drain: left the shared member list');
+    }
+    if (this.options.peersFile) {
       try {
         await removePeer(this.options.peersFile, this.id, this.address);
       } catch (err) {
@@ -264,19 +275,14 @@ export class DstashNode {
     const o = this.options;
     const self = new LocalTransport(replica);
     const credentials = channelCredentials(o.tls);
-    const discovery = o.discovery ?? new StaticDiscovery({
-      peers: o.peers,
-      peersFile: o.peersFile,
-      healthIntervalMs: o.healthIntervalMs,
-      tls: o.tls,
-      // Read at start, once the node listens and knows its port.
-      self: () => ({
-        id: this.id,
-        address: this.address,
-        zone: o.zone,
-        healthy: (this.state === 'serving' || this.state === 'starting') && this.storeHealth?.sickReason === undefined,
-      }),
-    });
+    // `self` is read at start, once the node listens and knows its port.
+    const discovery = nodeDiscovery(o, () => ({
+      id: this.id,
+      address: this.address,
+      zone: o.zone,
+      healthy: (this.state === 'serving' || this.state === 'starting') && this.storeHealth?.sickReason === undefined,
+    }));
+    this.discovery = discovery;
     return new Coordinator(
       discovery,
       (member) => (member.id === this.id ? self : new GrpcReplicaTransport(member.address, credentials, o.maxMessageBytes)),
@@ -302,6 +308,7 @@ export class DstashNode {
       store: this.store!, coordinator, nodeId: () => this.id, credentials: channelCredentials(o.tls),
       partitions: o.partitions, maxValueBytes: o.maxValueBytes, maxMessageBytes: o.maxMessageBytes,
     });
+    server.addService(MembershipService.service, membershipHandlers(() => this.discovery));
     const credentials = serverCredentials(o.tls);
     this.boundPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${o.bind.includes(':') ? `[${o.bind}]` : o.bind}:${o.port}`, credentials, (err, port) => {

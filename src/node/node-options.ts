@@ -6,6 +6,7 @@ import { ErrorCode, InvalidArgumentError } from '../errors.js';
 import { DEFAULT_MAX_VALUE_BYTES, MAX_KEY_BYTES } from '../limits.js';
 import type { CoordinatorOptions } from '../client/index.js';
 import type { Discovery, Registrar } from '../discovery/discovery.js';
+import type { DnsOptions } from '../discovery/dns-options.js';
 import type { TlsFiles } from '../protocol/tls.js';
 
 /** Default gRPC port of a node. */
@@ -129,6 +130,17 @@ export interface NodeOptions {
    */
   discovery?: Discovery;
   /**
+   * Find the members in DNS (SRV, or A/AAAA with `port`) instead of peers; see DnsOptions.
+   * @default undefined
+   */
+  dns?: Partial<DnsOptions> & Pick<DnsOptions, 'name'>;
+  /**
+   * Running members to ask, at start, to add this node (`host:port`); the
+   * members then share their list, so this is all a new node of a static cluster needs.
+   * @default []
+   */
+  join: string[];
+  /**
    * Announces the node (Consul registration) once it serves; it deregisters on a clean stop.
    * @default undefined (static discovery needs none)
    */
@@ -223,6 +235,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir'> = {
   maxInFlightBatches: 8,
   shutdownGraceMs: 10_000,
   peers: [],
+  join: [],
   healthIntervalMs: 1000,
   hintIntervalMs: 1000,
   maxHints: 1_000_000,

@@ -13,6 +13,7 @@ import type { ProtoGrpcType as ReplicaProto } from './generated/replica.js';
 import type { ProtoGrpcType as HealthProto } from './generated/health.js';
 import type { ProtoGrpcType as PaxosProto } from './generated/paxos.js';
 import type { ProtoGrpcType as SerialProto } from './generated/serial.js';
+import type { ProtoGrpcType as MembershipProto } from './generated/membership.js';
 import { REPLICA_CLIENT_CODECS, REPLICA_SERVER_CODECS } from './replica-codec.js';
 import type { ReplicaServiceClient } from './replica-messages.js';
 
@@ -47,6 +48,7 @@ const replica = load<ReplicaProto>('dstash/v1/replica.proto');
 const health = load<HealthProto>('grpc/health/v1/health.proto');
 const paxos = load<PaxosProto>('dstash/v1/paxos.proto');
 const serial = load<SerialProto>('dstash/v1/serial.proto');
+const membership = load<MembershipProto>('dstash/v1/membership.proto');
 
 /** `dstash.v1.KV`: the public key/value service. */
 export const KvService = kv.dstash.v1.KV;
@@ -69,6 +71,8 @@ export const ReplicaStreamsClient = grpc.makeClientConstructor({
 }, 'dstash.v1.Replica') as unknown as new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => ReplicaServiceClient;
 /** `dstash.v1.Admin`: operations on one node (repair, drain). */
 export const AdminService = replica.dstash.v1.Admin;
+/** `dstash.v1.Membership`: members of a static cluster share their list (join, drain). */
+export const MembershipService = membership.dstash.v1.Membership;
 /** `grpc.health.v1.Health`: the standard health service. */
 export const HealthService = health.grpc.health.v1.Health;
 
@@ -82,6 +86,7 @@ export const SERVICE_NAMES = {
   kv: 'dstash.v1.KV',
   replica: 'dstash.v1.Replica',
   admin: 'dstash.v1.Admin',
+  membership: 'dstash.v1.Membership',
   health: 'grpc.health.v1.Health',
 } as const;
 

@@ -52,12 +52,13 @@ describe('helm chart: charts/dstash', function () {
     assert.equal(check.rendered.length, 5);
   });
 
-  it('by default: Consul through the host agent, liveness on /healthz and readiness by gRPC, drain on SIGTERM, a locked-down non-root pod with a volume each', () => {
+  it('by default: DNS discovery of the headless Service, gRPC probes, drain on SIGTERM, a locked-down non-root pod with a volume each', () => {
     const r = variant('default');
     assert.deepEqual(kinds(r), ['ConfigMap', 'PodDisruptionBudget', 'Service', 'Service', 'ServiceAccount', 'StatefulSet']);
     const env = nodeEnvironment(r.manifests);
-    assert.equal(env.DSTASH_DISCOVERY, 'consul');
-    assert.equal(env.DSTASH_CONSUL_ADDR, '10.0.0.7:8500', 'the agent on the pod\'s host (status.hostIP)');
+    assert.equal(env.DSTASH_DISCOVERY, 'dns');
+    assert.equal(env.DSTASH_DNS_NAME, '_grpc._tcp.dstash-headless.kv.svc.cluster.local');
+    assert.deepEqual(Object.keys(env).filter((k) => k.includes('CONSUL') || k.includes('PEERS')), []);
     assert.equal(env.DSTASH_ADVERTISE_HOST, 'dstash-0.dstash-headless.kv.svc.cluster.local');
     assert.equal(env.DSTASH_BIND, '0.0.0.0');
     assert.equal(env.DSTASH_DATA_DIR, '/data');
@@ -88,6 +89,29 @@ describe('helm chart: charts/dstash', function () {
     assert.equal(find(r, 'Service', 'dstash-headless').spec.publishNotReadyAddresses, true);
     assert.deepEqual(find(r, 'Service', 'dstash').spec.ports.map((p: Loose) => p.name), ['grpc', 'http']);
     assert.equal(find(r, 'PodDisruptionBudget').spec.maxUnavailable, 1);
+  });
+
+  it('dns: scaling up or down changes only the replica count; every pod, ready or not, has an SRV record under the name the nodes resolve', async () => {
+    const base = variant('default');
+    const res = await helm(renderArgs(CHART_DIR, { name: 'default' }, ['--set', 'replicaCount=5']));
+    assert.equal(res.code, 0, res.stderr);
+    const scaled = parseManifests(res.stdout);
+    const sts = (manifests: Loose[]): Loose => manifests.find((m: Loose) => m.kind === 'StatefulSet');
+    assert.equal(sts(scaled).spec.replicas, 5);
+    // The same pod template (so no pod restarts) and the same settings: new pods join through DNS, removed ones leave.
+    assert.deepEqual(sts(scaled).spec.template, sts(base.manifests).spec.template);
+    assert.deepEqual(configMapData(scaled, 'dstash'), configMapData(base.manifests, 'dstash'));
+    assert.ok(!scaled.some((m: Loose) => m.metadata.name === 'dstash-peers'), 'no peers list to keep up to date');
+    // Kubernetes names SRV records _<port name>._<protocol>.<service>: the headless Service's port must be "grpc" over TCP.
+    const headless = find(base, 'Service', 'dstash-headless');
+    assert.equal(headless.spec.clusterIP, 'None');
+    assert.equal(headless.spec.publishNotReadyAddresses, true, 'a starting pod is found before it is ready');
+    assert.ok(headless.spec.ports.some((p: Loose) => p.name === 'grpc' && p.protocol === 'TCP' && p.port === 7420));
+    assert.equal(nodeEnvironment(base.manifests).DSTASH_DNS_NAME.split('.').slice(2).join('.'), nodeEnvironment(base.manifests).DSTASH_ADVERTISE_HOST.split('.').slice(1).join('.'),
+      'SRV targets and advertised names are the same pod names');
+    // Scale-down: a removed pod hands its partitions over on SIGTERM, with the time to do so.
+    assert.equal(nodeEnvironment(base.manifests).DSTASH_DRAIN_ON_EXIT, 'true');
+    assert.ok(podSpec(base).terminationGracePeriodSeconds >= 600);
   });
 
   it('static: the peers file lists every pod by its stable name, and no Consul setting is left', () => {

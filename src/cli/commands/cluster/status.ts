@@ -8,7 +8,10 @@ import { tlsFlags, tlsOptions } from '../../flags.js';
 import { describeError } from '../../node-connection.js';
 import { fetchInfo } from '../../admin-connection.js';
 import { nodeFlag } from '../../node-address.js';
-import { consulDiscovery, discoveryFlags, type DiscoveryFlags } from '../../consul-flags.js';
+import { consulDiscovery, discoveryFlags } from '../../consul-flags.js';
+import { dnsFlags, dnsOptions } from '../../dns-flags.js';
+import type { Discovery } from '../../../discovery/discovery.js';
+import { DnsDiscovery } from '../../../discovery/dns-discovery.js';
 
 /** One row of the status table. */
 interface MemberStatus {
@@ -34,6 +37,7 @@ export default class ClusterStatus extends Command {
     '<%= config.bin %> cluster status',
     '<%= config.bin %> cluster status --node 10.0.0.5:7420 --json',
     '<%= config.bin %> cluster status --discovery consul --consul-addr 127.0.0.1:8500',
+    '<%= config.bin %> cluster status --discovery dns --dns-name _grpc._tcp.dstash-headless.default.svc.cluster.local',
   ];
 
   static override flags = {
@@ -41,6 +45,7 @@ export default class ClusterStatus extends Command {
     json: Flags.boolean({ default: false, description: 'Print JSON.' }),
     timeout: Flags.integer({ default: 5000, min: 1, description: 'Deadline of each call, in ms.' }),
     ...discoveryFlags,
+    ...dnsFlags,
     ...tlsFlags,
   };
 
@@ -49,7 +54,14 @@ export default class ClusterStatus extends Command {
     const credentials = channelCredentials(tlsOptions(flags));
     let info: InfoResponse__Output;
     try {
-      info = flags.discovery === 'consul' ? await membersFromConsul(flags, credentials, flags.timeout) : await fetchInfo(flags.node, credentials, flags.timeout);
+      if (flags.discovery === 'static') info = await fetchInfo(flags.node, credentials, flags.timeout);
+      else {
+        const dns = dnsOptions(flags);
+        if (flags.discovery === 'dns' && !dns) this.error('--discovery dns needs --dns-name', { exit: 2 });
+        const source = dns ? `DNS name ${dns.name}` : `Consul service ${flags['consul-service']}`;
+        const discovery = dns ? new DnsDiscovery({ ...dns, tls: tlsOptions(flags) }) : consulDiscovery(flags);
+        info = await membersFrom(discovery, source, credentials, flags.timeout);
+      }
     } catch (err) {
       this.error(describeError(err), { exit: 2 });
     }
@@ -86,9 +98,8 @@ export default class ClusterStatus extends Command {
   }
 }
 
-/** Members from Consul, with the partition count and N of the first healthy member that answers. */
-async function membersFromConsul(flags: DiscoveryFlags, credentials: grpc.ChannelCredentials, timeoutMs: number): Promise<InfoResponse__Output> {
-  const discovery = consulDiscovery(flags);
+/** Members from a registry (Consul or DNS), with the partition count and N of the first healthy member that answers. */
+async function membersFrom(discovery: Discovery, source: string, credentials: grpc.ChannelCredentials, timeoutMs: number): Promise<InfoResponse__Output> {
   try {
     await discovery.start();
     const members = discovery.members();
@@ -96,7 +107,7 @@ async function membersFromConsul(flags: DiscoveryFlags, credentials: grpc.Channe
       const info = await fetchInfo(m.address, credentials, timeoutMs).catch(() => undefined);
       if (info) return { ...info, members: members.map((x) => ({ id: x.id, address: x.address, zone: x.zone ?? '', healthy: x.healthy, clock: info.members.find((y) => y.id === x.id)?.clock ?? null })) };
     }
-    throw new DstashError(ErrorCode.Unavailable, `Consul lists ${members.length} member(s) of service ${flags['consul-service']}, and none answered`);
+    throw new DstashError(ErrorCode.Unavailable, `${source} lists ${members.length} member(s), and none answered`);
   } finally {
     await discovery.close();
   }

@@ -4,6 +4,7 @@ import { clearDrainMark, DEFAULT_NODE_OPTIONS, drainedError, DstashNode, markDra
 import { coordinatorFlags, coordinatorOptions, logLevelFlag, splitList, tlsFlags, tlsOptions } from '../../flags.js';
 import { describeError } from '../../node-connection.js';
 import { consulOptions, discoveryFlags } from '../../consul-flags.js';
+import { dnsFlags, dnsOptions } from '../../dns-flags.js';
 import { ConsulDiscovery } from '../../../discovery/consul-discovery.js';
 import { ConsulRegistrar } from '../../../discovery/consul-registrar.js';
 
@@ -14,6 +15,8 @@ export default class NodeStart extends Command {
   static override examples = [
     '<%= config.bin %> node start --data-dir ./data --port 7420',
     '<%= config.bin %> node start --data-dir /var/lib/dstash --bind 0.0.0.0 --tls --cert-file node.pem --key-file node-key.pem --ca-file ca.pem',
+    '<%= config.bin %> node start --data-dir ./data-4 --port 7423 --join 127.0.0.1:7420',
+    '<%= config.bin %> node start --discovery dns --dns-name _grpc._tcp.dstash-headless.default.svc.cluster.local --bind 0.0.0.0 --advertise-host $POD_IP',
     '<%= config.bin %> node start --discovery consul --consul-addr 127.0.0.1:8500 --consul-token $TOKEN --advertise-host 10.0.0.5',
   ];
 
@@ -30,7 +33,8 @@ export default class NodeStart extends Command {
     sync: Flags.boolean({ default: false, env: 'DSTASH_SYNC', allowNo: true, description: 'fsync each write batch before acknowledging (survives power loss, slower).' }),
     peers: Flags.string({ env: 'DSTASH_PEERS', description: 'Other members, comma-separated host:port or id@host:port (static discovery).' }),
     'peers-file': Flags.string({ env: 'DSTASH_PEERS_FILE', description: 'File listing members, one per line; re-read when it changes.' }),
-    'health-interval': Flags.integer({ default: DEFAULT_NODE_OPTIONS.healthIntervalMs, min: 10, env: 'DSTASH_HEALTH_INTERVAL', description: 'Health probe interval of static discovery, in ms.' }),
+    join: Flags.string({ env: 'DSTASH_JOIN', description: 'Running members to ask to add this node, comma-separated host:port (static discovery); members share their list.' }),
+    'health-interval': Flags.integer({ default: DEFAULT_NODE_OPTIONS.healthIntervalMs, min: 10, env: 'DSTASH_HEALTH_INTERVAL', description: 'Health probe interval of static and DNS discovery, in ms.' }),
     rejoin: Flags.boolean({ default: false, env: 'DSTASH_REJOIN', description: 'Start a node that `dstash node drain` took out of the cluster, and make it a member again with its data.' }),
     'drain-on-exit': Flags.boolean({ default: false, env: 'DSTASH_DRAIN_ON_EXIT', description: 'On SIGTERM, hand every partition to its next owners and leave the cluster before exiting (for a Kubernetes preStop).' }),
     'anti-entropy-interval': Flags.integer({ default: DEFAULT_NODE_OPTIONS.antiEntropyIntervalMs, min: 0, env: 'DSTASH_ANTI_ENTROPY_INTERVAL', description: 'ms between anti-entropy runs (0 = only by dstash cluster repair).' }),
@@ -43,6 +47,7 @@ export default class NodeStart extends Command {
     'headers-timeout': Flags.integer({ default: DEFAULT_NODE_OPTIONS.headersTimeoutMs, min: 1, env: 'DSTASH_HEADERS_TIMEOUT', description: 'ms an HTTP request has to send all its headers.' }),
     'store-probe-interval': Flags.integer({ default: DEFAULT_NODE_OPTIONS.storeProbeIntervalMs, min: 1, env: 'DSTASH_STORE_PROBE_INTERVAL', description: 'ms between probe writes while the store fails writes (disk full).' }),
     ...discoveryFlags,
+    ...dnsFlags,
     ...coordinatorFlags,
     'log-level': logLevelFlag('info'),
     ...tlsFlags,
@@ -52,7 +57,9 @@ export default class NodeStart extends Command {
     const { flags } = await this.parse(NodeStart);
     configureLogging(flags['log-level']);
     const consul = flags.discovery === 'consul' ? consulOptions(flags) : undefined;
-    if (consul && (flags.peers || flags['peers-file'])) this.error('--peers and --peers-file are for --discovery static; with Consul the members come from the registry', { exit: 2 });
+    if (flags.discovery !== 'static' && (flags.peers || flags['peers-file'] || flags.join)) this.error(`--peers, --peers-file and --join are for --discovery static; with ${flags.discovery} the members come from ${flags.discovery === 'dns' ? 'DNS' : 'the registry'}`, { exit: 2 });
+    const dns = flags.discovery === 'dns' ? dnsOptions(flags) : undefined;
+    if (flags.discovery === 'dns' && !dns) this.error('--discovery dns needs --dns-name', { exit: 2 });
     // A node drained by `dstash node drain` and restarted by a supervisor stays out until told otherwise.
     const dataDir = flags['data-dir'];
     try {
@@ -79,6 +86,8 @@ export default class NodeStart extends Command {
       tls: tlsOptions(flags),
       peers: splitList(flags.peers),
       peersFile: flags['peers-file'],
+      join: splitList(flags.join),
+      dns,
       healthIntervalMs: flags['health-interval'],
       coordinator: coordinatorOptions(flags),
       discovery: consul ? new ConsulDiscovery(consul) : undefined,
