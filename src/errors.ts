@@ -36,6 +36,8 @@ export const ErrorCode = {
   Discovery: 'DSTASH_DISCOVERY',
   /** The remote side refused our credentials or TLS handshake. */
   Unauthenticated: 'DSTASH_UNAUTHENTICATED',
+  /** The operation is not available in this build or from this node. */
+  Unsupported: 'DSTASH_UNSUPPORTED',
   /** An unexpected failure; the message and cause say more. */
   Internal: 'DSTASH_INTERNAL',
 } as const;

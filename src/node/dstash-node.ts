@@ -70,6 +70,7 @@ export class DstashNode {
       coordinator: () => this.coordinator,
       store: () => this.store,
       storeHealth: () => this.storeHealth,
+      tls: () => this.options.tls,
     };
     this.metrics = new NodeMetrics(this.view);
   }
@@ -314,6 +315,7 @@ export class DstashNode {
       hintsPending: this.healing?.hintsPending() ?? 0,
       transfer: this.healing?.rebalancer.progress ?? {},
       draining: this.draining,
+      load: this.metrics.load(),
     };
   }
 
