@@ -293,7 +293,8 @@ export class Coordinator implements KvCoordinator {
     if (!lane) {
       const { concurrency, stallMs, ejectMs } = this.options;
       const slots = kind === 'foreground' ? concurrency : Math.min(concurrency, BACKGROUND_CONCURRENCY);
-      lane = new ReplicaLane(nodeId, { concurrency: slots, stallMs, ejectMs, failuresToEject: FAILURES_TO_EJECT }, (replica, ejected, reason) => {
+      const mayEject = kind === 'foreground' ? (l: ReplicaLane, why: 'stall' | 'failures'): boolean => this.mayEject(l, why) : (l: ReplicaLane): boolean => this.lane(l.nodeId).ejected;
+      lane = new ReplicaLane(nodeId, { concurrency: slots, stallMs, ejectMs, failuresToEject: FAILURES_TO_EJECT, mayEject }, (replica, ejected, reason) => {
         if (kind !== 'foreground') return;
         if (ejected) this.log.warn({ nodeId: replica, reason }, 'routing around a replica that stopped answering (outlier detection)');
         else this.log.info({ nodeId: replica }, 'replica answers again; routing to it');
@@ -302,6 +303,27 @@ export class Coordinator implements KvCoordinator {
       this.lanes.set(id, lane);
     }
     return lane;
+  }
+
+  /**
+   * Outlier detection's guard (as Envoy's max_ejection_percent): never eject
+   * so many replicas that a majority of the members is routed around, and
+   * call a replica stalled only while another one still answers, since when
+   * none answers the slow part is this process or the whole machine.
+   */
+  private mayEject(lane: ReplicaLane, why: 'stall' | 'failures'): boolean {
+    const members = this.routing.memberList.length;
+    const ejected = this.ejectedReplicas().length;
+    if (ejected + 1 > Math.floor((members - 1) / 2)) return false;
+    if (why === 'failures') return true;
+    const now = Date.now();
+    const since = lane.oldestInFlight() ?? now;
+    for (const [id, other] of this.lanes) {
+      if (other === lane || id !== other.nodeId || other.ejected) continue;
+      // Another replica answers messages sent after this one's oldest, and has none waiting as long.
+      if (other.lastAnswerAt > since && (other.oldestInFlight() ?? now) > now - this.options.stallMs) return true;
+    }
+    return false;
   }
 
   private track(work: Promise<unknown>): void {

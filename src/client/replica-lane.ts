@@ -29,6 +29,13 @@ export interface ReplicaLaneOptions {
   failuresToEject: number;
   /** First ejection period, in ms; it doubles while probes fail. */
   ejectMs: number;
+  /**
+   * Asked before ejecting: false keeps the replica in (the coordinator never
+   * ejects most of the cluster, nor a replica that is no slower than the
+   * others, as when this process itself was stalled).
+   * @default always true
+   */
+  mayEject?: (lane: ReplicaLane, reason: 'stall' | 'failures') => boolean;
 }
 
 /** Latency samples kept for the percentile. */
@@ -49,7 +56,8 @@ export class ReplicaLane {
   /** Start times of the messages in flight, oldest first (Map keeps insertion order). */
   private readonly started = new Map<number, number>();
   private nextTicket = 0;
-  private lastAnswerAt = Date.now();
+  /** When the replica last answered anything (Date.now()). */
+  lastAnswerAt = Date.now();
   private consecutiveFailures = 0;
   private ejectedUntil = 0;
   private ejections = 0;
@@ -161,7 +169,7 @@ export class ReplicaLane {
       if (this.ejectedUntil > 0) this.restore();
     } else {
       this.consecutiveFailures += 1;
-      if (this.probing || this.consecutiveFailures >= this.options.failuresToEject) this.eject(`${this.consecutiveFailures} message(s) in a row did not reach it`);
+      if (this.probing || this.consecutiveFailures >= this.options.failuresToEject) this.eject(`${this.consecutiveFailures} message(s) in a row did not reach it`, 'failures');
     }
     this.probing = false;
     this.pump();
@@ -180,13 +188,18 @@ export class ReplicaLane {
     }
   }
 
+  /** Start time of the oldest message in flight (Date.now()), or undefined. */
+  oldestInFlight(): number | undefined {
+    return this.started.values().next().value;
+  }
+
   /** Ejects the replica when its oldest message waited `stallMs` with no answer since. */
   private checkStall(): void {
-    const oldest = this.started.values().next();
-    if (oldest.done || this.ejectedUntil > 0) return;
+    const oldest = this.oldestInFlight();
+    if (oldest === undefined || this.ejectedUntil > 0) return;
     const now = Date.now();
-    if (now - oldest.value >= this.options.stallMs && now - this.lastAnswerAt >= this.options.stallMs) {
-      this.eject(`no answer for ${now - this.lastAnswerAt} ms with ${this.inFlight} message(s) in flight`);
+    if (now - oldest >= this.options.stallMs && now - this.lastAnswerAt >= this.options.stallMs) {
+      this.eject(`no answer for ${now - this.lastAnswerAt} ms with ${this.inFlight} message(s) in flight`, 'stall');
     }
   }
 
@@ -204,8 +217,9 @@ export class ReplicaLane {
     this.stallTimer.unref();
   }
 
-  private eject(reason: string): void {
+  private eject(reason: string, kind: 'stall' | 'failures'): void {
     const first = this.ejectedUntil === 0;
+    if (first && this.options.mayEject && !this.options.mayEject(this, kind)) return;
     const period = this.options.ejectMs * 2 ** Math.min(this.ejections, 3);
     this.ejections += 1;
     this.ejectedUntil = Date.now() + period;

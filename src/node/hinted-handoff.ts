@@ -12,7 +12,7 @@ import type { ReplicationMetrics } from './metrics/replication-metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** Hints sent per message. */
-const CHUNK = 500;
+const CHUNK = 2000;
 
 /** Delivers this node's hints on a schedule. */
 export class HintedHandoff {
