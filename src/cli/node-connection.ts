@@ -12,14 +12,17 @@ import type { KVClient } from '../protocol/generated/dstash/v1/KV.js';
 import { fromServiceError } from '../protocol/status.js';
 import { channelCredentials } from '../protocol/tls.js';
 import { tlsFlags, tlsOptions } from './flags.js';
+import { nodeFlag } from './node-address.js';
+import { encodingFlag, type CliEncoding } from './text-encoding.js';
 
 /** Flags of every data command. */
 export const dataFlags = {
-  node: Flags.string({ default: '127.0.0.1:7420', env: 'DSTASH_NODE', description: 'host:port of the node that coordinates the request.' }),
+  node: nodeFlag('host:port (gRPC) of the node that coordinates the request.'),
   index: Flags.string({ char: 'i', default: DEFAULT_INDEX, description: 'Index (namespace) of the key.' }),
   consistency: Flags.option({ options: ['one', 'quorum', 'all'] as const, description: 'Replicas that must answer (default: the node\'s default, quorum).' })(),
   json: Flags.boolean({ default: false, description: 'Print JSON.' }),
   timeout: Flags.integer({ default: 10_000, min: 1, description: 'Deadline in milliseconds.' }),
+  encoding: encodingFlag,
   ...tlsFlags,
 };
 
@@ -30,6 +33,7 @@ export interface DataFlags {
   consistency?: 'one' | 'quorum' | 'all';
   json: boolean;
   timeout: number;
+  encoding: CliEncoding;
   tls: boolean;
   'cert-file'?: string;
   'key-file'?: string;

@@ -20,9 +20,10 @@ import { DEFAULT_INDEX } from '../limits.js';
 import { channelCredentials } from '../protocol/tls.js';
 import { AutoBatcher } from './auto-batcher.js';
 import type { Consistency, CoordinatorOptions } from './client-options.js';
-import { bufferCodec, keyBytes, type Codec, type Key } from './codecs.js';
+import { bufferCodec, decodeValue, keyBytes, ValueDecodeError, type Codec, type Key } from './codecs.js';
 import { Coordinator, type CoordinatorStats } from './coordinator.js';
 import type { LookupOutcome, WriteOutcome } from './coordinator-types.js';
+import type { MemberOffset } from './clock-guard.js';
 import { GrpcReplicaTransport } from './grpc-replica-transport.js';
 
 /** Options of a {@link Client}. Give one source of membership: `peers` (or `peersFile`), `consul` or `discovery`. */
@@ -92,7 +93,10 @@ export interface PutEntry<T> {
 }
 
 /** What happened to one key of a batch write. */
-export type WriteResult = { key: Key; ok: true; version: Buffer } | { key: Key; ok: false; error: DstashError };
+export type WriteResult =
+  /** `superseded`: a concurrent write (less than the maximum clock offset newer) won; `version` is the winner's. */
+  | { key: Key; ok: true; version: Buffer; superseded?: boolean }
+  | { key: Key; ok: false; error: DstashError };
 
 /** What happened to one key of a batch lookup. */
 export type LookupResult<T> =
@@ -108,6 +112,22 @@ export interface ScanOptions extends CallOptions {
   limit?: number;
   /** Resume after this key (the last key of a previous scan). */
   startAfter?: Key;
+  /**
+   * Called with each record whose value the codec cannot decode; the scan
+   * skips the record and goes on. Without it, the scan throws that
+   * {@link ValueDecodeError} (`DSTASH_DECODE`, with the key to resume after).
+   */
+  onDecodeError?: (err: ValueDecodeError) => void;
+}
+
+/** What {@link Client.clockStatus} answers. */
+export interface ClockStatus {
+  /** True while this client refuses to stamp writes (DSTASH_CLOCK_SKEW). */
+  outOfBounds: boolean;
+  /** The maximum clock offset, in ms (`maxClockOffsetMs`). */
+  maxOffsetMs: number;
+  /** Each measured node: its offset and round trip in ms, and whether it is beyond the bound from a majority. */
+  offsets: MemberOffset[];
 }
 
 /** Counters of what the client did. */
@@ -159,7 +179,11 @@ export class Client<T = Buffer> {
     return this.started;
   }
 
-  /** Stores `value` under `key`. Rejects with a typed error (`WriteQuorumError` below W acknowledgements). */
+  /**
+   * Stores `value` under `key`. Rejects with a typed error (`WriteQuorumError` below W acknowledgements;
+   * `DSTASH_CLOCK_SKEW` when a clock is beyond the maximum offset, or when the key already holds a version
+   * newer than that bound allows, so that a resolved put is never followed by a read of an older value).
+   */
   async put(key: Key, value: T, options: PutOptions = {}): Promise<void> {
     const item = { key: keyBytes(key), value: this.codec.encode(value), ttlMs: options.ttl ?? 0 };
     const outcome = (await this.single('put', options, item)) as WriteOutcome;
@@ -170,7 +194,7 @@ export class Client<T = Buffer> {
   async lookup(key: Key, options: CallOptions = {}): Promise<T | undefined> {
     const outcome = (await this.single('lookup', options, { key: keyBytes(key) })) as LookupOutcome;
     if (outcome.error) throw outcome.error;
-    return outcome.found ? this.codec.decode(outcome.value!) : undefined;
+    return outcome.found ? decodeValue(this.codec, keyBytes(key), outcome.value!) : undefined;
   }
 
   /** Deletes `key` (a tombstone, so that replicas agree). */
@@ -214,12 +238,32 @@ export class Client<T = Buffer> {
       limit: options.limit ?? 0,
       startAfter: options.startAfter === undefined ? Buffer.alloc(0) : keyBytes(options.startAfter),
     });
-    for await (const item of items) yield { key: item.key, value: this.codec.decode(item.value), version: item.version };
+    for await (const item of items) {
+      let value: T;
+      try {
+        value = decodeValue(this.codec, item.key, item.value);
+      } catch (err) {
+        if (!options.onDecodeError || !(err instanceof ValueDecodeError)) throw err;
+        options.onDecodeError(err);
+        continue;
+      }
+      yield { key: item.key, value, version: item.version };
+    }
   }
 
   /** The cluster's members as this client sees them. */
   members(): readonly Member[] {
     return this.coordinator.members();
+  }
+
+  /**
+   * This client's clock as last measured against the nodes (README, "Clocks"):
+   * each node's offset (positive: the node is ahead), and whether this client
+   * is beyond `maxClockOffsetMs` from a majority of them (it then refuses to write).
+   */
+  clockStatus(): ClockStatus {
+    const guard = this.coordinator.clockGuard;
+    return { outOfBounds: guard.outOfBounds, maxOffsetMs: guard.maxOffsetMs, offsets: guard.offsets() };
   }
 
   /** Counters of batches, repairs and quorum failures. */
@@ -257,10 +301,17 @@ export class Client<T = Buffer> {
   private lookupResult(key: Key, o: LookupOutcome): LookupResult<T> {
     if (o.error) return { key, found: false, error: o.error };
     if (!o.found) return { key, found: false };
-    return { key, found: true, value: this.codec.decode(o.value!), version: o.version!, expiresAt: o.expiresAt ?? 0 };
+    let value: T;
+    try {
+      value = decodeValue(this.codec, keyBytes(key), o.value!);
+    } catch (err) {
+      return { key, found: false, error: err as ValueDecodeError };
+    }
+    return { key, found: true, value, version: o.version!, expiresAt: o.expiresAt ?? 0 };
   }
 }
 
 function writeResult(key: Key, o: WriteOutcome): WriteResult {
-  return o.error ? { key, ok: false, error: o.error } : { key, ok: true, version: o.version! };
+  if (o.error) return { key, ok: false, error: o.error };
+  return o.superseded ? { key, ok: true, version: o.version!, superseded: true } : { key, ok: true, version: o.version! };
 }

@@ -30,6 +30,8 @@ import { removePeer } from './peers-file.js';
 import { SelfHealing, type DrainProgress } from './self-healing.js';
 import { StoreHealth } from './store-health.js';
 import { SyncState } from './sync-state.js';
+import { VersionBound } from './version-bound.js';
+import { membersWithClocks } from './member-info.js';
 import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.js';
 
 /** Lifecycle states of a node. */
@@ -47,6 +49,8 @@ export class DstashNode {
   readonly metrics: NodeMetrics;
   private readonly log: Logger;
   private readonly view: NodeView;
+  /** The replica's bound on versions ahead of this node's clock. */
+  private readonly versionBound: VersionBound;
   private http?: HttpServer;
   private state: NodeState = 'new';
   private server?: grpc.Server;
@@ -63,12 +67,14 @@ export class DstashNode {
   constructor(options: Partial<NodeOptions> & Pick<NodeOptions, 'dataDir'>) {
     this.options = resolveNodeOptions(options);
     this.log = logger('node');
+    this.versionBound = new VersionBound(this.options.maxClockOffsetMs);
     this.view = {
       nodeId: () => this.id,
       zone: () => this.options.zone,
       readiness: () => this.readiness,
       coordinator: () => this.coordinator,
       store: () => this.store,
+      refusedVersions: () => this.versionBound.refused,
       storeHealth: () => this.storeHealth,
       tls: () => this.options.tls,
     };
@@ -101,6 +107,7 @@ export class DstashNode {
     if (this.draining) return { ready: false, reason: 'the node is draining' };
     const sick = this.storeHealth?.sickReason;
     if (sick !== undefined) return { ready: false, reason: `the store fails writes: ${sick}` };
+    if (this.coordinator.clockGuard.outOfBounds) return { ready: false, reason: `the clock is beyond the maximum offset (${this.options.maxClockOffsetMs} ms) from a majority of members` };
     return { ready: true };
   }
 
@@ -151,7 +158,7 @@ export class DstashNode {
       const replica = new LocalReplica(store, o.partitions, o.maxValueBytes, (p) => sync.isSyncing(p), (target, count) => {
         this.metrics.replication.hintsDropped(count);
         this.log.warn({ target, dropped: count, maxHints: o.maxHints }, 'hint store full: hints dropped; anti-entropy will repair those keys');
-      }, (err) => storeHealth.failed(err));
+      }, (err) => storeHealth.failed(err), this.versionBound);
       const coordinator = this.makeCoordinator(replica);
       this.coordinator = coordinator;
       this.healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o, this.metrics.replication);
@@ -214,9 +221,10 @@ export class DstashNode {
       this.log.info({ ...p }, 'drain progress');
       onProgress(p);
     };
+    let keysMoved = 0;
     try {
-      await this.healing.handOverAll(() => this.health.setAll('NOT_SERVING'), report);
-      report({ phase: 'deregistering', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved: 0 });
+      keysMoved = await this.healing.handOverAll(() => this.health.setAll('NOT_SERVING'), report);
+      report({ phase: 'deregistering', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved });
       await this.leave();
     } catch (err) {
       this.draining = false;
@@ -225,7 +233,7 @@ export class DstashNode {
       throw err;
     }
     // Reported before stopping: a Drain call must end before the server can shut down.
-    report({ phase: 'done', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved: 0 });
+    report({ phase: 'done', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved });
     await this.stop();
   }
 
@@ -269,7 +277,7 @@ export class DstashNode {
     return new Coordinator(
       discovery,
       (member) => (member.id === this.id ? self : new GrpcReplicaTransport(member.address, credentials, o.maxMessageBytes)),
-      { ...o.coordinator, partitions: o.partitions, maxValueBytes: o.maxValueBytes, maxMessageBytes: o.maxMessageBytes, tls: o.tls },
+      { ...o.coordinator, maxClockOffsetMs: o.maxClockOffsetMs, clockProbeIntervalMs: o.healthIntervalMs, partitions: o.partitions, maxValueBytes: o.maxValueBytes, maxMessageBytes: o.maxMessageBytes, tls: o.tls },
     );
   }
 
@@ -311,11 +319,12 @@ export class DstashNode {
       approximateSizeBytes: this.store ? await this.store.approximateSize() : 0,
       zone: this.options.zone ?? '',
       replicas: this.coordinator?.options.replicas ?? 0,
-      members: (this.coordinator?.members() ?? []).map((m) => ({ id: m.id, address: m.address, zone: m.zone ?? '', healthy: m.healthy })),
+      members: membersWithClocks(this.coordinator),
       hintsPending: this.healing?.hintsPending() ?? 0,
       transfer: this.healing?.rebalancer.progress ?? {},
       draining: this.draining,
       load: this.metrics.load(),
+      maxClockOffsetMs: this.options.maxClockOffsetMs,
     };
   }
 

@@ -170,6 +170,14 @@ export interface NodeOptions {
    */
   drainSettleMs: number;
   /**
+   * Maximum clock offset between nodes (and clients), in ms. A replica
+   * refuses versions further ahead of its clock (`DSTASH_CLOCK_SKEW`); a node
+   * whose offset to a majority of members exceeds it stops stamping writes
+   * and is not ready. Offsets are measured every `healthIntervalMs`.
+   * @default 500
+   */
+  maxClockOffsetMs: number;
+  /**
    * While the store fails writes, how often a probe write checks whether it
    * takes them again (reopening LevelDB when it stays failed), in ms.
    * @default 1000
@@ -223,6 +231,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir'> = {
   transferRate: 50_000,
   repairRate: 20_000,
   drainSettleMs: 3000,
+  maxClockOffsetMs: 500,
   storeProbeIntervalMs: 1000,
   maxBatchEntries: 10_000,
   idleConnectionMs: 60_000,
@@ -251,6 +260,7 @@ export function resolveNodeOptions(options: Partial<NodeOptions> & Pick<NodeOpti
   o.maxHttpBodyBytes ??= Math.ceil(o.maxValueBytes / 3) * 4 + 1024 * 1024;
   if (!Number.isSafeInteger(o.maxHttpBodyBytes) || o.maxHttpBodyBytes < 1) throw invalid(`maxHttpBodyBytes ${o.maxHttpBodyBytes} must be a whole number of bytes`);
   if (!Number.isInteger(o.partitions) || o.partitions < 1 || o.partitions > 65536) throw invalid(`partitions ${o.partitions} must be 1-65536`);
+  if (!Number.isSafeInteger(o.maxClockOffsetMs) || o.maxClockOffsetMs < 1) throw invalid(`maxClockOffsetMs must be a whole number of ms, 1 or more, got ${o.maxClockOffsetMs}`);
   if (!Number.isInteger(o.maxInFlightBatches) || o.maxInFlightBatches < 1) throw invalid('maxInFlightBatches must be at least 1');
   for (const name of ['storeProbeIntervalMs', 'maxBatchEntries', 'idleConnectionMs', 'headersTimeoutMs'] as const) {
     if (!Number.isSafeInteger(o[name]) || o[name] < 1) throw invalid(`${name} must be a whole number, 1 or more, got ${o[name]}`);

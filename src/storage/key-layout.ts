@@ -37,9 +37,6 @@ export interface KeyRange {
   lt: Buffer;
 }
 
-/** The whole keyspace, every keyspace byte included (for approximate sizes). */
-export const WHOLE_KEYSPACE: KeyRange = { gte: Buffer.from([0x00]), lt: Buffer.from([0xff]) };
-
 /**
  * The data key of (partition, index, key). With a key prefix instead of a key,
  * it is the first data key of that prefix. Throws `DSTASH_INVALID_ARGUMENT`

@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import { logger, type Logger } from '../logger.js';
-import { checkPartition, describeDataKey, encodeDataKey, encodeMetaKey, WHOLE_KEYSPACE } from './key-layout.js';
+import { checkPartition, describeDataKey, encodeDataKey, encodeMetaKey } from './key-layout.js';
+import { directoryBytes } from './directory-size.js';
 import { commitApplies, prepareApply, type ApplyCall } from './level-apply.js';
 import { type LevelDb, levelCall, openLevelDb, storeName } from './level-db.js';
 import { partitionLevel, scanLevel } from './level-scan.js';
@@ -188,12 +189,14 @@ export class LevelStore implements Store {
   }
 
   /**
-   * See {@link Store.approximateSize}: LevelDB's estimate of the table files.
-   * Writes still in the log (the last few MiB) are not counted yet.
+   * See {@link Store.approximateSize}: the bytes of the files in the LevelDB
+   * directory, write-ahead log included, as `du` would count them. LevelDB's
+   * own estimate counts only the table files, and stays 0 while every write
+   * is still in the log (the first few MiB of a store).
    */
   async approximateSize(): Promise<number> {
-    const { db } = this.opened();
-    return levelCall(db, db.approximateSize(WHOLE_KEYSPACE.gte, WHOLE_KEYSPACE.lt));
+    this.opened();
+    return directoryBytes(join(this.options.dataDir, 'db'));
   }
 
   async addHints(target: string, keys: readonly RecordKey[]): Promise<{ kept: number; dropped: number }> {

@@ -52,7 +52,7 @@ describe('helm chart: charts/dstash', function () {
     assert.equal(check.rendered.length, 5);
   });
 
-  it('by default: Consul through the host agent, gRPC probes, drain on SIGTERM, a locked-down non-root pod with a volume each', () => {
+  it('by default: Consul through the host agent, liveness on /healthz and readiness by gRPC, drain on SIGTERM, a locked-down non-root pod with a volume each', () => {
     const r = variant('default');
     assert.deepEqual(kinds(r), ['ConfigMap', 'PodDisruptionBudget', 'Service', 'Service', 'ServiceAccount', 'StatefulSet']);
     const env = nodeEnvironment(r.manifests);
@@ -71,7 +71,9 @@ describe('helm chart: charts/dstash', function () {
     assert.equal(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, '10Gi');
     const pod = podSpec(r);
     const c = mainContainer(r);
-    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) assert.deepEqual(c[probe].grpc, { port: 7420 }, probe);
+    // A drain turns the gRPC health NOT_SERVING for as long as it takes: liveness must not ask it.
+    for (const probe of ['startupProbe', 'livenessProbe']) assert.deepEqual([c[probe].httpGet, c[probe].grpc], [{ path: '/healthz', port: 'http' }, undefined], probe);
+    assert.deepEqual(c.readinessProbe.grpc, { port: 7420 });
     assert.deepEqual(c.lifecycle.preStop.exec.command, ['sleep', '5']);
     assert.ok(pod.terminationGracePeriodSeconds >= 600, 'time to drain');
     assert.equal(pod.automountServiceAccountToken, false);
@@ -128,7 +130,8 @@ describe('helm chart: charts/dstash', function () {
     assert.equal(res.code, 0, res.stderr);
     const [sts] = parseManifests(res.stdout) as Loose[];
     const c = sts.spec.template.spec.containers[0];
-    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) assert.deepEqual(c[probe].exec.command, ['node', '/app/docker/healthcheck.js'], probe);
+    for (const probe of ['startupProbe', 'livenessProbe']) assert.deepEqual(c[probe].exec.command, ['node', '/app/docker/healthcheck.js', '--alive'], probe);
+    assert.deepEqual(c.readinessProbe.exec.command, ['node', '/app/docker/healthcheck.js']);
   });
 
   it('zones: an init container reads the node label with a token of its own, RBAC may only get nodes, and a ServiceMonitor scrapes every pod', () => {
@@ -171,6 +174,13 @@ describe('helm chart: charts/dstash', function () {
         const notes = configMapData(parseManifests(res.stdout), 'notes').notes!;
         assert.match(notes, /kubectl -n kv exec \S+-0 -- sh -c 'dstash cluster status --node "\$DSTASH_ADVERTISE_HOST:\d+"'/, `[${v.name}]\n${notes}`);
         assert.match(notes, /port-forward svc\//, `[${v.name}]`);
+      }
+      // Fewer than 3 nodes cannot keep a quorum through the loss of one: the notes say so.
+      for (const [count, warned] of [[1, true], [2, true], [3, false], [5, false]] as const) {
+        const res = await helm(renderArgs(chart, { name: 'default' }, ['--set', `replicaCount=${count}`, '--show-only', 'templates/notes-as-configmap.yaml']));
+        assert.equal(res.code, 0, res.stderr);
+        const notes = configMapData(parseManifests(res.stdout), 'notes').notes!;
+        assert.equal(/WARNING: replicaCount is \d+\. A cluster of fewer than 3 nodes/.test(notes), warned, `replicaCount=${count}:\n${notes}`);
       }
     });
   });

@@ -1,13 +1,14 @@
 import { Args, Command } from '@oclif/core';
 import { call, connect, dataFlags, describeError, wireConsistency } from '../node-connection.js';
+import { argumentBytes, jsonBytes } from '../text-encoding.js';
 
 /** `dstash get KEY`: reads one value. Exits 1 when the key is missing. */
 export default class Get extends Command {
   static override description = 'Read the value of a key. Exits 1 when the key is missing.';
 
-  static override examples = ['<%= config.bin %> get user:1', '<%= config.bin %> get user:1 --json --consistency one'];
+  static override examples = ['<%= config.bin %> get user:1', '<%= config.bin %> get user:1 --json --consistency one', '<%= config.bin %> get blob:1 --json --encoding base64'];
 
-  static override args = { key: Args.string({ required: true, description: 'The key (UTF-8).' }) };
+  static override args = { key: Args.string({ required: true, description: 'The key (UTF-8, or base64 with --encoding base64).' }) };
 
   static override flags = dataFlags;
 
@@ -17,15 +18,15 @@ export default class Get extends Command {
     let found = false;
     try {
       const res = await call<{ found: boolean; value: Buffer; version: Buffer; expiresAtMs: number }>(client, client.Lookup, {
-        index: flags.index, key: Buffer.from(args.key), consistency: wireConsistency(flags.consistency),
+        index: flags.index, key: argumentBytes(args.key, flags.encoding, 'KEY'), consistency: wireConsistency(flags.consistency),
       }, flags);
       found = res.found;
       if (flags.json) {
         this.log(JSON.stringify(res.found
-          ? { found: true, value: res.value.toString('utf8'), version: res.version.toString('hex'), expiresAt: res.expiresAtMs || null }
+          ? { found: true, ...jsonBytes('value', res.value, flags.encoding), version: res.version.toString('hex'), expiresAt: res.expiresAtMs || null }
           : { found: false }));
       } else if (res.found) {
-        process.stdout.write(res.value);
+        process.stdout.write(flags.encoding === 'base64' ? res.value.toString('base64') : res.value);
         if (process.stdout.isTTY) process.stdout.write('\n');
       } else {
         this.logToStderr('(not found)');

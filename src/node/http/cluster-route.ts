@@ -7,8 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DSTASH_VERSION } from '../../package-info.js';
 import type { NodeView } from '../metrics/node-view.js';
-import { badRequest } from './http-errors.js';
-import { param, type Query } from './http-query.js';
+import { booleanParam, type Query } from './http-query.js';
 
 /** One member in the answer. */
 export interface ClusterMember {
@@ -25,7 +24,7 @@ export interface ClusterMember {
 /** Registers /v1/cluster. */
 export function registerClusterRoute(app: FastifyInstance, view: NodeView): void {
   app.get<{ Querystring: Query }>('/v1/cluster', async (request) => {
-    const withPartitions = flagParam(request.query, 'partitions');
+    const withPartitions = booleanParam(request.query, 'partitions');
     const placement = view.coordinator()?.view.placement;
     const nodeId = view.nodeId();
     const members = clusterMembers(view);
@@ -57,11 +56,4 @@ export function clusterMembers(view: NodeView): ClusterMember[] {
     self: m.id === nodeId,
     homePartitions: owned.get(m.id) ?? 0,
   }));
-}
-
-function flagParam(query: Query, name: string): boolean {
-  const value = param(query, name);
-  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
-  if (value === '1' || value === 'true') return true;
-  throw badRequest(`invalid ${name} ${JSON.stringify(value)}: use 1 or 0`);
 }

@@ -27,6 +27,8 @@ export interface NodeView {
   coordinator(): Coordinator | undefined;
   /** The node's store, while it is open or opening. */
   store(): Store | undefined;
+  /** Versions this node's replica refused as too far ahead of its clock (DSTASH_CLOCK_SKEW). */
+  refusedVersions(): number;
   /** Whether the store takes writes (after start). */
   storeHealth(): StoreHealth | undefined;
   /** The TLS files the node dials its peers with (absent or undefined: plain text). */

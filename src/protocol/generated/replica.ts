@@ -6,6 +6,9 @@ import type { AdminClient as _dstash_v1_AdminClient, AdminDefinition as _dstash_
 import type { ApplyBatch as _dstash_v1_ApplyBatch, ApplyBatch__Output as _dstash_v1_ApplyBatch__Output } from './dstash/v1/ApplyBatch.js';
 import type { ApplyBatchResult as _dstash_v1_ApplyBatchResult, ApplyBatchResult__Output as _dstash_v1_ApplyBatchResult__Output } from './dstash/v1/ApplyBatchResult.js';
 import type { ApplyResult as _dstash_v1_ApplyResult, ApplyResult__Output as _dstash_v1_ApplyResult__Output } from './dstash/v1/ApplyResult.js';
+import type { ClockOffset as _dstash_v1_ClockOffset, ClockOffset__Output as _dstash_v1_ClockOffset__Output } from './dstash/v1/ClockOffset.js';
+import type { ClockRequest as _dstash_v1_ClockRequest, ClockRequest__Output as _dstash_v1_ClockRequest__Output } from './dstash/v1/ClockRequest.js';
+import type { ClockResponse as _dstash_v1_ClockResponse, ClockResponse__Output as _dstash_v1_ClockResponse__Output } from './dstash/v1/ClockResponse.js';
 import type { DigestRequest as _dstash_v1_DigestRequest, DigestRequest__Output as _dstash_v1_DigestRequest__Output } from './dstash/v1/DigestRequest.js';
 import type { DigestResponse as _dstash_v1_DigestResponse, DigestResponse__Output as _dstash_v1_DigestResponse__Output } from './dstash/v1/DigestResponse.js';
 import type { DrainProgress as _dstash_v1_DrainProgress, DrainProgress__Output as _dstash_v1_DrainProgress__Output } from './dstash/v1/DrainProgress.js';
@@ -44,6 +47,9 @@ export interface ProtoGrpcType {
       ApplyBatch: MessageTypeDefinition<_dstash_v1_ApplyBatch, _dstash_v1_ApplyBatch__Output>
       ApplyBatchResult: MessageTypeDefinition<_dstash_v1_ApplyBatchResult, _dstash_v1_ApplyBatchResult__Output>
       ApplyResult: MessageTypeDefinition<_dstash_v1_ApplyResult, _dstash_v1_ApplyResult__Output>
+      ClockOffset: MessageTypeDefinition<_dstash_v1_ClockOffset, _dstash_v1_ClockOffset__Output>
+      ClockRequest: MessageTypeDefinition<_dstash_v1_ClockRequest, _dstash_v1_ClockRequest__Output>
+      ClockResponse: MessageTypeDefinition<_dstash_v1_ClockResponse, _dstash_v1_ClockResponse__Output>
       Consistency: EnumTypeDefinition
       DigestRequest: MessageTypeDefinition<_dstash_v1_DigestRequest, _dstash_v1_DigestRequest__Output>
       DigestResponse: MessageTypeDefinition<_dstash_v1_DigestResponse, _dstash_v1_DigestResponse__Output>

@@ -29,7 +29,7 @@ describe('http: the dashboard (/ui) and its stats (/v1/stats)', function () {
 
   it('/v1/stats: every member with its size, hints, transfers and recent requests', async () => {
     const n1 = cluster.nodes[0]!;
-    const batch = await callJson(n1.httpPort, 'POST', '/v1/kv/default/_batch', { put: Array.from({ length: 50 }, (_, i) => ({ key: `s-${i}`, value: 'v' })) });
+    const batch = await callJson(n1.httpPort, 'POST', '/v1/kv/default', { put: Array.from({ length: 50 }, (_, i) => ({ key: `s-${i}`, value: 'v' })) });
     assert.equal(batch.status, 200);
     for (let i = 0; i < 20; i++) assert.equal((await call(n1.httpPort, 'GET', `/v1/kv/default/s-${i}`)).status, 200);
     const answer = await call(n1.httpPort, 'GET', '/v1/stats');

@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { configureLogging } from '../../../logger.js';
-import { DEFAULT_NODE_OPTIONS, DstashNode } from '../../../node/index.js';
+import { clearDrainMark, DEFAULT_NODE_OPTIONS, drainedError, DstashNode, markDrained, readDrainMark } from '../../../node/index.js';
 import { coordinatorFlags, coordinatorOptions, logLevelFlag, splitList, tlsFlags, tlsOptions } from '../../flags.js';
 import { describeError } from '../../node-connection.js';
 import { consulOptions, discoveryFlags } from '../../consul-flags.js';
@@ -31,11 +31,13 @@ export default class NodeStart extends Command {
     peers: Flags.string({ env: 'DSTASH_PEERS', description: 'Other members, comma-separated host:port or id@host:port (static discovery).' }),
     'peers-file': Flags.string({ env: 'DSTASH_PEERS_FILE', description: 'File listing members, one per line; re-read when it changes.' }),
     'health-interval': Flags.integer({ default: DEFAULT_NODE_OPTIONS.healthIntervalMs, min: 10, env: 'DSTASH_HEALTH_INTERVAL', description: 'Health probe interval of static discovery, in ms.' }),
+    rejoin: Flags.boolean({ default: false, env: 'DSTASH_REJOIN', description: 'Start a node that `dstash node drain` took out of the cluster, and make it a member again with its data.' }),
     'drain-on-exit': Flags.boolean({ default: false, env: 'DSTASH_DRAIN_ON_EXIT', description: 'On SIGTERM, hand every partition to its next owners and leave the cluster before exiting (for a Kubernetes preStop).' }),
     'anti-entropy-interval': Flags.integer({ default: DEFAULT_NODE_OPTIONS.antiEntropyIntervalMs, min: 0, env: 'DSTASH_ANTI_ENTROPY_INTERVAL', description: 'ms between anti-entropy runs (0 = only by dstash cluster repair).' }),
     'transfer-rate': Flags.integer({ default: DEFAULT_NODE_OPTIONS.transferRate, min: 0, env: 'DSTASH_TRANSFER_RATE', description: 'Records a second that rebalancing, drain and hint delivery may move (0 = no limit).' }),
     'repair-rate': Flags.integer({ default: DEFAULT_NODE_OPTIONS.repairRate, min: 0, env: 'DSTASH_REPAIR_RATE', description: 'Records a second that anti-entropy may repair (0 = no limit).' }),
     'max-hints': Flags.integer({ default: DEFAULT_NODE_OPTIONS.maxHints, min: 0, env: 'DSTASH_MAX_HINTS', description: 'Most hints kept for unhealthy replicas; more are dropped.' }),
+    'max-clock-offset': Flags.integer({ default: DEFAULT_NODE_OPTIONS.maxClockOffsetMs, min: 1, env: 'DSTASH_MAX_CLOCK_OFFSET', description: 'Maximum clock offset between members, in ms: replicas refuse versions further ahead, and a node beyond it from a majority of members stops stamping writes and is not ready.' }),
     'max-batch-entries': Flags.integer({ default: DEFAULT_NODE_OPTIONS.maxBatchEntries, min: 1, env: 'DSTASH_MAX_BATCH_ENTRIES', description: 'Most entries in one batch message a caller or coordinator may send; larger ones are refused.' }),
     'idle-connection-timeout': Flags.integer({ default: DEFAULT_NODE_OPTIONS.idleConnectionMs, min: 1, env: 'DSTASH_IDLE_CONNECTION_TIMEOUT', description: 'ms after which a gRPC connection with no call in progress is closed.' }),
     'headers-timeout': Flags.integer({ default: DEFAULT_NODE_OPTIONS.headersTimeoutMs, min: 1, env: 'DSTASH_HEADERS_TIMEOUT', description: 'ms an HTTP request has to send all its headers.' }),
@@ -51,6 +53,18 @@ export default class NodeStart extends Command {
     configureLogging(flags['log-level']);
     const consul = flags.discovery === 'consul' ? consulOptions(flags) : undefined;
     if (consul && (flags.peers || flags['peers-file'])) this.error('--peers and --peers-file are for --discovery static; with Consul the members come from the registry', { exit: 2 });
+    // A node drained by `dstash node drain` and restarted by a supervisor stays out until told otherwise.
+    const dataDir = flags['data-dir'];
+    try {
+      const mark = await readDrainMark(dataDir);
+      if (mark && !flags.rejoin) {
+        this.log(JSON.stringify({ event: 'drained', nodeId: mark.nodeId, drainedAt: mark.drainedAt }));
+        throw drainedError(dataDir, mark);
+      }
+      if (mark) await clearDrainMark(dataDir);
+    } catch (err) {
+      this.error(describeError(err), { exit: 2 });
+    }
     const node = new DstashNode({
       dataDir: flags['data-dir'],
       bind: flags.bind,
@@ -73,6 +87,7 @@ export default class NodeStart extends Command {
       transferRate: flags['transfer-rate'],
       repairRate: flags['repair-rate'],
       maxHints: flags['max-hints'],
+      maxClockOffsetMs: flags['max-clock-offset'],
       maxBatchEntries: flags['max-batch-entries'],
       idleConnectionMs: flags['idle-connection-timeout'],
       headersTimeoutMs: flags['headers-timeout'],
@@ -86,8 +101,10 @@ export default class NodeStart extends Command {
     // A machine-readable line on stdout: scripts and tests read the address from it.
     this.log(JSON.stringify({ event: 'serving', nodeId: node.nodeId, address: node.address, port: node.port, httpPort: node.httpPort || undefined }));
     // Runs until a signal, or until a drain (dstash node drain) has stopped the node.
+    let signalled = false;
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals): void => {
+        signalled = true;
         process.off('SIGTERM', stop);
         process.off('SIGINT', stop);
         const drain = flags['drain-on-exit'] && signal === 'SIGTERM';
@@ -101,5 +118,8 @@ export default class NodeStart extends Command {
       process.on('SIGINT', stop);
       void node.stopped.then(resolve);
     });
+    // Stopped by itself, without a signal: `dstash node drain` took it out of the cluster. A drain on SIGTERM
+    // (--drain-on-exit) leaves no mark: there the supervisor stops the node, and restarts it only to rejoin.
+    if (!signalled) await markDrained(dataDir, node.nodeId);
   }
 }

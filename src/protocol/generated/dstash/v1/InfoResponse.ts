@@ -33,6 +33,10 @@ export interface InfoResponse {
    */
   'draining'?: (boolean);
   /**
+   * The maximum clock offset this node enforces, in ms.
+   */
+  'maxClockOffsetMs'?: (number);
+  /**
    * Recent load and background work, for the dashboard (field numbers from 20
    * on, apart from the fields above).
    */
@@ -65,6 +69,10 @@ export interface InfoResponse__Output {
    * True while the node drains.
    */
   'draining': (boolean);
+  /**
+   * The maximum clock offset this node enforces, in ms.
+   */
+  'maxClockOffsetMs': (number);
   /**
    * Recent load and background work, for the dashboard (field numbers from 20
    * on, apart from the fields above).
