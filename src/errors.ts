@@ -36,6 +36,8 @@ export const ErrorCode = {
   Discovery: 'DSTASH_DISCOVERY',
   /** The remote side refused our credentials or TLS handshake. */
   Unauthenticated: 'DSTASH_UNAUTHENTICATED',
+  /** The operation is not available in this build or from this node. */
+  Unsupported: 'DSTASH_UNSUPPORTED',
   /** A stored value that the client's codec cannot decode (written with another codec, or by other software). */
   Decode: 'DSTASH_DECODE',
   /**

@@ -84,6 +84,7 @@ export class DstashNode {
       store: () => this.store,
       refusedVersions: () => this.versionBound.refused,
       storeHealth: () => this.storeHealth,
+      tls: () => this.options.tls,
     };
     this.metrics = new NodeMetrics(this.view);
   }
@@ -337,6 +338,7 @@ export class DstashNode {
       hintsPending: this.healing?.hintsPending() ?? 0,
       transfer: this.healing?.rebalancer.progress ?? {},
       draining: this.draining,
+      load: this.metrics.load(),
       maxClockOffsetMs: this.options.maxClockOffsetMs,
     };
   }

@@ -27,6 +27,7 @@ const GRPC_CODE_BY_REASON: Record<ErrorCodeValue, grpc.status> = {
   [ErrorCode.DataDirMismatch]: grpc.status.FAILED_PRECONDITION,
   [ErrorCode.Discovery]: grpc.status.UNAVAILABLE,
   [ErrorCode.Unauthenticated]: grpc.status.UNAUTHENTICATED,
+  [ErrorCode.Unsupported]: grpc.status.UNIMPLEMENTED,
   // Raised by the SDK, after the wire; mapped for completeness.
   [ErrorCode.Decode]: grpc.status.FAILED_PRECONDITION,
   [ErrorCode.ClockSkew]: grpc.status.FAILED_PRECONDITION,
@@ -98,6 +99,8 @@ function codeForGrpcStatus(code: number | undefined): ErrorCodeValue {
     case grpc.status.UNAVAILABLE:
     case grpc.status.CANCELLED:
       return ErrorCode.Unavailable;
+    case grpc.status.UNIMPLEMENTED:
+      return ErrorCode.Unsupported;
     default:
       return ErrorCode.Internal;
   }

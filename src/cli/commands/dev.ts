@@ -73,7 +73,7 @@ export default class Dev extends Command {
       `dstash dev: ${nodes.length} node(s) serving on ${addresses.join(', ')} (N=${Math.min(flags.replicas, flags.nodes)}); data in ${root}${flags['data-dir'] ? '' : ' (removed at exit)'}`,
       `  try:  dstash put hello world --node ${addresses[0]}   then   dstash get hello --node ${addresses[0]}`,
       `  SDK:  new Client({ peers: ${JSON.stringify(addresses)} })`,
-      ...(fixed ? [`  HTTP: ${nodes.map((n) => `http://127.0.0.1:${n.httpPort}`).join(', ')}  (/metrics, /readyz, /v1/cluster, /v1/kv/default/KEY)`] : []),
+      ...(fixed ? [`  HTTP: ${nodes.map((n) => `http://127.0.0.1:${n.httpPort}`).join(', ')}  (/metrics, /readyz, /v1/cluster, /v1/kv/default/KEY)`, `  dashboard: http://127.0.0.1:${nodes[0]!.httpPort}/ui`] : []),
       '  Ctrl-C stops the cluster.',
     ].join('\n'));
     await new Promise<void>((resolve) => {

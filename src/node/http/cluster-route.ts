@@ -10,7 +10,7 @@ import type { NodeView } from '../metrics/node-view.js';
 import { booleanParam, type Query } from './http-query.js';
 
 /** One member in the answer. */
-interface ClusterMember {
+export interface ClusterMember {
   id: string;
   address: string;
   zone: string | null;
@@ -25,18 +25,9 @@ interface ClusterMember {
 export function registerClusterRoute(app: FastifyInstance, view: NodeView): void {
   app.get<{ Querystring: Query }>('/v1/cluster', async (request) => {
     const withPartitions = booleanParam(request.query, 'partitions');
-    const coordinator = view.coordinator();
-    const placement = coordinator?.view.placement;
-    const owned = placement?.ownership() ?? new Map<string, number>();
+    const placement = view.coordinator()?.view.placement;
     const nodeId = view.nodeId();
-    const members: ClusterMember[] = (coordinator?.members() ?? []).map((m) => ({
-      id: m.id,
-      address: m.address,
-      zone: m.zone ?? null,
-      healthy: m.healthy,
-      self: m.id === nodeId,
-      homePartitions: owned.get(m.id) ?? 0,
-    }));
+    const members = clusterMembers(view);
     const healthy = members.filter((m) => m.healthy).length;
     return {
       nodeId,
@@ -50,4 +41,19 @@ export function registerClusterRoute(app: FastifyInstance, view: NodeView): void
       ...(withPartitions && placement ? { homeReplicas: Array.from({ length: placement.partitions }, (_, p) => placement.homeReplicas(p)) } : {}),
     };
   });
+}
+
+/** The members as `view`'s node sees them, with the partitions each is a home replica of. */
+export function clusterMembers(view: NodeView): ClusterMember[] {
+  const coordinator = view.coordinator();
+  const owned = coordinator?.view.placement.ownership() ?? new Map<string, number>();
+  const nodeId = view.nodeId();
+  return (coordinator?.members() ?? []).map((m) => ({
+    id: m.id,
+    address: m.address,
+    zone: m.zone ?? null,
+    healthy: m.healthy,
+    self: m.id === nodeId,
+    homePartitions: owned.get(m.id) ?? 0,
+  }));
 }

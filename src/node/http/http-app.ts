@@ -1,6 +1,7 @@
 /**
  * The node's HTTP API as a fastify app: probes and metrics, the cluster view,
- * and the REST key/value API, with one error format for every route.
+ * and the REST key/value API, with one error format for every route; the
+ * dashboard (`/ui`) and the stats it polls (`/v1/stats`).
  */
 import { createServer } from 'node:http';
 import { fastify, type FastifyInstance, type FastifyReply } from 'fastify';
@@ -16,6 +17,8 @@ import { registerKeyRoutes } from './key-routes.js';
 import { registerProbeRoutes } from './probe-routes.js';
 import { routeFallbacks } from './route-fallbacks.js';
 import { registerScanRoute } from './scan-route.js';
+import { registerStatsRoute } from './stats-route.js';
+import { registerUiRoute } from './ui/ui-route.js';
 
 /** Size limits of request bodies. */
 export interface HttpLimits {
@@ -55,6 +58,8 @@ export function buildHttpApp(view: NodeView, metrics: NodeMetrics, limits: HttpL
   registerKeyRoutes(app, view, limits.maxValueBytes, log);
   registerScanRoute(app, view);
   registerBatchRoute(app, view);
+  registerStatsRoute(app, view);
+  registerUiRoute(app);
   void app.register(fallbacks);
   return app;
 }

@@ -30,6 +30,7 @@ const HTTP_STATUS_BY_CODE: Record<ErrorCodeValue, number> = {
   [ErrorCode.Discovery]: 503,
   // A peer refused this node's credentials: an upstream failure, not the caller's.
   [ErrorCode.Unauthenticated]: 502,
+  [ErrorCode.Unsupported]: 501,
   [ErrorCode.Decode]: 500,
   // A clock out of bounds: this node or a replica cannot take writes until it is fixed.
   [ErrorCode.ClockSkew]: 503,

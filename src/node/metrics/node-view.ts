@@ -4,6 +4,7 @@
  * port opens before the store, the coordinator starts last and closes first.
  */
 import type { Coordinator, SerialCoordinator } from '../../client/index.js';
+import type { TlsFiles } from '../../protocol/tls.js';
 import type { Store } from '../../storage/store.js';
 import type { StoreHealth } from '../store-health.js';
 
@@ -32,4 +33,6 @@ export interface NodeView {
   refusedVersions(): number;
   /** Whether the store takes writes (after start). */
   storeHealth(): StoreHealth | undefined;
+  /** The TLS files the node dials its peers with (absent or undefined: plain text). */
+  tls?(): TlsFiles | undefined;
 }

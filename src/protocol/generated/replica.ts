@@ -16,7 +16,9 @@ import type { DrainRequest as _dstash_v1_DrainRequest, DrainRequest__Output as _
 import type { EntryStatus as _dstash_v1_EntryStatus, EntryStatus__Output as _dstash_v1_EntryStatus__Output } from './dstash/v1/EntryStatus.js';
 import type { InfoRequest as _dstash_v1_InfoRequest, InfoRequest__Output as _dstash_v1_InfoRequest__Output } from './dstash/v1/InfoRequest.js';
 import type { InfoResponse as _dstash_v1_InfoResponse, InfoResponse__Output as _dstash_v1_InfoResponse__Output } from './dstash/v1/InfoResponse.js';
+import type { LoadSample as _dstash_v1_LoadSample, LoadSample__Output as _dstash_v1_LoadSample__Output } from './dstash/v1/LoadSample.js';
 import type { MemberInfo as _dstash_v1_MemberInfo, MemberInfo__Output as _dstash_v1_MemberInfo__Output } from './dstash/v1/MemberInfo.js';
+import type { NodeLoad as _dstash_v1_NodeLoad, NodeLoad__Output as _dstash_v1_NodeLoad__Output } from './dstash/v1/NodeLoad.js';
 import type { PartitionRecord as _dstash_v1_PartitionRecord, PartitionRecord__Output as _dstash_v1_PartitionRecord__Output } from './dstash/v1/PartitionRecord.js';
 import type { PartitionScanRequest as _dstash_v1_PartitionScanRequest, PartitionScanRequest__Output as _dstash_v1_PartitionScanRequest__Output } from './dstash/v1/PartitionScanRequest.js';
 import type { PartitionScanResponse as _dstash_v1_PartitionScanResponse, PartitionScanResponse__Output as _dstash_v1_PartitionScanResponse__Output } from './dstash/v1/PartitionScanResponse.js';
@@ -56,7 +58,9 @@ export interface ProtoGrpcType {
       EntryStatus: MessageTypeDefinition<_dstash_v1_EntryStatus, _dstash_v1_EntryStatus__Output>
       InfoRequest: MessageTypeDefinition<_dstash_v1_InfoRequest, _dstash_v1_InfoRequest__Output>
       InfoResponse: MessageTypeDefinition<_dstash_v1_InfoResponse, _dstash_v1_InfoResponse__Output>
+      LoadSample: MessageTypeDefinition<_dstash_v1_LoadSample, _dstash_v1_LoadSample__Output>
       MemberInfo: MessageTypeDefinition<_dstash_v1_MemberInfo, _dstash_v1_MemberInfo__Output>
+      NodeLoad: MessageTypeDefinition<_dstash_v1_NodeLoad, _dstash_v1_NodeLoad__Output>
       PartitionRecord: MessageTypeDefinition<_dstash_v1_PartitionRecord, _dstash_v1_PartitionRecord__Output>
       PartitionScanRequest: MessageTypeDefinition<_dstash_v1_PartitionScanRequest, _dstash_v1_PartitionScanRequest__Output>
       PartitionScanResponse: MessageTypeDefinition<_dstash_v1_PartitionScanResponse, _dstash_v1_PartitionScanResponse__Output>
