@@ -16,6 +16,7 @@ import { LevelStore } from '../storage/level-store.js';
 import type { Store } from '../storage/store.js';
 import { HealthReporter } from './health.js';
 import { HttpServer } from './http/http-server.js';
+import { RedisServer } from './redis/redis-server.js';
 import { kvHandlers } from './kv-handlers.js';
 import { LocalReplica } from './local-replica.js';
 import { NodeMetrics } from './metrics/node-metrics.js';
@@ -49,6 +50,7 @@ export class DstashNode {
   private readonly log: Logger;
   private readonly view: NodeView;
   private http?: HttpServer;
+  private redis?: RedisServer;
   private state: NodeState = 'new';
   private server?: grpc.Server;
   private store?: Store;
@@ -87,6 +89,11 @@ export class DstashNode {
   /** The port the HTTP API listens on, once it does (0 when it is off). */
   get httpPort(): number {
     return this.http?.port ?? 0;
+  }
+
+  /** The port the Redis protocol listens on, once it does (0 when it is off). */
+  get redisPort(): number {
+    return this.redis?.port ?? 0;
   }
 
   /**
@@ -157,6 +164,12 @@ export class DstashNode {
       }
       await coordinator.start();
       this.healing.start();
+      if (o.redisPort !== undefined) {
+        this.redis = await RedisServer.start(
+          { nodeId: () => this.id, coordinator: () => this.coordinator, serial: () => this.proposer },
+          { bind: o.redisBind ?? o.bind, port: o.redisPort, maxValueBytes: o.maxValueBytes },
+        );
+      }
       this.state = 'serving';
       this.log.info({ nodeId: this.id, address: this.address, bind: o.bind, tls: Boolean(o.tls), sync: o.sync }, 'node serving');
     } catch (err) {
@@ -313,6 +326,9 @@ export class DstashNode {
   }
 
   private async release(): Promise<void> {
+    const redis = this.redis;
+    this.redis = undefined;
+    await redis?.close();
     // First, so that HTTP requests in flight finish while the coordinator still runs.
     const http = this.http;
     this.http = undefined;

@@ -1,0 +1,139 @@
+/**
+ * What Redis commands do to the cluster, in dstash terms: plain reads and
+ * writes through the node's coordinator at the connection's consistency, and
+ * atomic read-modify-writes through per-key Paxos (the node's proposer).
+ *
+ * An atomic change reads the key linearizably, computes the new record, and
+ * writes it with a compare-and-set on the version it read; when another
+ * writer got there first, it computes again from the value the failed
+ * compare-and-set returned. Operations on one key from this node wait for
+ * each other, so that they do not contend among themselves.
+ */
+import type { Consistency, Coordinator, SerialCoordinator } from '../../client/index.js';
+import type { SerialCondition, SerialOperation, SerialOutcome } from '../../consensus/serial-operation.js';
+import { DstashError, ErrorCode } from '../../errors.js';
+import { decodeValue, type RedisValue } from './redis-value.js';
+
+/** A connection's consistency: the coordinator's levels, or SERIAL (every read and write through Paxos). */
+export type RedisConsistency = Consistency | 'SERIAL';
+
+/** A live key as a command sees it. */
+export interface Stored {
+  value: RedisValue;
+  /** Expiry in ms since the epoch; 0 = none. */
+  expiresAt: number;
+}
+
+/** What an atomic change decides: the record to write (or `'delete'`), if any, and what to answer. */
+export interface Change<T> {
+  write?: { value: Buffer; ttlMs: number } | 'delete';
+  result: T;
+}
+
+/** One write of a batch. */
+export interface KeyWrite {
+  key: Buffer;
+  /** The encoded record (see redis-value.ts). */
+  value: Buffer;
+  /** 0 = no expiry. */
+  ttlMs: number;
+}
+
+/** Compare-and-set rounds an atomic change tries before it gives up. */
+const MAX_ATTEMPTS = 50;
+
+/** The keys of one index as Redis commands see them. */
+export class Keyspace {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly coordinator: Coordinator,
+    private readonly serial: SerialCoordinator,
+  ) {}
+
+  /** The live keys among `keys` (undefined for missing ones). */
+  async read(index: string, keys: readonly Buffer[], c: RedisConsistency): Promise<(Stored | undefined)[]> {
+    if (c === 'SERIAL') return Promise.all(keys.map(async (k) => stored(await this.execute(index, k, { kind: 'read' }))));
+    const outcomes = await this.coordinator.lookupMany(index, keys, c);
+    return outcomes.map((o) => {
+      if (o.error) throw o.error;
+      return o.found ? { value: decodeValue(o.value!), expiresAt: o.expiresAt ?? 0 } : undefined;
+    });
+  }
+
+  /** Writes every record (unconditionally); throws the first failure. */
+  async write(index: string, items: readonly KeyWrite[], c: RedisConsistency): Promise<void> {
+    if (c === 'SERIAL') {
+      await Promise.all(items.map((i) => this.execute(index, i.key, { kind: 'set', value: i.value, ttlMs: i.ttlMs })));
+      return;
+    }
+    throwFirst(await this.coordinator.putMany(index, items, c));
+  }
+
+  /** Deletes every key (unconditionally); throws the first failure. */
+  async remove(index: string, keys: readonly Buffer[], c: RedisConsistency): Promise<void> {
+    if (c === 'SERIAL') {
+      await Promise.all(keys.map((k) => this.execute(index, k, { kind: 'delete' })));
+      return;
+    }
+    throwFirst(await this.coordinator.deleteMany(index, keys, c));
+  }
+
+  /** Writes `value` when the key is missing; whether it did. */
+  async setIfAbsent(index: string, key: Buffer, value: Buffer, ttlMs: number): Promise<boolean> {
+    return (await this.execute(index, key, { kind: 'set', expect: { absent: true }, value, ttlMs })).applied;
+  }
+
+  /** Deletes the key if it still holds `version`; whether it did. */
+  async deleteIf(index: string, key: Buffer, version: Buffer): Promise<boolean> {
+    return (await this.execute(index, key, { kind: 'delete', expect: { version } })).applied;
+  }
+
+  /** Adds `by` to the counter; its new value. `DSTASH_NOT_A_COUNTER` when the key holds something else. */
+  async increment(index: string, key: Buffer, by: bigint): Promise<bigint> {
+    const outcome = await this.execute(index, key, { kind: 'increment', by });
+    return BigInt(outcome.value!.toString('latin1'));
+  }
+
+  /** Runs `change` atomically on the key (see the module comment); its result. */
+  async modify<T>(index: string, key: Buffer, change: (current: Stored | undefined) => Change<T>): Promise<T> {
+    return this.locked(index, key, async () => {
+      let current = await this.serial.execute(index, key, { kind: 'read' });
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const { write, result } = change(stored(current));
+        if (!write) return result;
+        const expect: SerialCondition = current.found ? { version: current.version! } : { absent: true };
+        const op: SerialOperation = write === 'delete' ? { kind: 'delete', expect } : { kind: 'set', expect, value: write.value, ttlMs: write.ttlMs };
+        const outcome = await this.serial.execute(index, key, op);
+        if (outcome.applied) return result;
+        current = outcome;
+      }
+      throw new DstashError(ErrorCode.ConditionFailed, `key changed under ${MAX_ATTEMPTS} compare-and-set attempts in a row: too much contention on it`);
+    });
+  }
+
+  private execute(index: string, key: Buffer, op: SerialOperation): Promise<SerialOutcome> {
+    return this.locked(index, key, () => this.serial.execute(index, key, op));
+  }
+
+  /** Runs `fn` after the operations on the same key that this node started before it. */
+  private locked<T>(index: string, key: Buffer, fn: () => Promise<T>): Promise<T> {
+    const id = `${index}\0${key.toString('latin1')}`;
+    const previous = this.tails.get(id);
+    const run = previous ? previous.then(fn) : fn();
+    const tail = run.then(() => undefined, () => undefined);
+    this.tails.set(id, tail);
+    void tail.then(() => {
+      if (this.tails.get(id) === tail) this.tails.delete(id);
+    });
+    return run;
+  }
+}
+
+function stored(o: SerialOutcome): Stored | undefined {
+  return o.found ? { value: decodeValue(o.value!), expiresAt: o.expiresAt ?? 0 } : undefined;
+}
+
+function throwFirst(outcomes: readonly { error?: DstashError }[]): void {
+  for (const o of outcomes) if (o.error) throw o.error;
+}

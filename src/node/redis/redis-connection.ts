@@ -1,0 +1,128 @@
+/**
+ * One client connection of the Redis port: bytes in, through the parser,
+ * into a queue of commands run one after another (replies go out in request
+ * order, as Redis clients expect of a pipeline), replies written in batches.
+ *
+ * Memory stays bounded: the parser bounds each command, and reading pauses
+ * while `HIGH_WATER` commands wait or while the socket cannot take more
+ * replies. A protocol error is answered after the replies before it, and
+ * only this connection closes.
+ */
+import type { Socket } from 'node:net';
+import type { CommandContext, Session } from './commands/command.js';
+import { dispatch } from './commands/command-table.js';
+import { RespParser, RespProtocolError, type RespLimits } from './resp-parser.js';
+import { ReplyWriter } from './resp-reply.js';
+
+/** Commands waiting before the connection stops reading. */
+const HIGH_WATER = 1024;
+/** Reply bytes gathered before they are written. */
+const WRITE_BATCH_BYTES = 64 * 1024;
+
+/** Serves one socket. */
+export class RedisConnection {
+  private readonly parser: RespParser;
+  private readonly writer = new ReplyWriter();
+  private queue: (Buffer[] | RespProtocolError)[] = [];
+  private head = 0;
+  private running = false;
+  private closed = false;
+  private paused = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly session: Session,
+    private readonly context: (session: Session) => CommandContext | Error,
+    limits: RespLimits,
+  ) {
+    this.parser = new RespParser(limits);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.received(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.closed) return;
+    this.parser.push(chunk);
+    try {
+      for (let c = this.parser.next(); c; c = this.parser.next()) this.queue.push(c);
+    } catch (err) {
+      if (!(err instanceof RespProtocolError)) throw err;
+      this.queue.push(err);
+      // Nothing after a protocol error is read.
+      this.socket.pause();
+      this.socket.removeAllListeners('data');
+    }
+    if (this.queue.length - this.head >= HIGH_WATER) this.pause();
+    void this.run();
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  private async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.head < this.queue.length && !this.closed) {
+        const item = this.queue[this.head]!;
+        this.queue[this.head++] = [];
+        if (item instanceof RespProtocolError) {
+          this.writer.write({ error: item.reply }, this.session.resp3);
+          this.end();
+          return;
+        }
+        const ctx = this.context(this.session);
+        const reply = ctx instanceof Error ? { error: ctx.message } : await dispatch(ctx, item);
+        if (this.closed) return;
+        this.writer.write(reply, this.session.resp3);
+        if (this.session.closing) {
+          this.end();
+          return;
+        }
+        if (this.head === this.queue.length) {
+          this.queue = [];
+          this.head = 0;
+        }
+        if (this.writer.size >= WRITE_BATCH_BYTES || this.head === this.queue.length) await this.flush();
+        if (this.paused && this.queue.length - this.head < HIGH_WATER / 2) {
+          this.paused = false;
+          this.socket.resume();
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Writes the gathered replies; waits while the socket's buffer is full. */
+  private async flush(): Promise<void> {
+    if (this.writer.size === 0 || this.closed) return;
+    if (this.socket.write(this.writer.take())) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  private end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end(this.writer.take());
+  }
+
+  /** Closes the connection at once (the node is stopping, or the peer went away). */
+  close(): void {
+    this.closed = true;
+    if (!this.socket.destroyed) this.socket.destroy();
+  }
+}
