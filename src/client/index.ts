@@ -3,6 +3,7 @@ export { Client, type CallOptions, type ClientOptions, type ClientStats, type Lo
 export { DEFAULT_COORDINATOR_OPTIONS, requiredReplicas, resolveCoordinatorOptions, type Consistency, type CoordinatorOptions } from './client-options.js';
 export { bufferCodec, codecs, jsonCodec, keyBytes, stringCodec, type Codec, type Key } from './codecs.js';
 export { Coordinator, type CoordinatorStats, type TransportFactory } from './coordinator.js';
+export { AutoBatcher } from './auto-batcher.js';
 export type { KvCoordinator, LookupOutcome, PutItem, ScanItem, ScanParams, WriteOutcome } from './coordinator-types.js';
 export { GrpcReplicaTransport, channelOptions } from './grpc-replica-transport.js';
 export { Proposer, type AcceptorFactory, type ProposerStats, type SerialCoordinator } from './consensus/proposer.js';
