@@ -18,7 +18,12 @@ export interface ClusterNode {
   port: number;
   dataDir: string;
   process: CliProcess;
+  /** The Redis port, when the node was started with `--redis-port`. */
+  redisPort?: number;
 }
+
+/** More `node start` arguments: the same for every node, or by node id (node-1…). */
+export type NodeArgs = string[] | ((id: string) => string[]);
 
 /** A running cluster; `stop()` ends every process it started and removes the data. */
 export class ProcessCluster {
@@ -27,11 +32,11 @@ export class ProcessCluster {
     readonly root: string,
     readonly peersFile: string,
     private readonly cleanup: () => Promise<void>,
-    private readonly extraArgs: string[],
+    private readonly extraArgs: NodeArgs,
   ) {}
 
   /** Starts `count` nodes (ids node-1…) and waits until each one sees all of them. */
-  static async start(count: number, extraArgs: string[] = []): Promise<ProcessCluster> {
+  static async start(count: number, extraArgs: NodeArgs = []): Promise<ProcessCluster> {
     const dir = await tempDir('dstash-cluster-');
     const peersFile = join(dir.path, 'peers');
     await writeFile(peersFile, '');
@@ -42,7 +47,7 @@ export class ProcessCluster {
   }
 
   /** Starts `count` nodes and a client that sees all of them healthy. */
-  static async withClient(count: number, extraArgs: string[] = []): Promise<{ cluster: ProcessCluster; client: Client }> {
+  static async withClient(count: number, extraArgs: NodeArgs = []): Promise<{ cluster: ProcessCluster; client: Client }> {
     const cluster = await ProcessCluster.start(count, extraArgs);
     const client = cluster.client();
     await ProcessCluster.until(client, count, count);
@@ -118,9 +123,9 @@ export class ProcessCluster {
   private async spawn(id: string, dataDir: string, port: number): Promise<ClusterNode> {
     const process = startCli([
       'node', 'start', '--port', String(port), '--data-dir', dataDir, '--node-id', id, '--peers-file', this.peersFile,
-      '--health-interval', '200', '--log-level', 'warn', ...this.extraArgs,
+      '--health-interval', '200', '--log-level', 'warn', ...(typeof this.extraArgs === 'function' ? this.extraArgs(id) : this.extraArgs),
     ]);
-    const serving = await process.event<{ address: string; port: number }>('serving');
-    return { id, address: serving.address, port: serving.port, dataDir, process };
+    const serving = await process.event<{ address: string; port: number; redisPort?: number }>('serving');
+    return { id, address: serving.address, port: serving.port, dataDir, process, redisPort: serving.redisPort };
   }
 }

@@ -18,6 +18,26 @@ import { ReplyWriter } from './resp-reply.js';
 const HIGH_WATER = 1024;
 /** Reply bytes gathered before they are written. */
 const WRITE_BATCH_BYTES = 64 * 1024;
+/** How long a closing connection waits for the client to close its side. */
+const CLOSE_GRACE_MS = 5000;
+/** Most pipelined commands run at once. */
+const WINDOW = 256;
+/** Commands that may run at once with their neighbours of a pipeline when their keys differ. */
+const INDEPENDENT = new Set(['get', 'hget', 'exists', 'ttl', 'pttl', 'strlen']);
+/** Increments: several of one key may run at once, they apply in the order sent (see keyspace.ts). */
+const INCREMENTS = new Set(['incr', 'decr', 'incrby', 'decrby']);
+
+/**
+ * How a pipelined command may overlap its neighbours: `inc` (an increment),
+ * `one` (a single-key command that needs no other on its key at the same
+ * time), or undefined (it runs alone).
+ */
+function overlap(args: Buffer[]): 'inc' | 'one' | undefined {
+  const name = args[0]!.toString('latin1').toLowerCase();
+  if (INCREMENTS.has(name)) return args.length >= 2 ? 'inc' : undefined;
+  if (INDEPENDENT.has(name)) return args.length >= 2 && !(name === 'exists' && args.length > 2) ? 'one' : undefined;
+  return name === 'set' && args.length === 3 ? 'one' : undefined;
+}
 
 /** Serves one socket. */
 export class RedisConnection {
@@ -50,9 +70,9 @@ export class RedisConnection {
     } catch (err) {
       if (!(err instanceof RespProtocolError)) throw err;
       this.queue.push(err);
-      // Nothing after a protocol error is read.
-      this.socket.pause();
+      // Nothing after a protocol error is parsed: it is read and dropped, so that the reply reaches a client still sending.
       this.socket.removeAllListeners('data');
+      this.socket.resume();
     }
     if (this.queue.length - this.head >= HIGH_WATER) this.pause();
     void this.run();
@@ -70,16 +90,16 @@ export class RedisConnection {
     try {
       while (this.head < this.queue.length && !this.closed) {
         const item = this.queue[this.head]!;
-        this.queue[this.head++] = [];
         if (item instanceof RespProtocolError) {
           this.writer.write({ error: item.reply }, this.session.resp3);
           this.end();
           return;
         }
+        const batch = this.window();
         const ctx = this.context(this.session);
-        const reply = ctx instanceof Error ? { error: ctx.message } : await dispatch(ctx, item);
+        const replies = ctx instanceof Error ? batch.map(() => ({ error: ctx.message })) : await Promise.all(batch.map((args) => dispatch(ctx, args)));
         if (this.closed) return;
-        this.writer.write(reply, this.session.resp3);
+        for (const reply of replies) this.writer.write(reply, this.session.resp3);
         if (this.session.closing) {
           this.end();
           return;
@@ -97,6 +117,31 @@ export class RedisConnection {
     } finally {
       this.running = false;
     }
+  }
+
+  /**
+   * Takes the next command and the ones after it that may run at the same
+   * time: single-key reads and plain SETs of distinct keys, and increments.
+   * Each key sees its commands in order; replies keep the request order.
+   */
+  private window(): Buffer[][] {
+    const first = this.queue[this.head++] as Buffer[];
+    const kind = overlap(first);
+    if (!kind) return [first];
+    const keys = new Map<string, 'inc' | 'one'>([[first[1]!.toString('latin1'), kind]]);
+    const batch = [first];
+    while (batch.length < WINDOW && this.head < this.queue.length) {
+      const next = this.queue[this.head]!;
+      if (next instanceof RespProtocolError) break;
+      const k = overlap(next);
+      const key = k && next[1]!.toString('latin1');
+      const seen = key === undefined ? undefined : keys.get(key);
+      if (!k || (seen && (seen !== 'inc' || k !== 'inc'))) break;
+      keys.set(key!, k);
+      batch.push(next);
+      this.head++;
+    }
+    return batch;
   }
 
   /** Writes the gathered replies; waits while the socket's buffer is full. */
@@ -118,6 +163,8 @@ export class RedisConnection {
     if (this.closed) return;
     this.closed = true;
     this.socket.end(this.writer.take());
+    // A client that never closes its side is cut off after a while.
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
   }
 
   /** Closes the connection at once (the node is stopping, or the peer went away). */
