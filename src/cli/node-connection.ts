@@ -49,8 +49,8 @@ export function connect(flags: DataFlags): KVClient {
 /** A generated unary method, loosely typed so that one helper calls them all. */
 type UnaryMethod<Res> = (request: never, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<Res>) => unknown;
 
-/** Calls a unary KV method with the command's deadline; errors come back as DstashErrors. */
-export function call<Res>(client: KVClient, method: UnaryMethod<Res>, request: object, flags: DataFlags): Promise<Res> {
+/** Calls a unary method (of the KV or Serial service) with the command's deadline; errors come back as DstashErrors. */
+export function call<Res>(client: grpc.Client, method: UnaryMethod<Res>, request: object, flags: DataFlags): Promise<Res> {
   return new Promise<Res>((resolve, reject) => {
     method.call(client, request as never, new grpc.Metadata(), { deadline: Date.now() + flags.timeout }, (err, res) => {
       if (err) reject(fromServiceError(err, flags.node));

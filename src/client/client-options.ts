@@ -44,10 +44,36 @@ export interface CoordinatorOptions {
    */
   timeoutMs: number;
   /**
-   * Batch messages in flight at once, over all replicas.
+   * Batch messages in flight at once to each replica (its lane). Each replica
+   * has its own, so a slow replica never takes a slot another one needs.
    * @default 32
    */
   concurrency: number;
+  /**
+   * Outlier detection: a replica that has had messages in flight this long,
+   * with no answer at all in that time, is routed around (its writes leave
+   * hints, its reads go to the next replica) until a probe message gets an
+   * answer. Also after 5 messages in a row that did not reach it. In ms.
+   * @default 1000
+   */
+  stallMs: number;
+  /**
+   * How long an outlier is routed around before one probe message is let
+   * through, in ms; it doubles (up to 8 ×) while probes fail.
+   * @default 1000
+   */
+  ejectMs: number;
+  /**
+   * Speculative retry: a read that has not heard from a replica within that
+   * replica's recent p99 latency asks the next replica too.
+   * @default true
+   */
+  speculativeRetry: boolean;
+  /**
+   * The least delay before a speculative read, in ms (the replica's p99 when larger).
+   * @default 10
+   */
+  speculativeMinDelayMs: number;
   /**
    * Most entries in one batch message.
    * @default 1000
@@ -89,6 +115,10 @@ export const DEFAULT_COORDINATOR_OPTIONS: Readonly<CoordinatorOptions> = Object.
   partitions: DEFAULT_PARTITIONS,
   timeoutMs: 10_000,
   concurrency: 32,
+  stallMs: 1000,
+  ejectMs: 1000,
+  speculativeRetry: true,
+  speculativeMinDelayMs: 10,
   maxBatchEntries: 1000,
   maxBatchBytes: 4 * 1024 * 1024,
   maxValueBytes: DEFAULT_MAX_VALUE_BYTES,
@@ -120,6 +150,9 @@ export function resolveCoordinatorOptions(options: Partial<CoordinatorOptions> =
   whole('readQuorum', 1, o.replicas);
   whole('timeoutMs', 1);
   whole('concurrency', 1);
+  whole('stallMs', 1);
+  whole('ejectMs', 1);
+  whole('speculativeMinDelayMs', 0);
   whole('maxBatchEntries', 1);
   whole('maxBatchBytes', 1);
   whole('maxValueBytes', 0);

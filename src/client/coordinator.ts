@@ -5,12 +5,13 @@
  * runs one for callers that do not route.
  *
  * Batches: keys are grouped by replica and split into messages of bounded
- * size; messages run in parallel under one concurrency limit; quorum is
- * counted per key, and each key gets its own outcome.
+ * size. Each replica has a lane of its own (a bulkhead with outlier
+ * detection, replica-lane.ts), and each key settles at its quorum
+ * (write-round.ts, read-round.ts): a slow or frozen replica never holds the
+ * caller or the other replicas' traffic.
  */
-import pLimit, { type LimitFunction } from 'p-limit';
 import type { Discovery, Member } from '../discovery/discovery.js';
-import { DstashError, ErrorCode, ReadQuorumError, WriteQuorumError, type ReplicaReply } from '../errors.js';
+import { DstashError, ErrorCode } from '../errors.js';
 import { validateIndex, validateKey, validateTtl, validateValue } from '../limits.js';
 import { logger, type Logger } from '../logger.js';
 import { partitionOf, type PreferredReplica } from '../placement/index.js';
@@ -18,25 +19,21 @@ import type { ReplicaRecord, ReplicaTransport, ReplicaValue } from '../protocol/
 import { compareVersions, HybridClock } from '../version.js';
 import { requiredReplicas, resolveCoordinatorOptions, type Consistency, type CoordinatorOptions } from './client-options.js';
 import type { KvCoordinator, LookupOutcome, PutItem, ScanItem, ScanParams, WriteOutcome } from './coordinator-types.js';
-import { planMessages } from './message-plan.js';
 import { mergeScans } from './scan-merge.js';
+import { runRead, type SeenAnswer } from './read-round.js';
+import { HintQueue } from './hint-queue.js';
+import { ReplicaLane } from './replica-lane.js';
+import { push, type CoordinatorStats, type LaneKind, type RoundContext } from './round-context.js';
 import { Routing } from './routing.js';
+import { runWrite } from './write-round.js';
+
+export type { CoordinatorStats } from './round-context.js';
 
 const EMPTY = Buffer.alloc(0);
-/** Joins a stand-in's id and the home replica it keeps hints for in a message target (ids cannot hold a NUL). */
-const HINT_SEPARATOR = '\0';
-
-/** Counters of what the coordinator did; they only grow. */
-export interface CoordinatorStats {
-  /** Batch messages sent to replicas (applies and reads). */
-  batchMessages: number;
-  /** Records sent to stale replicas by read repair. */
-  readRepairs: number;
-  /** Writes that failed their quorum. */
-  writeQuorumFailures: number;
-  /** Reads that failed their quorum. */
-  readQuorumFailures: number;
-}
+/** Messages in a row that did not reach a replica before its lane routes around it. */
+const FAILURES_TO_EJECT = 5;
+/** Messages in flight in a replica's background lane (hints, read repair). */
+const BACKGROUND_CONCURRENCY = 4;
 
 /** Opens a transport to a member. */
 export type TransportFactory = (member: Member) => ReplicaTransport;
@@ -45,13 +42,26 @@ export type TransportFactory = (member: Member) => ReplicaTransport;
 export class Coordinator implements KvCoordinator {
   readonly options: CoordinatorOptions;
   readonly clock = new HybridClock();
-  readonly stats: CoordinatorStats = { batchMessages: 0, readRepairs: 0, writeQuorumFailures: 0, readQuorumFailures: 0 };
+  readonly stats: CoordinatorStats = {
+    batchMessages: 0,
+    readRepairs: 0,
+    writeQuorumFailures: 0,
+    readQuorumFailures: 0,
+    hintsWritten: 0,
+    hintsFailed: 0,
+    speculativeReads: 0,
+  };
   private readonly routing: Routing;
   private readonly transports = new Map<string, ReplicaTransport>();
-  private readonly limit: LimitFunction;
+  private readonly lanes = new Map<string, ReplicaLane>();
+  /** Work that goes on after callers were answered: slow replicas, hints, read repair. */
+  private readonly background = new Set<Promise<unknown>>();
+  private readonly context: RoundContext;
   private readonly log: Logger;
   private unsubscribe?: () => void;
   private readonly listeners = new Set<(members: readonly Member[]) => void>();
+  private readonly laneListeners = new Set<(nodeId: string, ejected: boolean, reason: string) => void>();
+  private closing = false;
   private closed = false;
 
   constructor(
@@ -61,8 +71,18 @@ export class Coordinator implements KvCoordinator {
   ) {
     this.options = resolveCoordinatorOptions(options);
     this.routing = new Routing(this.options.partitions, this.options.replicas);
-    this.limit = pLimit(this.options.concurrency);
     this.log = logger('coordinator');
+    const send: RoundContext['send'] = (nodeId, call, lane) => this.send(nodeId, call, lane);
+    this.context = {
+      options: this.options,
+      routing: this.routing,
+      stats: this.stats,
+      log: this.log,
+      send,
+      lane: (nodeId) => this.lane(nodeId),
+      track: (work) => this.track(work),
+      hints: new HintQueue({ options: this.options, send, log: this.log }),
+    };
   }
 
   /** Starts discovery and follows its membership changes. */
@@ -88,11 +108,33 @@ export class Coordinator implements KvCoordinator {
     return this.routing;
   }
 
-  /** Stops following membership and closes every connection. */
+  /**
+   * Subscribes to replicas being routed around by outlier detection and
+   * coming back; returns the unsubscribe function.
+   */
+  onLaneChange(listener: (nodeId: string, ejected: boolean, reason: string) => void): () => void {
+    this.laneListeners.add(listener);
+    return () => this.laneListeners.delete(listener);
+  }
+
+  /** Ids of the replicas that outlier detection routes around now. */
+  ejectedReplicas(): string[] {
+    return [...this.lanes.entries()].filter(([id, l]) => l.ejected && id === l.nodeId).map(([, l]) => l.nodeId);
+  }
+
+  /**
+   * Stops following membership, waits for the work still going on for
+   * answered callers (slow replicas, hints; each bounded by `timeoutMs`), and
+   * closes every connection.
+   */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.closing) return;
+    this.closing = true;
     this.unsubscribe?.();
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    this.closed = true;
+    for (const lane of this.lanes.values()) lane.close();
+    this.lanes.clear();
     for (const t of this.transports.values()) t.close();
     this.transports.clear();
     await this.discovery.close();
@@ -119,24 +161,14 @@ export class Coordinator implements KvCoordinator {
   }
 
   async lookupMany(index: string, keys: readonly Buffer[], consistency?: Consistency): Promise<LookupOutcome[]> {
-    const outcomes = new Array<LookupOutcome>(keys.length);
+    const n = keys.length;
+    const outcomes = new Array<LookupOutcome>(n);
     const indexError = check(() => validateIndex(index));
     if (indexError) return keys.map(() => ({ error: indexError, found: false }));
     const c = consistency ?? this.options.consistency;
-    const n = keys.length;
-    const targets = new Array<string[]>(n);
+    const targets = new Array<string[] | undefined>(n);
     const replicas = new Uint8Array(n);
     const required = new Uint8Array(n);
-    const answers = new Uint8Array(n);
-    const syncingAnswers = new Uint8Array(n);
-    const next = new Uint8Array(n);
-    // Past the preference list only when a replica said it is still receiving the partition.
-    const reach = (i: number): number => (syncingAnswers[i]! > 0 ? targets[i]!.length : replicas[i]!);
-    const best = new Array<ReplicaValue | undefined>(n);
-    const failures = new Map<number, ReplicaReply[]>();
-    const seen: { nodeId: string; keys: number[]; values: (ReplicaValue | undefined)[] }[] = [];
-
-    let pending: number[] = [];
     for (let i = 0; i < n; i++) {
       const keyError = check(() => validateKey(keys[i]!));
       if (keyError) {
@@ -144,63 +176,19 @@ export class Coordinator implements KvCoordinator {
         continue;
       }
       const p = partitionOf(index, keys[i]!, this.options.partitions);
-      targets[i] = this.routing.readTargets(p);
       replicas[i] = this.routing.preferenceList(p).length;
       required[i] = requiredReplicas(c, this.options.readQuorum, this.routing.homeCount(p));
       if (replicas[i] === 0 || required[i] === 0) {
         outcomes[i] = { error: this.unavailable(), found: false };
         continue;
       }
-      pending.push(i);
+      targets[i] = this.routing.readTargets(p);
     }
 
-    // Rounds: ask as many replicas as answers are still missing; expand to the next ones when some fail.
-    while (pending.length > 0) {
-      const plan = new Map<string, number[]>();
-      for (const i of pending) {
-        const want = required[i]! - answers[i]!;
-        for (let k = 0; k < want && next[i]! < reach(i); k++) {
-          push(plan, targets[i]![next[i]!++]!, i);
-        }
-      }
-      if (plan.size === 0) break;
-      const messages = planMessages(plan, (i) => keys[i]!.length, this.options);
-      await Promise.all(messages.map((m) => this.limit(async () => {
-        const batch = m.entries.map((i) => keys[i]!);
-        try {
-          const results = await this.replica(m.nodeId).read(index, batch, this.options.timeoutMs);
-          this.stats.batchMessages += 1;
-          const values: (ReplicaValue | undefined)[] = new Array(m.entries.length);
-          for (let j = 0; j < m.entries.length; j++) {
-            const i = m.entries[j]!;
-            const r = results[j]!;
-            if (r.error) {
-              addFailure(failures, i, m.nodeId, r.error.message);
-              continue;
-            }
-            if (r.syncing) syncingAnswers[i]! += 1;
-            else answers[i]! += 1;
-            values[j] = r.record;
-            if (r.record && (!best[i] || compareVersions(r.record.version, best[i]!.version) > 0)) best[i] = r.record;
-          }
-          seen.push({ nodeId: m.nodeId, keys: m.entries, values });
-        } catch (err) {
-          for (const i of m.entries) addFailure(failures, i, m.nodeId, (err as Error).message);
-        }
-      })));
-      pending = pending.filter((i) => answers[i]! < required[i]! && next[i]! < reach(i));
-    }
-
+    const { best, seen } = await runRead(this.context, { index, keys, targets, replicas, required, outcomes });
     const now = Date.now();
     for (let i = 0; i < n; i++) {
       if (outcomes[i]) continue;
-      // Replicas still receiving the partition count when no others are left (a cluster that has just formed).
-      if (answers[i]! + syncingAnswers[i]! < required[i]!) {
-        this.stats.readQuorumFailures += 1;
-        const replies: ReplicaReply[] = (failures.get(i) ?? []).slice();
-        outcomes[i] = { error: new ReadQuorumError(required[i]!, withAnswered(replies, targets[i]!, next[i]!)), found: false };
-        continue;
-      }
       const r = best[i];
       if (r) this.clock.observe(r.version);
       outcomes[i] = r && !r.tombstone && (r.expiresAt === 0 || r.expiresAt > now)
@@ -220,17 +208,16 @@ export class Coordinator implements KvCoordinator {
     return mergeScans(sources, params.index, this.options.partitions, params.limit);
   }
 
-  /** Sends each record to its partition's replicas and counts acknowledgements per record. */
+  /** Stamps and validates each record, then sends it to its partition's replicas and settles each at its quorum. */
   private async write(index: string, n: number, consistency: Consistency | undefined, build: (i: number) => ReplicaRecord): Promise<WriteOutcome[]> {
     const outcomes = new Array<WriteOutcome>(n);
     const indexError = check(() => validateIndex(index));
     if (indexError) return Array.from({ length: n }, () => ({ error: indexError }));
     const c = consistency ?? this.options.consistency;
-    const records = new Array<ReplicaRecord>(n);
+    const records = new Array<ReplicaRecord | undefined>(n);
     const targets = new Array<PreferredReplica[]>(n);
     const partitions = new Uint32Array(n);
     const required = new Uint8Array(n);
-    const plan = new Map<string, number[]>();
     for (let i = 0; i < n; i++) {
       let record: ReplicaRecord;
       try {
@@ -241,7 +228,6 @@ export class Coordinator implements KvCoordinator {
       }
       const p = partitionOf(index, record.key, this.options.partitions);
       const t = this.routing.preferenceList(p);
-      records[i] = record;
       partitions[i] = p;
       targets[i] = t;
       required[i] = requiredReplicas(c, this.options.writeQuorum, this.routing.homeCount(p));
@@ -249,75 +235,13 @@ export class Coordinator implements KvCoordinator {
         outcomes[i] = { error: this.unavailable() };
         continue;
       }
-      for (const replica of t) {
-        // A stand-in gets its records in messages of their own, marked with the home replica it keeps hints for.
-        push(plan, replica.hintFor === undefined ? replica.id : `${replica.id}${HINT_SEPARATOR}${replica.hintFor}`, i);
-      }
+      records[i] = record;
     }
-
-    const acks = new Uint8Array(n);
-    const homeAcks = new Uint8Array(n);
-    const failures = new Map<number, ReplicaReply[]>();
-    const rejected = new Map<number, DstashError>();
-    // Home replicas that failed a record (down before discovery noticed): the record goes to a stand-in with a hint.
-    const retry = new Map<string, number[]>();
-    const send = async (target: string, entries: number[]): Promise<void> => {
-      const batch = entries.map((i) => records[i]!);
-      const [nodeId, hintFor] = target.split(HINT_SEPARATOR) as [string, string | undefined];
-      const failed = (i: number, message: string): void => {
-        addFailure(failures, i, nodeId, message);
-        if (hintFor === undefined) {
-          const standIn = this.standIn(partitions[i]!, targets[i]!);
-          if (standIn) push(retry, `${standIn}${HINT_SEPARATOR}${nodeId}`, i);
-        }
-      };
-      try {
-        const results = await this.replica(nodeId).apply(index, batch, this.options.timeoutMs, hintFor);
-        this.stats.batchMessages += 1;
-        for (let j = 0; j < entries.length; j++) {
-          const i = entries[j]!;
-          const error = results[j]!.error;
-          if (error?.code.startsWith('DSTASH_INVALID')) {
-            // The replicas agree on what is invalid: no stand-in would take it either.
-            rejected.set(i, error);
-            addFailure(failures, i, nodeId, error.message);
-            continue;
-          }
-          if (error) {
-            failed(i, error.message);
-            continue;
-          }
-          // Applied or not (a newer version was already there), the replica holds this write or a newer one.
-          acks[i]! += 1;
-          if (hintFor === undefined) homeAcks[i]! += 1;
-        }
-      } catch (err) {
-        for (const i of entries) failed(i, (err as Error).message);
-      }
-    };
-    const sizeOf = (i: number): number => records[i]!.key.length + records[i]!.value.length;
-    await Promise.all(planMessages(plan, sizeOf, this.options).map((m) => this.limit(() => send(m.nodeId, m.entries))));
-    if (retry.size > 0) await Promise.all(planMessages(retry, sizeOf, this.options).map((m) => this.limit(() => send(m.nodeId, m.entries))));
-
-    for (let i = 0; i < n; i++) {
-      if (outcomes[i]) continue;
-      // ALL means every home replica: stand-ins holding hints do not count.
-      const got = c === 'ALL' ? homeAcks[i]! : acks[i]!;
-      if (got >= required[i]!) {
-        outcomes[i] = { version: records[i]!.version };
-      } else {
-        this.stats.writeQuorumFailures += 1;
-        const invalid = rejected.get(i);
-        outcomes[i] = {
-          error: invalid ?? new WriteQuorumError(required[i]!, withAnswered(failures.get(i) ?? [], targets[i]!.map((t) => t.id), targets[i]!.length)),
-        };
-      }
-    }
-    return outcomes;
+    return runWrite(this.context, { index, consistency: c, records, partitions, targets, required, outcomes });
   }
 
   /** Sends the newest version to every replica that answered with an older one (in the background). */
-  private repair(index: string, keys: readonly Buffer[], best: readonly (ReplicaValue | undefined)[], seen: readonly { nodeId: string; keys: number[]; values: (ReplicaValue | undefined)[] }[]): void {
+  private repair(index: string, keys: readonly Buffer[], best: readonly (ReplicaValue | undefined)[], seen: readonly SeenAnswer[]): void {
     const plan = new Map<string, number[]>();
     for (const s of seen) {
       for (let j = 0; j < s.keys.length; j++) {
@@ -332,27 +256,57 @@ export class Coordinator implements KvCoordinator {
     for (const [nodeId, list] of plan) {
       const records = list.map((i) => ({ key: keys[i]!, ...best[i]! }));
       this.stats.readRepairs += records.length;
-      void this.limit(() => this.replica(nodeId).apply(index, records, this.options.timeoutMs)).catch((err: unknown) => {
+      this.track(this.send(nodeId, (t) => t.apply(index, records, this.options.timeoutMs), 'background').catch((err: unknown) => {
         this.log.debug({ nodeId, keys: records.length, err: (err as Error).message }, 'read repair failed; anti-entropy will retry');
-      });
+      }));
     }
   }
 
   private apply(members: readonly Member[]): void {
+    const wasHealthy = new Set(this.routing.healthyMembers().map((m) => m.id));
     for (const id of this.routing.update(members)) {
       this.transports.get(id)?.close();
       this.transports.delete(id);
+      for (const [laneId, lane] of this.lanes) {
+        if (lane.nodeId !== id) continue;
+        lane.close();
+        this.lanes.delete(laneId);
+      }
+    }
+    for (const m of members) {
+      if (!m.healthy || wasHealthy.has(m.id)) continue;
+      for (const lane of this.lanes.values()) if (lane.nodeId === m.id) lane.readmit();
     }
     this.log.debug({ members: members.length, healthy: members.filter((m) => m.healthy).length }, 'membership');
     for (const listener of this.listeners) listener(members);
   }
 
-  /** The first healthy member after the preference list in the ranking of `partition`: the stand-in for a failed write. */
-  private standIn(partition: number, targets: readonly PreferredReplica[]): string | undefined {
-    for (const id of this.routing.readTargets(partition)) {
-      if (!targets.some((t) => t.id === id)) return id;
+  /** Runs `call` on the replica's transport in one of the replica's lanes (the callers' own traffic by default). */
+  send<T>(nodeId: string, call: (transport: ReplicaTransport) => Promise<T>, kind: LaneKind = 'foreground'): Promise<T> {
+    return this.lane(nodeId, kind).run(() => call(this.replica(nodeId)));
+  }
+
+  /** A lane of a replica (created on first use, dropped when the member leaves). */
+  lane(nodeId: string, kind: LaneKind = 'foreground'): ReplicaLane {
+    const id = kind === 'foreground' ? nodeId : `${nodeId}\0${kind}`;
+    let lane = this.lanes.get(id);
+    if (!lane) {
+      const { concurrency, stallMs, ejectMs } = this.options;
+      const slots = kind === 'foreground' ? concurrency : Math.min(concurrency, BACKGROUND_CONCURRENCY);
+      lane = new ReplicaLane(nodeId, { concurrency: slots, stallMs, ejectMs, failuresToEject: FAILURES_TO_EJECT }, (replica, ejected, reason) => {
+        if (kind !== 'foreground') return;
+        if (ejected) this.log.warn({ nodeId: replica, reason }, 'routing around a replica that stopped answering (outlier detection)');
+        else this.log.info({ nodeId: replica }, 'replica answers again; routing to it');
+        for (const listener of this.laneListeners) listener(replica, ejected, reason);
+      });
+      this.lanes.set(id, lane);
     }
-    return undefined;
+    return lane;
+  }
+
+  private track(work: Promise<unknown>): void {
+    const tracked = work.catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'background work failed')).finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
   }
 
   /** The transport to a member (opened on first use, closed when the member leaves). */
@@ -389,27 +343,3 @@ function check(fn: () => void): DstashError | undefined {
 function asError(err: unknown): DstashError {
   return err instanceof DstashError ? err : new DstashError(ErrorCode.Internal, (err as Error)?.message ?? String(err), { cause: err });
 }
-
-function push(plan: Map<string, number[]>, target: string, i: number): void {
-  let list = plan.get(target);
-  if (!list) plan.set(target, (list = []));
-  list.push(i);
-}
-
-function addFailure(failures: Map<number, ReplicaReply[]>, i: number, nodeId: string, error: string): void {
-  let list = failures.get(i);
-  if (!list) failures.set(i, (list = []));
-  list.push({ nodeId, ok: false, error });
-}
-
-/** The replies for a key: the failures, and every asked replica that did not fail as having answered. */
-function withAnswered(failures: readonly ReplicaReply[], targets: readonly string[], asked: number): ReplicaReply[] {
-  const failed = new Set(failures.map((f) => f.nodeId));
-  const replies = failures.slice();
-  for (let k = 0; k < asked; k++) {
-    const id = targets[k]!;
-    if (!failed.has(id)) replies.push({ nodeId: id, ok: true });
-  }
-  return replies;
-}
-

@@ -6,17 +6,32 @@
  * without limit.
  */
 import type * as grpc from '@grpc/grpc-js';
+import { ErrorCode, InvalidArgumentError } from '../errors.js';
 import { toServiceError } from '../protocol/status.js';
 
 /** Handles one batch; must resolve (per-entry errors go in the answer). */
 export type BatchHandler<Req, Res> = (request: Req) => Promise<Res>;
 
-/** Serves `call` with `handle`, at most `maxInFlight` batches at once. */
+/** Bounds of a batch stream. */
+export interface BatchLimits {
+  /** Batches in progress at once before the stream stops reading. */
+  maxInFlight: number;
+  /** Most entries in one batch (node option maxBatchEntries). */
+  maxEntries: number;
+}
+
+/**
+ * Serves `call` with `handle`, at most `limits.maxInFlight` batches at once.
+ * A batch of more than `limits.maxEntries` entries (as `entries` counts
+ * them) ends the stream with INVALID_ARGUMENT naming the limit.
+ */
 export function serveBatchStream<Req, Res>(
   call: grpc.ServerDuplexStream<Req, Res>,
   handle: BatchHandler<Req, Res>,
-  maxInFlight: number,
+  limits: BatchLimits,
+  entries: (request: Req) => number,
 ): void {
+  const { maxInFlight, maxEntries } = limits;
   let inFlight = 0;
   let writeBlocked = false;
   let inputEnded = false;
@@ -33,6 +48,16 @@ export function serveBatchStream<Req, Res>(
   };
 
   call.on('data', (request: Req) => {
+    if (finished) return;
+    const count = entries(request);
+    if (count > maxEntries) {
+      finished = true;
+      call.emit('error', toServiceError(new InvalidArgumentError(
+        ErrorCode.InvalidArgument,
+        `a batch of ${count} entries is over this node's limit of ${maxEntries} (node option maxBatchEntries, --max-batch-entries): send smaller batches`,
+      )));
+      return;
+    }
     inFlight += 1;
     if (inFlight >= maxInFlight) call.pause();
     void handle(request).then((response) => {

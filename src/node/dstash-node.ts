@@ -31,6 +31,7 @@ import { addConsensusServices } from './consensus/consensus-services.js';
 import type { Proposer } from '../client/index.js';
 import { removePeer } from './peers-file.js';
 import { SelfHealing, type DrainProgress } from './self-healing.js';
+import { StoreHealth } from './store-health.js';
 import { SyncState } from './sync-state.js';
 import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.js';
 
@@ -57,6 +58,7 @@ export class DstashNode {
   private coordinator?: Coordinator;
   private proposer?: Proposer;
   private healing?: SelfHealing;
+  private storeHealth?: StoreHealth;
   private draining = false;
   private registered = false;
   private readonly stoppedSignal: { promise: Promise<void>; resolve: () => void } = signal();
@@ -71,7 +73,9 @@ export class DstashNode {
       zone: () => this.options.zone,
       readiness: () => this.readiness,
       coordinator: () => this.coordinator,
+      serial: () => this.proposer,
       store: () => this.store,
+      storeHealth: () => this.storeHealth,
     };
     this.metrics = new NodeMetrics(this.view);
   }
@@ -105,6 +109,8 @@ export class DstashNode {
     if (!this.store?.isOpen) return { ready: false, reason: 'the store is not open yet' };
     if (!this.coordinator?.members().length) return { ready: false, reason: 'the membership is not known yet' };
     if (this.draining) return { ready: false, reason: 'the node is draining' };
+    const sick = this.storeHealth?.sickReason;
+    if (sick !== undefined) return { ready: false, reason: `the store fails writes: ${sick}` };
     return { ready: true };
   }
 
@@ -131,6 +137,7 @@ export class DstashNode {
           port: o.httpPort,
           maxValueBytes: o.maxValueBytes,
           maxBodyBytes: o.maxHttpBodyBytes!,
+          headersTimeoutMs: o.headersTimeoutMs,
         });
       }
       const identity = await loadOrCreateIdentity(o.dataDir, { nodeId: o.nodeId, partitions: o.partitions });
@@ -146,10 +153,15 @@ export class DstashNode {
       await store.open();
       this.store = store;
       const sync = await SyncState.load(store, o.partitions);
+      const storeHealth = new StoreHealth(store, this.log, o.storeProbeIntervalMs, (reason) => {
+        // Coordinators route around a node that reports NOT_SERVING; a draining node stays NOT_SERVING.
+        if (!this.draining) this.health.setAll(reason === undefined ? 'SERVING' : 'NOT_SERVING');
+      });
+      this.storeHealth = storeHealth;
       const replica = new LocalReplica(store, o.partitions, o.maxValueBytes, (p) => sync.isSyncing(p), (target, count) => {
         this.metrics.replication.hintsDropped(count);
         this.log.warn({ target, dropped: count, maxHints: o.maxHints }, 'hint store full: hints dropped; anti-entropy will repair those keys');
-      });
+      }, (err) => storeHealth.failed(err));
       const coordinator = this.makeCoordinator(replica);
       this.coordinator = coordinator;
       this.healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o, this.metrics.replication);
@@ -263,7 +275,12 @@ export class DstashNode {
       healthIntervalMs: o.healthIntervalMs,
       tls: o.tls,
       // Read at start, once the node listens and knows its port.
-      self: () => ({ id: this.id, address: this.address, zone: o.zone, healthy: this.state === 'serving' || this.state === 'starting' }),
+      self: () => ({
+        id: this.id,
+        address: this.address,
+        zone: o.zone,
+        healthy: (this.state === 'serving' || this.state === 'starting') && this.storeHealth?.sickReason === undefined,
+      }),
     });
     return new Coordinator(
       discovery,
@@ -277,11 +294,13 @@ export class DstashNode {
     const server = new grpc.Server({
       'grpc.max_receive_message_length': o.maxMessageBytes,
       'grpc.max_send_message_length': o.maxMessageBytes,
+      // Closes connections with no call in progress, raw ones that never sent a call included.
+      'grpc.max_connection_idle_ms': o.idleConnectionMs,
       // Requests are counted only when an HTTP port can serve the counts.
       interceptors: this.http ? [rpcInterceptor(this.metrics.rpc)] : [],
     });
-    server.addService(KvService.service, kvHandlers(coordinator, o.maxInFlightBatches));
-    server.addService(ReplicaService.service, replicaHandlers(replica, () => this.info(), o.maxInFlightBatches));
+    server.addService(KvService.service, kvHandlers(coordinator, { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries }));
+    server.addService(ReplicaService.service, replicaHandlers(replica, () => this.info(), { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries }));
     server.addService(HealthService.service, this.health.handlers());
     server.addService(AdminService.service, adminHandlers(this));
     this.proposer = addConsensusServices(server, {
@@ -341,6 +360,7 @@ export class DstashNode {
     }
     await this.healing?.stop();
     this.healing = undefined;
+    await this.storeHealth?.stop();
     this.proposer?.close();
     this.proposer = undefined;
     const coordinator = this.coordinator;

@@ -12,7 +12,7 @@ import type { LookupResult } from '../protocol/generated/dstash/v1/LookupResult.
 import type { ScanEntry } from '../protocol/generated/dstash/v1/ScanEntry.js';
 import type { WriteResult } from '../protocol/generated/dstash/v1/WriteResult.js';
 import { OK_STATUS, toEntryStatus, toServiceError } from '../protocol/status.js';
-import { serveBatchStream, streamInChunks } from './batch-stream.js';
+import { serveBatchStream, streamInChunks, type BatchLimits } from './batch-stream.js';
 import type { Consistency, KvCoordinator, LookupOutcome, ScanItem, WriteOutcome } from '../client/index.js';
 
 /** Entries per Scan response message. */
@@ -44,7 +44,7 @@ function lookupResult(o: LookupOutcome): LookupResult {
 }
 
 /** Builds the KV service's handlers over `coordinator`. */
-export function kvHandlers(coordinator: KvCoordinator, maxInFlightBatches: number): KVHandlers {
+export function kvHandlers(coordinator: KvCoordinator, limits: BatchLimits): KVHandlers {
   return {
     Put(call, callback) {
       const r = call.request;
@@ -72,19 +72,19 @@ export function kvHandlers(coordinator: KvCoordinator, maxInFlightBatches: numbe
       serveBatchStream(call, async (batch) => {
         const outcomes = await coordinator.putMany(batch.index, batch.entries, consistencyOf(batch.consistency));
         return { id: batch.id, results: outcomes.map(writeResult) };
-      }, maxInFlightBatches);
+      }, limits, (batch) => batch.entries.length);
     },
     LookupStream(call) {
       serveBatchStream(call, async (batch) => {
         const outcomes = await coordinator.lookupMany(batch.index, batch.keys, consistencyOf(batch.consistency));
         return { id: batch.id, results: outcomes.map(lookupResult) };
-      }, maxInFlightBatches);
+      }, limits, (batch) => batch.keys.length);
     },
     DeleteStream(call) {
       serveBatchStream(call, async (batch) => {
         const outcomes = await coordinator.deleteMany(batch.index, batch.keys, consistencyOf(batch.consistency));
         return { id: batch.id, results: outcomes.map(writeResult) };
-      }, maxInFlightBatches);
+      }, limits, (batch) => batch.keys.length);
     },
     Scan(call) {
       void streamScan(call, coordinator);

@@ -25,6 +25,8 @@ export class LocalReplica {
     private readonly syncing: (partition: number) => boolean = () => false,
     /** Told when hints are dropped. */
     private readonly onHintsDropped: (target: string, count: number) => void = () => undefined,
+    /** Told when the store fails a write (disk full, I/O error), not for bad input. */
+    private readonly onStoreError: (err: unknown) => void = () => undefined,
   ) {}
 
   /**
@@ -68,6 +70,7 @@ export class LocalReplica {
         }
         for (let j = 0; j < validAt.length; j++) outcomes[validAt[j]!] = { applied: applied[j]! };
       } catch (err) {
+        if (!(err instanceof InvalidArgumentError)) this.onStoreError(err);
         const error = asDstashError(err);
         for (const i of validAt) outcomes[i] = { error, applied: false };
       }

@@ -181,6 +181,31 @@ export interface NodeOptions {
    */
   drainSettleMs: number;
   /**
+   * While the store fails writes, how often a probe write checks whether it
+   * takes them again (reopening LevelDB when it stays failed), in ms.
+   * @default 1000
+   */
+  storeProbeIntervalMs: number;
+  /**
+   * Most entries in one batch message a caller or a coordinator sends this
+   * node (PutStream, LookupStream, DeleteStream, replica Apply and Read);
+   * larger messages are refused with INVALID_ARGUMENT naming the limit.
+   * @default 10_000
+   */
+  maxBatchEntries: number;
+  /**
+   * A connection on the gRPC port with no call in progress for this long is
+   * closed (clients reconnect when they need it again), in ms.
+   * @default 60_000
+   */
+  idleConnectionMs: number;
+  /**
+   * An HTTP request whose headers are not all in this long after it started
+   * is answered 408 and its connection closed (slow-header attacks), in ms.
+   * @default 10_000
+   */
+  headersTimeoutMs: number;
+  /**
    * How the node coordinates requests from callers that do not route
    * (replicas N, quorums W and R, default consistency, timeouts).
    * @default DEFAULT_COORDINATOR_OPTIONS (N=3, W=2, R=2, QUORUM)
@@ -209,6 +234,10 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir'> = {
   transferRate: 50_000,
   repairRate: 20_000,
   drainSettleMs: 3000,
+  storeProbeIntervalMs: 1000,
+  maxBatchEntries: 10_000,
+  idleConnectionMs: 60_000,
+  headersTimeoutMs: 10_000,
   coordinator: {},
 };
 
@@ -235,6 +264,9 @@ export function resolveNodeOptions(options: Partial<NodeOptions> & Pick<NodeOpti
   if (!Number.isSafeInteger(o.maxHttpBodyBytes) || o.maxHttpBodyBytes < 1) throw invalid(`maxHttpBodyBytes ${o.maxHttpBodyBytes} must be a whole number of bytes`);
   if (!Number.isInteger(o.partitions) || o.partitions < 1 || o.partitions > 65536) throw invalid(`partitions ${o.partitions} must be 1-65536`);
   if (!Number.isInteger(o.maxInFlightBatches) || o.maxInFlightBatches < 1) throw invalid('maxInFlightBatches must be at least 1');
+  for (const name of ['storeProbeIntervalMs', 'maxBatchEntries', 'idleConnectionMs', 'headersTimeoutMs'] as const) {
+    if (!Number.isSafeInteger(o[name]) || o[name] < 1) throw invalid(`${name} must be a whole number, 1 or more, got ${o[name]}`);
+  }
   for (const name of ['tombstoneGraceMs', 'sweepIntervalMs', 'shutdownGraceMs', 'hintIntervalMs', 'maxHints', 'antiEntropyIntervalMs', 'rebalanceIntervalMs', 'transferRate', 'repairRate', 'drainSettleMs'] as const) {
     if (!Number.isSafeInteger(o[name]) || o[name] < 0) throw invalid(`${name} must be a whole number, 0 or more, got ${o[name]}`);
   }

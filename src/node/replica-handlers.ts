@@ -7,21 +7,21 @@ import type { ReplicaServiceHandlers } from '../protocol/replica-messages.js';
 import { toServiceError } from '../protocol/status.js';
 import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.js';
 import type { ReplicaRecord } from '../protocol/replica-types.js';
-import { serveBatchStream, streamInChunks } from './batch-stream.js';
+import { serveBatchStream, streamInChunks, type BatchLimits } from './batch-stream.js';
 import type { LocalReplica } from './local-replica.js';
 
 /** Records per ScanIndex response message. */
 const SCAN_CHUNK = 256;
 
 /** Builds the Replica service's handlers over `replica`; `info` describes the node. */
-export function replicaHandlers(replica: LocalReplica, info: () => Promise<InfoResponse>, maxInFlightBatches: number): ReplicaServiceHandlers {
+export function replicaHandlers(replica: LocalReplica, info: () => Promise<InfoResponse>, limits: BatchLimits): ReplicaServiceHandlers {
   return {
     // The batch streams arrive and leave in the replica's own shapes (the hand-written codec, replica-codec.ts).
     Apply(call) {
-      serveBatchStream(call, async (batch) => ({ id: batch.id, results: await replica.apply(batch.index, batch.records, batch.hintFor || undefined) }), maxInFlightBatches);
+      serveBatchStream(call, async (batch) => ({ id: batch.id, results: await replica.apply(batch.index, batch.records, batch.hintFor || undefined) }), limits, (batch) => batch.records.length);
     },
     Read(call) {
-      serveBatchStream(call, async (batch) => ({ id: batch.id, results: await replica.read(batch.index, batch.keys) }), maxInFlightBatches);
+      serveBatchStream(call, async (batch) => ({ id: batch.id, results: await replica.read(batch.index, batch.keys) }), limits, (batch) => batch.keys.length);
     },
     ScanIndex(call) {
       const r = call.request;

@@ -18,9 +18,16 @@ export interface CliProcess {
   exited(): Promise<number | string>;
 }
 
-/** Starts `dstash ...args`. */
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `dstash ...args`. With `uid`, the process runs as that user (through
+ * setpriv, keeping the right to read and write any file), so that iptables
+ * rules can tell its connections from the test's own (`-m owner`).
+ */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, uid?: number): CliProcess {
+  const command = uid === undefined
+    ? [process.execPath, BIN, ...args]
+    : ['setpriv', '--reuid', String(uid), '--regid', String(uid), '--clear-groups', '--inh-caps', '+dac_override', '--ambient-caps', '+dac_override', process.execPath, BIN, ...args];
+  const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
   const events: Record<string, unknown>[] = [];

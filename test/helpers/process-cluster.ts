@@ -33,22 +33,26 @@ export class ProcessCluster {
     readonly peersFile: string,
     private readonly cleanup: () => Promise<void>,
     private readonly extraArgs: NodeArgs,
+    private readonly uid?: number,
   ) {}
 
-  /** Starts `count` nodes (ids node-1…) and waits until each one sees all of them. */
-  static async start(count: number, extraArgs: NodeArgs = []): Promise<ProcessCluster> {
+  /**
+   * Starts `count` nodes (ids node-1…) and waits until each one sees all of
+   * them. With `uid`, the nodes run as that user (see startCli).
+   */
+  static async start(count: number, extraArgs: NodeArgs = [], uid?: number): Promise<ProcessCluster> {
     const dir = await tempDir('dstash-cluster-');
     const peersFile = join(dir.path, 'peers');
     await writeFile(peersFile, '');
-    const cluster = new ProcessCluster(dir.path, peersFile, dir.cleanup, extraArgs);
+    const cluster = new ProcessCluster(dir.path, peersFile, dir.cleanup, extraArgs, uid);
     for (let i = 1; i <= count; i++) await cluster.add(`node-${i}`);
     await cluster.converge();
     return cluster;
   }
 
   /** Starts `count` nodes and a client that sees all of them healthy. */
-  static async withClient(count: number, extraArgs: NodeArgs = []): Promise<{ cluster: ProcessCluster; client: Client }> {
-    const cluster = await ProcessCluster.start(count, extraArgs);
+  static async withClient(count: number, extraArgs: NodeArgs = [], uid?: number): Promise<{ cluster: ProcessCluster; client: Client }> {
+    const cluster = await ProcessCluster.start(count, extraArgs, uid);
     const client = cluster.client();
     await ProcessCluster.until(client, count, count);
     return { cluster, client };
@@ -124,7 +128,7 @@ export class ProcessCluster {
     const process = startCli([
       'node', 'start', '--port', String(port), '--data-dir', dataDir, '--node-id', id, '--peers-file', this.peersFile,
       '--health-interval', '200', '--log-level', 'warn', ...(typeof this.extraArgs === 'function' ? this.extraArgs(id) : this.extraArgs),
-    ]);
+    ], {}, this.uid);
     const serving = await process.event<{ address: string; port: number; redisPort?: number }>('serving');
     return { id, address: serving.address, port: serving.port, dataDir, process, redisPort: serving.redisPort };
   }

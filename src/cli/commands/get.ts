@@ -1,24 +1,35 @@
-import { Args, Command } from '@oclif/core';
+import { Args, Command, Flags } from '@oclif/core';
 import { call, connect, dataFlags, describeError, wireConsistency } from '../node-connection.js';
+import { serialCall } from '../serial-connection.js';
 
 /** `dstash get KEY`: reads one value. Exits 1 when the key is missing. */
 export default class Get extends Command {
   static override description = 'Read the value of a key. Exits 1 when the key is missing.';
 
-  static override examples = ['<%= config.bin %> get user:1', '<%= config.bin %> get user:1 --json --consistency one'];
+  static override examples = ['<%= config.bin %> get user:1', '<%= config.bin %> get user:1 --json --consistency one', '<%= config.bin %> get lock:1 --consistency serial'];
 
   static override args = { key: Args.string({ required: true, description: 'The key (UTF-8).' }) };
 
-  static override flags = dataFlags;
+  static override flags = {
+    ...dataFlags,
+    consistency: Flags.option({
+      options: ['one', 'quorum', 'all', 'serial'] as const,
+      description: 'Replicas that must answer (default: the node\'s default, quorum); serial: a linearizable read (per-key Paxos).',
+    })(),
+  };
 
   async run(): Promise<void> {
-    const { args, flags } = await this.parse(Get);
+    const { args, flags: parsed } = await this.parse(Get);
+    const serial = parsed.consistency === 'serial';
+    const flags = { ...parsed, consistency: parsed.consistency === 'serial' ? undefined : parsed.consistency };
     const client = connect(flags);
     let found = false;
     try {
-      const res = await call<{ found: boolean; value: Buffer; version: Buffer; expiresAtMs: number }>(client, client.Lookup, {
-        index: flags.index, key: Buffer.from(args.key), consistency: wireConsistency(flags.consistency),
-      }, flags);
+      const res = serial
+        ? await serialCall(flags, { key: Buffer.from(args.key), op: 'SERIAL_OP_READ' })
+        : await call<{ found: boolean; value: Buffer; version: Buffer; expiresAtMs: number }>(client, client.Lookup, {
+          index: flags.index, key: Buffer.from(args.key), consistency: wireConsistency(flags.consistency),
+        }, flags);
       found = res.found;
       if (flags.json) {
         this.log(JSON.stringify(res.found

@@ -1,6 +1,7 @@
 import { Args, Command, Flags } from '@oclif/core';
 import { readFile } from 'node:fs/promises';
-import { call, connect, dataFlags, describeError, wireConsistency } from '../node-connection.js';
+import { call, connect, dataFlags, describeError, wireConsistency, type DataFlags } from '../node-connection.js';
+import { printConditional, serialCall, versionArg } from '../serial-connection.js';
 
 /** `dstash put KEY VALUE`: stores one value. */
 export default class Put extends Command {
@@ -10,6 +11,8 @@ export default class Put extends Command {
     '<%= config.bin %> put user:1 \'{"name":"Ada"}\'',
     '<%= config.bin %> put session:9 token --ttl 60000 --index sessions --consistency all',
     '<%= config.bin %> put blob:1 --file ./photo.jpg',
+    '<%= config.bin %> put lock:1 me --if-absent',
+    '<%= config.bin %> put user:1 \'{"name":"Ada L."}\' --if-version 0192f3c4d5e60000a1b2c3d4',
   ];
 
   static override args = {
@@ -21,12 +24,15 @@ export default class Put extends Command {
     ...dataFlags,
     ttl: Flags.integer({ min: 0, default: 0, description: 'Time to live in milliseconds (0 = none).' }),
     file: Flags.string({ description: 'Read the value from this file instead.', exclusive: ['value'] }),
+    'if-absent': Flags.boolean({ default: false, description: 'Write only when the key is absent (linearizable; exits 1 when it is not).', exclusive: ['if-version'] }),
+    'if-version': Flags.string({ description: 'Write only when the key is at this version (hex, from get --json; linearizable; exits 1 otherwise).' }),
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Put);
     if (args.value === undefined && !flags.file) this.error('give a VALUE or --file', { exit: 2 });
     const value = flags.file ? await readFile(flags.file) : Buffer.from(args.value!);
+    if (flags['if-absent'] || flags['if-version'] !== undefined) return this.conditional(flags, args.key, value);
     const client = connect(flags);
     try {
       const res = await call<{ version: Buffer }>(client, client.Put, {
@@ -38,5 +44,16 @@ export default class Put extends Command {
     } finally {
       client.close();
     }
+  }
+
+  private async conditional(flags: DataFlags & { ttl: number; 'if-absent': boolean; 'if-version'?: string }, key: string, value: Buffer): Promise<void> {
+    let res;
+    try {
+      const expect = flags['if-absent'] ? { expectAbsent: true } : { expectedVersion: versionArg(flags['if-version']!) };
+      res = await serialCall(flags, { key: Buffer.from(key), op: 'SERIAL_OP_SET', value, ttlMs: flags.ttl, ...expect });
+    } catch (err) {
+      this.error(describeError(err), { exit: 2 });
+    }
+    printConditional(this, res, flags.json);
   }
 }

@@ -2,6 +2,7 @@
  * The node's HTTP API as a fastify app: probes and metrics, the cluster view,
  * and the REST key/value API, with one error format for every route.
  */
+import { createServer } from 'node:http';
 import { fastify, type FastifyInstance, type FastifyReply } from 'fastify';
 import { ErrorCode } from '../../errors.js';
 import { logger } from '../../logger.js';
@@ -21,6 +22,8 @@ export interface HttpLimits {
   maxValueBytes: number;
   /** Largest body of any other request (a batch). */
   maxBodyBytes: number;
+  /** Time for a request's headers to arrive, in ms. */
+  headersTimeoutMs: number;
 }
 
 /** Builds the app (not listening yet). */
@@ -28,6 +31,8 @@ export function buildHttpApp(view: NodeView, metrics: NodeMetrics, limits: HttpL
   const log = logger('node.http');
   const app = fastify({
     logger: false,
+    // Node checks the headers deadline on an interval: check often enough for the deadline to mean something.
+    serverFactory: (handler) => createServer({ headersTimeout: limits.headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs) }, handler),
     bodyLimit: limits.maxBodyBytes,
     // Raised while routing: a path that is not percent-encoded UTF-8 (the key), or a path
     // parameter over the router's 100 characters (the index: keys are a wildcard, which it does not limit).

@@ -19,6 +19,9 @@ const COORDINATOR_COUNTERS: readonly { field: keyof CoordinatorStats; name: stri
   { field: 'readRepairs', name: 'dstash_read_repairs_total', help: 'Records sent to stale replicas by read repair' },
   { field: 'writeQuorumFailures', name: 'dstash_write_quorum_failures_total', help: 'Keys whose write, coordinated by this node, failed its quorum' },
   { field: 'readQuorumFailures', name: 'dstash_read_quorum_failures_total', help: 'Keys whose read, coordinated by this node, failed its quorum' },
+  { field: 'hintsWritten', name: 'dstash_coordinator_hints_written_total', help: 'Hints this node\'s coordinator left for home replicas that missed a write' },
+  { field: 'hintsFailed', name: 'dstash_coordinator_hints_failed_total', help: 'Missed writes for which no replica took a hint (anti-entropy repairs them)' },
+  { field: 'speculativeReads', name: 'dstash_speculative_reads_total', help: 'Read messages sent to one more replica because one was slower than its p99' },
 ];
 
 /** Registers, in `registry`, the metrics that `view` answers at scrape time. */
@@ -54,8 +57,47 @@ export function registerNodeCollectors(registry: Registry, view: NodeView): void
       },
     });
   }
+  new Gauge({
+    name: 'dstash_replicas_ejected',
+    help: 'Replicas this node\'s coordinator routes around because they stopped answering (outlier detection)',
+    registers,
+    collect() {
+      this.set(view.coordinator()?.ejectedReplicas().length ?? 0);
+    },
+  });
   registerMemberGauges(registers, view);
   registerStoreSize(registers, view);
+  registerStoreHealth(registers, view);
+}
+
+function registerStoreHealth(registers: Registry[], view: NodeView): void {
+  new Gauge({
+    name: 'dstash_store_writable',
+    help: '1 while the store takes writes, 0 while it fails them (disk full, I/O error) and the node reports NOT_SERVING',
+    registers,
+    collect() {
+      const health = view.storeHealth();
+      this.set(health && health.sickReason === undefined ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'dstash_store_write_failures_total',
+    help: 'Store writes that failed (disk full, I/O error), probe writes included',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(view.storeHealth()?.failures ?? 0);
+    },
+  });
+  new Counter({
+    name: 'dstash_store_reopens_total',
+    help: 'Times the store was reopened to clear a write error',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(view.storeHealth()?.reopens ?? 0);
+    },
+  });
 }
 
 function registerMemberGauges(registers: Registry[], view: NodeView): void {

@@ -3,8 +3,9 @@
  * values, because the node's parts come and go with its lifecycle: the HTTP
  * port opens before the store, the coordinator starts last and closes first.
  */
-import type { Coordinator } from '../../client/index.js';
+import type { Coordinator, SerialCoordinator } from '../../client/index.js';
 import type { Store } from '../../storage/store.js';
+import type { StoreHealth } from '../store-health.js';
 
 /** Whether the node should receive traffic, and why not. */
 export interface Readiness {
@@ -23,6 +24,10 @@ export interface NodeView {
   readiness(): Readiness;
   /** The node's coordinator, between its creation and the start of `stop()`. */
   coordinator(): Coordinator | undefined;
+  /** The node's proposer of serial operations, while its coordinator runs. */
+  serial?(): SerialCoordinator | undefined;
   /** The node's store, while it is open or opening. */
   store(): Store | undefined;
+  /** Whether the store takes writes (after start). */
+  storeHealth(): StoreHealth | undefined;
 }

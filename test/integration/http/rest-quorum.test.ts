@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { waitFor } from '../../helpers/wait.js';
+import { freePort as closedPort } from '../../helpers/ports.js';
 import { startTestNode, type TestNode } from '../../helpers/in-process-node.js';
 import { call, callJson, sample, scrape } from './http-helpers.js';
-
-/** A loopback port that nothing listens on (it was free a moment ago). */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('http: 503 when a quorum cannot be reached', function () {
   this.timeout(60_000);
@@ -45,6 +36,8 @@ describe('http: 503 when a quorum cannot be reached', function () {
     assert.equal((await call(port, 'PUT', '/v1/kv/default/k?consistency=one', 'v')).status, 200);
     assert.equal((await call(port, 'GET', '/v1/kv/default/k?consistency=one')).body.toString(), 'v');
 
+    // The requests fail at once (refused connections); the health probes mark the ghosts within two intervals.
+    await waitFor(async () => sample(await scrape(port), 'dstash_members', { health: 'unhealthy' }) === 2, 'both ghosts unhealthy');
     const metrics = await scrape(port);
     assert.ok(sample(metrics, 'dstash_write_quorum_failures_total')! >= 3, 'write quorum failures are counted');
     assert.ok(sample(metrics, 'dstash_read_quorum_failures_total')! >= 2, 'read quorum failures are counted');

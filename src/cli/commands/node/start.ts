@@ -38,6 +38,10 @@ export default class NodeStart extends Command {
     'transfer-rate': Flags.integer({ default: DEFAULT_NODE_OPTIONS.transferRate, min: 0, env: 'DSTASH_TRANSFER_RATE', description: 'Records a second that rebalancing, drain and hint delivery may move (0 = no limit).' }),
     'repair-rate': Flags.integer({ default: DEFAULT_NODE_OPTIONS.repairRate, min: 0, env: 'DSTASH_REPAIR_RATE', description: 'Records a second that anti-entropy may repair (0 = no limit).' }),
     'max-hints': Flags.integer({ default: DEFAULT_NODE_OPTIONS.maxHints, min: 0, env: 'DSTASH_MAX_HINTS', description: 'Most hints kept for unhealthy replicas; more are dropped.' }),
+    'max-batch-entries': Flags.integer({ default: DEFAULT_NODE_OPTIONS.maxBatchEntries, min: 1, env: 'DSTASH_MAX_BATCH_ENTRIES', description: 'Most entries in one batch message a caller or coordinator may send; larger ones are refused.' }),
+    'idle-connection-timeout': Flags.integer({ default: DEFAULT_NODE_OPTIONS.idleConnectionMs, min: 1, env: 'DSTASH_IDLE_CONNECTION_TIMEOUT', description: 'ms after which a gRPC connection with no call in progress is closed.' }),
+    'headers-timeout': Flags.integer({ default: DEFAULT_NODE_OPTIONS.headersTimeoutMs, min: 1, env: 'DSTASH_HEADERS_TIMEOUT', description: 'ms an HTTP request has to send all its headers.' }),
+    'store-probe-interval': Flags.integer({ default: DEFAULT_NODE_OPTIONS.storeProbeIntervalMs, min: 1, env: 'DSTASH_STORE_PROBE_INTERVAL', description: 'ms between probe writes while the store fails writes (disk full).' }),
     ...discoveryFlags,
     ...coordinatorFlags,
     'log-level': logLevelFlag('info'),
@@ -73,6 +77,10 @@ export default class NodeStart extends Command {
       transferRate: flags['transfer-rate'],
       repairRate: flags['repair-rate'],
       maxHints: flags['max-hints'],
+      maxBatchEntries: flags['max-batch-entries'],
+      idleConnectionMs: flags['idle-connection-timeout'],
+      headersTimeoutMs: flags['headers-timeout'],
+      storeProbeIntervalMs: flags['store-probe-interval'],
     });
     try {
       await node.start();
