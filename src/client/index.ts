@@ -4,6 +4,7 @@ export { DEFAULT_COORDINATOR_OPTIONS, requiredReplicas, resolveCoordinatorOption
 export { bufferCodec, codecs, jsonCodec, keyBytes, stringCodec, ValueDecodeError, type Codec, type Key } from './codecs.js';
 export { Coordinator, type CoordinatorStats, type TransportFactory } from './coordinator.js';
 export type { ClockGuard, ClockGuardStats, MemberOffset } from './clock-guard.js';
+export { AutoBatcher } from './auto-batcher.js';
 export type { KvCoordinator, LookupOutcome, PutItem, ScanItem, ScanParams, WriteOutcome } from './coordinator-types.js';
 export { GrpcReplicaTransport, channelOptions } from './grpc-replica-transport.js';
 export { Proposer, type AcceptorFactory, type ProposerStats, type SerialCoordinator } from './consensus/proposer.js';

@@ -17,6 +17,7 @@ import { LevelStore } from '../storage/level-store.js';
 import type { Store } from '../storage/store.js';
 import { HealthReporter } from './health.js';
 import { HttpServer } from './http/http-server.js';
+import { RedisServer } from './redis/redis-server.js';
 import { kvHandlers } from './kv-handlers.js';
 import { LocalReplica } from './local-replica.js';
 import { NodeMetrics } from './metrics/node-metrics.js';
@@ -57,6 +58,7 @@ export class DstashNode {
   /** The replica's bound on versions ahead of this node's clock. */
   private readonly versionBound: VersionBound;
   private http?: HttpServer;
+  private redis?: RedisServer;
   private state: NodeState = 'new';
   private server?: grpc.Server;
   private store?: Store;
@@ -102,6 +104,11 @@ export class DstashNode {
   /** The port the HTTP API listens on, once it does (0 when it is off). */
   get httpPort(): number {
     return this.http?.port ?? 0;
+  }
+
+  /** The port the Redis protocol listens on, once it does (0 when it is off). */
+  get redisPort(): number {
+    return this.redis?.port ?? 0;
   }
 
   /**
@@ -181,6 +188,12 @@ export class DstashNode {
       }
       await coordinator.start();
       this.healing.start();
+      if (o.redisPort !== undefined) {
+        this.redis = await RedisServer.start(
+          { nodeId: () => this.id, coordinator: () => this.coordinator, serial: () => this.proposer },
+          { bind: o.redisBind ?? o.bind, port: o.redisPort, maxValueBytes: o.maxValueBytes },
+        );
+      }
       this.state = 'serving';
       this.log.info({ nodeId: this.id, address: this.address, bind: o.bind, tls: Boolean(o.tls), sync: o.sync }, 'node serving');
     } catch (err) {
@@ -350,6 +363,9 @@ export class DstashNode {
   }
 
   private async release(): Promise<void> {
+    const redis = this.redis;
+    this.redis = undefined;
+    await redis?.close();
     // First, so that HTTP requests in flight finish while the coordinator still runs.
     const http = this.http;
     this.http = undefined;

@@ -38,6 +38,17 @@ export interface NodeOptions {
    */
   httpBind?: string;
   /**
+   * Port of the Redis protocol (RESP2/RESP3; node/redis); 0 picks a free one.
+   * The CLI's `--redis-port 0` means off.
+   * @default undefined (no Redis port)
+   */
+  redisPort?: number;
+  /**
+   * Address the Redis port listens on.
+   * @default `bind`
+   */
+  redisBind?: string;
+  /**
    * Largest HTTP request body other than a PUT's (whose body is the value, at
    * most `maxValueBytes`): a batch. Past it the API answers 413.
    * @default room for the largest value in base64 plus 1 MiB: ceil(maxValueBytes / 3) * 4 + 1 MiB (about 11.7 MiB)
@@ -264,6 +275,7 @@ export function resolveNodeOptions(options: Partial<NodeOptions> & Pick<NodeOpti
   if (!o.dataDir) throw invalid('dataDir (--data-dir) is required');
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw invalid(`port ${o.port} is not a port number (0-65535)`);
   if (o.httpPort !== undefined && (!Number.isInteger(o.httpPort) || o.httpPort < 0 || o.httpPort > 65535)) throw invalid(`httpPort ${o.httpPort} is not a port number (0-65535)`);
+  if (o.redisPort !== undefined && (!Number.isInteger(o.redisPort) || o.redisPort < 0 || o.redisPort > 65535)) throw invalid(`redisPort ${o.redisPort} is not a port number (0-65535)`);
   if (o.nodeId !== undefined && !NODE_ID_PATTERN.test(o.nodeId)) throw invalid(`node id ${JSON.stringify(o.nodeId)} must match [A-Za-z0-9_.-]{1,128}`);
   if (!Number.isSafeInteger(o.maxValueBytes) || o.maxValueBytes < 0) throw invalid(`maxValueBytes ${o.maxValueBytes} must be a whole number of bytes`);
   const needed = o.maxValueBytes + MAX_KEY_BYTES + 1024;

@@ -29,7 +29,11 @@ export interface ClusterNode {
   setup: NodeSetup;
   /** The HTTP port, when the node was given one (`--http-port`). */
   httpPort?: number;
+  /** The Redis port, when the node was started with `--redis-port`. */
+  redisPort?: number;
 }
+
+/** More `node start` arguments: the same for every node, or by node id (node-1…). */
 
 /** A running cluster; `stop()` ends every process it started and removes the data. */
 export class ProcessCluster {
@@ -139,7 +143,7 @@ export class ProcessCluster {
 
   private async spawn(id: string, dataDir: string, port: number, setup: NodeSetup): Promise<ClusterNode> {
     const process = startCli(this.startArgs(id, dataDir, port, setup.args), setup.env, setup.uid);
-    const serving = await process.event<{ address: string; port: number; httpPort?: number }>('serving');
-    return { id, address: serving.address, port: serving.port, dataDir, process, setup, httpPort: serving.httpPort };
+    const serving = await process.event<{ address: string; port: number; httpPort?: number; redisPort?: number }>('serving');
+    return { id, address: serving.address, port: serving.port, dataDir, process, setup, httpPort: serving.httpPort, redisPort: serving.redisPort };
   }
 }

@@ -25,6 +25,8 @@ export default class NodeStart extends Command {
     bind: Flags.string({ default: DEFAULT_NODE_OPTIONS.bind, env: 'DSTASH_BIND', description: 'Address to listen on.' }),
     port: Flags.integer({ default: DEFAULT_NODE_OPTIONS.port, min: 0, max: 65535, env: 'DSTASH_PORT', description: 'gRPC port (0 = any free port).' }),
     'http-port': Flags.integer({ default: 0, min: 0, max: 65535, env: 'DSTASH_HTTP_PORT', description: 'HTTP port of /metrics, /healthz, /readyz, /v1/cluster and the REST API (0 = off).' }),
+    'redis-port': Flags.integer({ default: 0, min: 0, max: 65535, env: 'DSTASH_REDIS_PORT', description: 'Port of the Redis protocol (RESP2/RESP3; 0 = off).' }),
+    'redis-bind': Flags.string({ env: 'DSTASH_REDIS_BIND', description: 'Address the Redis port listens on (default: --bind).' }),
     'advertise-host': Flags.string({ env: 'DSTASH_ADVERTISE_HOST', description: 'Host that clients and other nodes dial (default: --bind, or the hostname for a wildcard bind).' }),
     'node-id': Flags.string({ env: 'DSTASH_NODE_ID', description: 'Node id on first start (default: generated once and kept in the data dir).' }),
     zone: Flags.string({ env: 'DSTASH_ZONE', description: 'Zone of this node; replicas spread over zones.' }),
@@ -77,6 +79,8 @@ export default class NodeStart extends Command {
       bind: flags.bind,
       port: flags.port,
       httpPort: flags['http-port'] || undefined,
+      redisPort: flags['redis-port'] || undefined,
+      redisBind: flags['redis-bind'],
       advertiseHost: flags['advertise-host'],
       nodeId: flags['node-id'],
       zone: flags.zone,
@@ -108,7 +112,7 @@ export default class NodeStart extends Command {
       this.error(describeError(err), { exit: 2 });
     }
     // A machine-readable line on stdout: scripts and tests read the address from it.
-    this.log(JSON.stringify({ event: 'serving', nodeId: node.nodeId, address: node.address, port: node.port, httpPort: node.httpPort || undefined }));
+    this.log(JSON.stringify({ event: 'serving', nodeId: node.nodeId, address: node.address, port: node.port, httpPort: node.httpPort || undefined, redisPort: node.redisPort || undefined }));
     // Runs until a signal, or until a drain (dstash node drain) has stopped the node.
     let signalled = false;
     await new Promise<void>((resolve) => {
