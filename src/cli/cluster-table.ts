@@ -3,6 +3,7 @@
  * says of itself: `dstash cluster status` and the shell's `status` print it.
  */
 import type * as grpc from '@grpc/grpc-js';
+import { formatOffset } from '../errors.js';
 import { PlacementTable } from '../placement/index.js';
 import type { InfoResponse__Output } from '../protocol/generated/dstash/v1/InfoResponse.js';
 import { fetchInfo } from '../protocol/info-call.js';
@@ -19,6 +20,8 @@ export interface MemberStatus {
   hintsPending: number | null;
   transfer: { partitionsRemaining: number; partitionsMoved: number; keysMoved: number; bytesMoved: number } | null;
   draining: boolean;
+  /** The member's clock minus the asked node's, as that node measured it; null when not measured. */
+  clock: { offsetMs: number; rttMs: number; offender: boolean } | null;
 }
 
 /** The members of `info`, each asked for its own Info when healthy (null fields when it does not answer). */
@@ -33,24 +36,34 @@ export async function memberStatuses(info: InfoResponse__Output, credentials: gr
       hintsPending: remote ? remote.hintsPending : null,
       transfer: remote?.transfer ? { ...remote.transfer } : null,
       draining: remote?.draining ?? false,
+      clock: m.clock ? { offsetMs: m.clock.offsetMs, rttMs: m.clock.rttMs, offender: m.clock.offender } : null,
     };
   }));
 }
 
-/** The status table as lines: a summary, a header, one row per member. */
+/** The status table as lines: a summary, the clock offenders if any, a header, one row per member. */
 export function statusLines(info: InfoResponse__Output, rows: MemberStatus[]): string[] {
   const healthy = rows.filter((r) => r.healthy).length;
-  const header = ['NODE', 'ADDRESS', 'ZONE', 'HEALTH', 'PARTITIONS', 'SIZE', 'HINTS', 'MOVING', 'MOVED', 'VERSION'];
+  const offenders = rows.filter((r) => r.clock?.offender).map((r) => r.id);
+  const header = ['NODE', 'ADDRESS', 'ZONE', 'HEALTH', 'PARTITIONS', 'SIZE', 'HINTS', 'MOVING', 'MOVED', 'CLOCK', 'VERSION'];
   const lines = rows.map((r) => [
     r.id, r.address, r.zone || '-', r.draining ? 'draining' : r.healthy ? 'healthy' : 'UNHEALTHY', String(r.partitions),
     r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes), r.hintsPending === null ? '-' : String(r.hintsPending),
     r.transfer ? `${r.transfer.partitionsRemaining} partitions` : '-',
-    r.transfer ? `${r.transfer.keysMoved} keys, ${formatBytes(r.transfer.bytesMoved)}` : '-', r.version ?? '-',
+    r.transfer ? `${r.transfer.keysMoved} keys, ${formatBytes(r.transfer.bytesMoved)}` : '-', formatClock(r.clock), r.version ?? '-',
   ]);
   return [
     `cluster seen by ${info.nodeId}: ${rows.length} member(s), ${healthy} healthy; ${info.partitions} partitions, N=${info.replicas}`,
+    ...(offenders.length > 0 ? [`clock offset beyond ${info.maxClockOffsetMs} ms (SKEWED): ${offenders.join(', ')}; fix their clocks (NTP)`] : []),
     ...columns([header, ...lines]),
   ];
+}
+
+/** A member's clock offset as the asked node measured it, marked SKEWED when it is an offender. */
+function formatClock(clock: MemberStatus['clock']): string {
+  if (!clock) return '-';
+  const offset = `${formatOffset(clock.offsetMs)} ±${Math.ceil(clock.rttMs / 2)}`;
+  return clock.offender ? `${offset} SKEWED` : offset;
 }
 
 /** Rows of cells as lines of aligned columns. */
