@@ -3,7 +3,7 @@
  * and how it runs against a {@link ShellContext}. A command returns the lines
  * to print; a failure throws a DstashError, which the shell prints as one line.
  */
-import { DstashError, ErrorCode, InvalidArgumentError } from '../../errors.js';
+import { ErrorCode, InvalidArgumentError } from '../../errors.js';
 import { validateIndex } from '../../limits.js';
 import { columns, memberStatuses, statusLines } from '../cluster-table.js';
 import type { ShellContext } from './shell-context.js';
@@ -31,13 +31,6 @@ function integer(word: Buffer, name: string): number {
   const s = text(word);
   if (!/^\d{1,15}$/.test(s)) throw new InvalidArgumentError(ErrorCode.InvalidArgument, `${name} must be a whole number, not ${JSON.stringify(s.slice(0, 40))}`);
   return Number(s);
-}
-
-function needsCompareAndSet(name: string): ShellCommand['run'] {
-  return () => Promise.reject(new DstashError(
-    ErrorCode.Unsupported,
-    `${name} needs the compare-and-set operations, which this build of dstash does not have yet`,
-  ));
 }
 
 /** Every command, by name. */
@@ -78,8 +71,20 @@ export const SHELL_COMMANDS: Readonly<Record<string, ShellCommand>> = {
       return [res.expiresAtMs ? String(Math.max(0, res.expiresAtMs - Date.now())) : 'none'];
     },
   },
-  incr: { usage: 'KEY [BY]', summary: 'add BY (default 1) to the counter in KEY, atomically', args: [1, 2], run: needsCompareAndSet('incr') },
-  append: { usage: 'KEY VALUE', summary: 'append VALUE to the value of KEY, atomically', args: [2, 2], run: needsCompareAndSet('append') },
+  incr: {
+    usage: 'KEY [BY]', summary: 'add BY (default 1) to the counter in KEY, atomically; print the new count', args: [1, 2],
+    async run(ctx, [key, by]) {
+      const res = await ctx.serial({ key: key!, op: 'SERIAL_OP_INCREMENT', by: by ? text(by) : '1' });
+      return [res.value.toString('ascii')];
+    },
+  },
+  append: {
+    usage: 'KEY VALUE', summary: 'append VALUE to the value of KEY, atomically', args: [2, 2],
+    async run(ctx, [key, value]) {
+      await ctx.serial({ key: key!, op: 'SERIAL_OP_APPEND', value: value! });
+      return ['OK'];
+    },
+  },
   use: {
     usage: 'INDEX', summary: 'send the next commands to INDEX', args: [1, 1],
     async run(ctx, [index]) {

@@ -13,6 +13,9 @@ import { fromServiceError } from '../../protocol/status.js';
 import { channelCredentials } from '../../protocol/tls.js';
 import { tlsOptions } from '../flags.js';
 import { call, connect, wireConsistency, type DataFlags } from '../node-connection.js';
+import { serialCall } from '../serial-connection.js';
+import type { SerialRequest } from '../../protocol/generated/dstash/v1/SerialRequest.js';
+import type { SerialResponse__Output } from '../../protocol/generated/dstash/v1/SerialResponse.js';
 
 /** A record `scan` listed. */
 export interface ShellEntry {
@@ -69,6 +72,11 @@ export class ShellContext {
       stream.on('error', (err) => reject(fromServiceError(err, this.flags.node)));
       stream.on('end', () => resolve(entries));
     });
+  }
+
+  /** A linearizable single-key operation (incr, append), proposed by the node. */
+  serial(request: Omit<SerialRequest, 'index'>): Promise<SerialResponse__Output> {
+    return serialCall({ ...this.flags, index: this.index }, request);
   }
 
   /** The node's description of itself and of the members it sees. */

@@ -70,12 +70,14 @@ describe('dstash shell', function () {
     assert.ok(ttl > 50_000 && ttl <= 60_000, `ttl ${out[6]}`);
     assert.deepEqual(out.slice(7), [
       'none',
+      '1', // incr counter
+      'OK', // append greeting !
       'OK', // use other
       '(nil)', // greeting is in default
       'OK',
       'k-in-other\tx',
       'OK', 'OK', // use default, consistency all
-      'greeting\thello, world',
+      'greeting\thello, world!',
       'OK', // del
       '(nil)',
       `${node.node.nodeId}  ${node.node.address}  -  healthy`,
@@ -85,8 +87,6 @@ describe('dstash shell', function () {
       '(error) DSTASH_INVALID_ARGUMENT', // nosuch
       '(error) DSTASH_INVALID_ARGUMENT', // get without a key
       '(error) DSTASH_INVALID_ARGUMENT', // unclosed quote
-      '(error) DSTASH_UNSUPPORTED', // incr
-      '(error) DSTASH_UNSUPPORTED', // append
       '(error) DSTASH_INVALID_INDEX',
       '(error) DSTASH_INVALID_ARGUMENT', // consistency sometimes
     ], stderr);
