@@ -57,6 +57,9 @@ export class JoinDiscovery extends ProbedDiscovery {
   private timer?: NodeJS.Timeout;
   private exchanging = false;
 
+  /** Ids of configured peers, by address. */
+  private readonly ids = new Map<string, string>();
+
   constructor(options: Partial<JoinDiscoveryOptions>) {
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
     const o: JoinDiscoveryOptions = { ...DEFAULT_STATIC_DISCOVERY_OPTIONS, join: [], fanout: 2, ...given };
@@ -73,7 +76,7 @@ export class JoinDiscovery extends ProbedDiscovery {
     this.selfAddress = self?.address;
     if (this.selfAddress) this.membership.join(this.selfAddress);
     // Configured peers are known at time 0: any later event about those addresses wins.
-    this.membership.merge(this.options.peers.map((spec) => ({ address: parsePeer(spec).address, left: false, atMs: 0 })));
+    this.membership.merge(this.options.peers.map((spec) => ({ address: this.remember(spec), left: false, atMs: 0 })));
     if (this.options.peersFile) {
       try {
         this.fileSpecs = new Set(await this.readFile());
@@ -197,7 +200,7 @@ export class JoinDiscovery extends ProbedDiscovery {
     const out: string[] = [];
     for (const spec of await readPeersFile(this.options.peersFile!)) {
       try {
-        out.push(parsePeer(spec).address);
+        out.push(this.remember(spec));
       } catch (err) {
         this.log.warn({ peer: spec, err: (err as Error).message }, 'ignoring an invalid peer');
       }
@@ -205,8 +208,23 @@ export class JoinDiscovery extends ProbedDiscovery {
     return out;
   }
 
+  /**
+   * The address of a configured peer, remembering its id when the spec gives
+   * one (`id@host:port`): such a peer is a member from the start, healthy or
+   * not, as in static discovery, instead of only once it has answered.
+   */
+  private remember(spec: string): string {
+    const { id, address } = parsePeer(spec);
+    if (id !== undefined) this.ids.set(address, id);
+    return address;
+  }
+
+  /** The other members' addresses, as peer specs (with the id where one was configured). */
   private others(): string[] {
-    return this.membership.members().filter((a) => a !== this.selfAddress);
+    return this.membership.members().filter((a) => a !== this.selfAddress).map((a) => {
+      const id = this.ids.get(a);
+      return id === undefined ? a : `${id}@${a}`;
+    });
   }
 
   private update(): void {
