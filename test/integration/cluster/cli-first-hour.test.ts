@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { runCli, startCli, type CliProcess } from '../../helpers/cli.js';
+import { BIN, runCli, startCli, type CliProcess } from '../../helpers/cli.js';
+import { requireMachine } from '../../helpers/system-tool.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 interface DevServing {
@@ -46,6 +48,18 @@ describe('cli: what a new user runs into first', function () {
     const members = (JSON.parse(res.stdout) as { members: { id: string; sizeBytes: number }[] }).members;
     // N=3 on 3 nodes: every node holds both values.
     for (const m of members) assert.ok(m.sizeBytes >= 1024 * 1024, `${m.id} reports ${m.sizeBytes} bytes`);
+  });
+
+  it('runs under a uid with no passwd entry and no SHELL, as a container with an arbitrary uid does', function () {
+    requireMachine(this, process.getuid?.() === 0, 'changing uid (setpriv) needs root');
+    const uid = 4243;
+    assert.notEqual(spawnSync('getent', ['passwd', String(uid)]).status, 0, `uid ${uid} must have no passwd entry for this test`);
+    const env = { ...process.env };
+    delete env.SHELL;
+    const res = spawnSync('setpriv', ['--euid', String(uid), '--egid', String(uid), '--clear-groups', '--inh-caps', '+dac_override', '--ambient-caps', '+dac_override', process.execPath, BIN, 'get', 'no-such-key', '--node', node], { env, encoding: 'utf8' });
+    assert.equal(res.error, undefined);
+    assert.equal(res.status, 1, res.stderr);
+    assert.match(res.stderr, /not found/);
   });
 
   it('--help describes the cluster and node topics in their own words', async () => {
