@@ -5,9 +5,11 @@
 // exits 0 on SERVING, 1 otherwise. It reads the node's own settings from the
 // environment (DSTASH_PORT, DSTASH_TLS, DSTASH_CERT_FILE, DSTASH_KEY_FILE,
 // DSTASH_CA_FILE) and, with TLS, checks the certificate against
-// DSTASH_ADVERTISE_HOST, the name it is issued for.
+// DSTASH_ADVERTISE_HOST, the name it is issued for. With --alive (the chart's
+// liveness probe when the HTTP port is off) any answer passes, NOT_SERVING
+// included: a draining node is alive, only not serving.
 //
-//   node docker/healthcheck.js [host:port]     (default 127.0.0.1:$DSTASH_PORT, else 7420)
+//   node docker/healthcheck.js [--alive] [host:port]     (default 127.0.0.1:$DSTASH_PORT, else 7420)
 import { readFileSync } from 'node:fs';
 import { URL, fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -15,7 +17,9 @@ import * as protoLoader from '@grpc/proto-loader';
 
 const TIMEOUT_MS = 3000;
 const env = process.env;
-const target = process.argv[2] ?? `127.0.0.1:${env.DSTASH_PORT || '7420'}`;
+const args = process.argv.slice(2);
+const alive = args.includes('--alive');
+const target = args.find((a) => a !== '--alive') ?? `127.0.0.1:${env.DSTASH_PORT || '7420'}`;
 const tls = /^(1|true|yes|y)$/i.test(env.DSTASH_TLS ?? '');
 
 const definition = protoLoader.loadSync(fileURLToPath(new URL('../proto/grpc/health/v1/health.proto', import.meta.url)), { enums: String });
@@ -35,5 +39,5 @@ client.Check({ service: '' }, { deadline: Date.now() + TIMEOUT_MS }, (err, res) 
     process.exit(1);
   }
   if (res.status !== 'SERVING') console.error(`${target}: ${res.status}`);
-  process.exit(res.status === 'SERVING' ? 0 : 1);
+  process.exit(res.status === 'SERVING' || alive ? 0 : 1);
 });

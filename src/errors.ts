@@ -38,6 +38,20 @@ export const ErrorCode = {
   Unauthenticated: 'DSTASH_UNAUTHENTICATED',
   /** The token is valid, but its role does not allow the operation (a read token writing, a client token on the Replica service). */
   PermissionDenied: 'DSTASH_PERMISSION_DENIED',
+  /** The operation is not available in this build or from this node. */
+  Unsupported: 'DSTASH_UNSUPPORTED',
+  /** A stored value that the client's codec cannot decode (written with another codec, or by other software). */
+  Decode: 'DSTASH_DECODE',
+  /**
+   * A clock beyond the maximum offset: a replica refused a version too far
+   * ahead of its clock, a coordinator out of bounds refused to stamp a write,
+   * or a write lost to a version newer than the offset bound allows.
+   */
+  ClockSkew: 'DSTASH_CLOCK_SKEW',
+  /** A conditional write found another version than the one it expected (HTTP 412). */
+  ConditionFailed: 'DSTASH_CONDITION_FAILED',
+  /** An increment found a value that is not a counter (a signed 64-bit integer in ASCII decimal). */
+  NotACounter: 'DSTASH_NOT_A_COUNTER',
   /** An unexpected failure; the message and cause say more. */
   Internal: 'DSTASH_INTERNAL',
 } as const;
@@ -109,6 +123,30 @@ export class ReadQuorumError extends DstashError {
       options,
     );
   }
+}
+
+/**
+ * A clock beyond the maximum offset (`DSTASH_CLOCK_SKEW`). Names the writer
+ * whose clock is off and by how much, and the option that sets the bound.
+ */
+export class ClockSkewError extends DstashError {
+  constructor(
+    /** Who is off: a node id, or a writer id from a version. */
+    readonly writer: string,
+    /** How far ahead (positive) or behind (negative) its clock is, in ms. */
+    readonly offsetMs: number,
+    /** The maximum offset, in ms. */
+    readonly maxOffsetMs: number,
+    /** What was refused and why. */
+    what: string,
+  ) {
+    super(ErrorCode.ClockSkew, `${what}: ${writer} is ${formatOffset(offsetMs)} off, beyond the maximum clock offset of ${maxOffsetMs} ms (fix its clock: NTP; or raise --max-clock-offset / maxClockOffsetMs)`);
+  }
+}
+
+/** An offset in ms with its sign ("+3600000 ms", "-12 ms"). */
+export function formatOffset(offsetMs: number): string {
+  return `${offsetMs >= 0 ? '+' : ''}${Math.round(offsetMs)} ms`;
 }
 
 function describeFailures(replies: readonly ReplicaReply[]): string {

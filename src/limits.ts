@@ -16,14 +16,15 @@ export const DEFAULT_INDEX = 'default';
 /** Longest TTL accepted: 100 years, far enough and safe as a double. */
 export const MAX_TTL_MS = 100 * 365 * 24 * 3600 * 1000;
 
-const INDEX_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+// `.` and `..` are refused: URLs (the REST API) and paths resolve them as dot segments, so they could not be reached.
+const INDEX_PATTERN = /^(?!\.\.?$)[A-Za-z0-9_.-]{1,64}$/;
 
 /** Throws {@link InvalidArgumentError} (`DSTASH_INVALID_INDEX`) unless `index` is a valid index name. */
 export function validateIndex(index: unknown): asserts index is string {
   if (typeof index !== 'string' || !INDEX_PATTERN.test(index)) {
     throw new InvalidArgumentError(
       ErrorCode.InvalidIndex,
-      `invalid index name ${JSON.stringify(typeof index === 'string' ? index.slice(0, 80) : index)}: must match [A-Za-z0-9_.-]{1,64}`,
+      `invalid index name ${JSON.stringify(typeof index === 'string' ? index.slice(0, 80) : index)}: must match [A-Za-z0-9_.-]{1,64}, and not be . or ..`,
     );
   }
 }

@@ -38,7 +38,9 @@ export function randomWriterId(): number {
 /**
  * A hybrid logical clock. `now()` never goes backwards and never repeats,
  * even when the wall clock does; `observe()` moves it past a version seen from
- * another writer, so causally later writes get later versions.
+ * another writer, so causally later writes get later versions, but never
+ * further than `maxForwardMs` ahead of the physical clock: a version stamped
+ * by a clock far ahead cannot drag this one (and every later write) with it.
  */
 export class HybridClock {
   private wall = 0;
@@ -48,6 +50,8 @@ export class HybridClock {
     /** Tie-break between writers that stamp the same timestamp. */
     readonly writerId: number = randomWriterId(),
     private readonly physicalNow: () => number = Date.now,
+    /** How far ahead of the physical clock an observed version may move this one, in ms (the maximum clock offset). */
+    private readonly maxForwardMs: number = Number.POSITIVE_INFINITY,
   ) {}
 
   /** Stamps a new version. */
@@ -66,17 +70,27 @@ export class HybridClock {
     return encodeVersion(this.wall, this.logical, this.writerId);
   }
 
-  /** Moves the clock past `version` (another writer's stamp). */
-  observe(version: Uint8Array): void {
-    if (!isVersion(version)) return;
+  /**
+   * Moves the clock past `version` (another writer's stamp); ignores it
+   * (returns false) when it is more than `maxForwardMs` ahead of the physical clock.
+   */
+  observe(version: Uint8Array): boolean {
+    if (!isVersion(version)) return false;
     const buf = Buffer.from(version.buffer, version.byteOffset, VERSION_BYTES);
     const wall = buf.readUIntBE(0, 6);
+    if (wall - this.physicalNow() > this.maxForwardMs) return false;
     const logical = buf.readUInt16BE(6);
     if (wall > this.wall || (wall === this.wall && logical > this.logical)) {
       this.wall = wall;
       this.logical = logical;
     }
+    return true;
   }
+}
+
+/** Writer id of a version (its tie-break), as 8 hex digits; '' for the empty version. */
+export function versionWriter(version: Uint8Array): string {
+  return isVersion(version) ? Buffer.from(version.buffer, version.byteOffset, VERSION_BYTES).readUInt32BE(8).toString(16).padStart(8, '0') : '';
 }
 
 /** Encodes the parts of a version. */

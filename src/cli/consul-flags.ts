@@ -8,7 +8,7 @@ import type { ConsulOptions } from '../discovery/consul-options.js';
 
 /** `--discovery` and the Consul options. */
 export const discoveryFlags = {
-  discovery: Flags.option({ options: ['static', 'consul'] as const, default: 'static' as const, env: 'DSTASH_DISCOVERY', description: 'How members find each other: static peers, or Consul.' })(),
+  discovery: Flags.option({ options: ['static', 'dns', 'consul'] as const, default: 'static' as const, env: 'DSTASH_DISCOVERY', description: 'How members find each other: static peers (with --join), DNS records (--dns-name), or Consul.' })(),
   'consul-addr': Flags.string({ env: 'DSTASH_CONSUL_ADDR', description: 'Consul agent host:port, or an https:// URL (default: CONSUL_HTTP_ADDR, else 127.0.0.1:8500).' }),
   'consul-token': Flags.string({ env: 'DSTASH_CONSUL_TOKEN', description: 'Consul ACL token (default: CONSUL_HTTP_TOKEN).' }),
   'consul-service': Flags.string({ default: 'dstash', env: 'DSTASH_CONSUL_SERVICE', description: 'Consul service name the nodes register as.' }),
@@ -20,7 +20,7 @@ export const discoveryFlags = {
 
 /** Parsed values of {@link discoveryFlags}. */
 export interface DiscoveryFlags {
-  discovery: 'static' | 'consul';
+  discovery: 'static' | 'dns' | 'consul';
   'consul-addr'?: string;
   'consul-token'?: string;
   'consul-service': string;

@@ -13,14 +13,17 @@ import { fromServiceError } from '../protocol/status.js';
 import { channelCredentials } from '../protocol/tls.js';
 import { tlsFlags, tlsOptions, tokenFlags } from './flags.js';
 import { withToken } from '../protocol/bearer-token.js';
+import { nodeFlag } from './node-address.js';
+import { encodingFlag, type CliEncoding } from './text-encoding.js';
 
 /** Flags of every data command. */
 export const dataFlags = {
-  node: Flags.string({ default: '127.0.0.1:7420', env: 'DSTASH_NODE', description: 'host:port of the node that coordinates the request.' }),
+  node: nodeFlag('host:port (gRPC) of the node that coordinates the request.'),
   index: Flags.string({ char: 'i', default: DEFAULT_INDEX, description: 'Index (namespace) of the key.' }),
   consistency: Flags.option({ options: ['one', 'quorum', 'all'] as const, description: 'Replicas that must answer (default: the node\'s default, quorum).' })(),
   json: Flags.boolean({ default: false, description: 'Print JSON.' }),
   timeout: Flags.integer({ default: 10_000, min: 1, description: 'Deadline in milliseconds.' }),
+  encoding: encodingFlag,
   ...tlsFlags,
   ...tokenFlags,
 };
@@ -32,6 +35,7 @@ export interface DataFlags {
   consistency?: 'one' | 'quorum' | 'all';
   json: boolean;
   timeout: number;
+  encoding: CliEncoding;
   tls: boolean;
   'cert-file'?: string;
   'key-file'?: string;
@@ -52,8 +56,8 @@ export function connect(flags: DataFlags): KVClient {
 /** A generated unary method, loosely typed so that one helper calls them all. */
 type UnaryMethod<Res> = (request: never, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<Res>) => unknown;
 
-/** Calls a unary KV method with the command's deadline; errors come back as DstashErrors. */
-export function call<Res>(client: KVClient, method: UnaryMethod<Res>, request: object, flags: DataFlags): Promise<Res> {
+/** Calls a unary method (of the KV or Serial service) with the command's deadline; errors come back as DstashErrors. */
+export function call<Res>(client: grpc.Client, method: UnaryMethod<Res>, request: object, flags: DataFlags): Promise<Res> {
   return new Promise<Res>((resolve, reject) => {
     method.call(client, request as never, new grpc.Metadata(), { deadline: Date.now() + flags.timeout }, (err, res) => {
       if (err) reject(fromServiceError(err, flags.node));

@@ -100,6 +100,21 @@ export interface CoordinatorOptions {
    */
   readRepair: boolean;
   /**
+   * Maximum clock offset between this coordinator, the nodes and each other,
+   * in ms (DESIGN.md, Consistency, "Bounded clocks"). Beyond it from a
+   * majority of the members, this coordinator refuses to stamp writes
+   * (`DSTASH_CLOCK_SKEW`); a write that lost to a version newer by more than
+   * it fails with the same code; versions it reads move its clock at most this
+   * far ahead. Must match the nodes' `--max-clock-offset`.
+   * @default 500
+   */
+  maxClockOffsetMs: number;
+  /**
+   * How often the clock offset to each healthy member is measured, in ms.
+   * @default 1000
+   */
+  clockProbeIntervalMs: number;
+  /**
    * TLS to the nodes (mutual TLS with a certificate and key).
    * @default undefined (plaintext)
    */
@@ -124,6 +139,8 @@ export const DEFAULT_COORDINATOR_OPTIONS: Readonly<CoordinatorOptions> = Object.
   maxValueBytes: DEFAULT_MAX_VALUE_BYTES,
   maxMessageBytes: 64 * 1024 * 1024,
   readRepair: true,
+  maxClockOffsetMs: 500,
+  clockProbeIntervalMs: 1000,
 });
 
 const CONSISTENCIES: readonly Consistency[] = ['ONE', 'QUORUM', 'ALL'];
@@ -156,6 +173,8 @@ export function resolveCoordinatorOptions(options: Partial<CoordinatorOptions> =
   whole('maxBatchEntries', 1);
   whole('maxBatchBytes', 1);
   whole('maxValueBytes', 0);
+  whole('maxClockOffsetMs', 1);
+  whole('clockProbeIntervalMs', 10);
   if (o.writeQuorum > o.replicas || o.readQuorum > o.replicas) throw invalid('writeQuorum and readQuorum cannot be larger than replicas');
   if (!CONSISTENCIES.includes(o.consistency)) throw invalid(`consistency must be one of ${CONSISTENCIES.join(', ')}, got ${String(o.consistency)}`);
   validatePartitions(o.partitions);

@@ -14,21 +14,28 @@ import * as grpc from '@grpc/grpc-js';
 import type { Discovery, Member } from '../discovery/discovery.js';
 import { ConsulDiscovery } from '../discovery/consul-discovery.js';
 import type { ConsulOptions } from '../discovery/consul-options.js';
-import { StaticDiscovery } from '../discovery/static-discovery.js';
+import { DnsDiscovery } from '../discovery/dns-discovery.js';
+import type { DnsOptions } from '../discovery/dns-options.js';
+import { JoinDiscovery } from '../discovery/join-discovery.js';
 import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
 import { DEFAULT_INDEX } from '../limits.js';
 import { channelCredentials } from '../protocol/tls.js';
 import { AutoBatcher } from './auto-batcher.js';
 import type { Consistency, CoordinatorOptions } from './client-options.js';
-import { bufferCodec, keyBytes, type Codec, type Key } from './codecs.js';
+import { bufferCodec, decodeValue, keyBytes, ValueDecodeError, type Codec, type Key } from './codecs.js';
 import { Coordinator, type CoordinatorStats } from './coordinator.js';
 import type { LookupOutcome, WriteOutcome } from './coordinator-types.js';
+import type { MemberOffset } from './clock-guard.js';
 import { GrpcReplicaTransport } from './grpc-replica-transport.js';
+import { GrpcAcceptorTransport } from './consensus/grpc-acceptor-transport.js';
+import { Proposer } from './consensus/proposer.js';
+import { conditionOf, SerialOperations, type Expected, type SerialResult } from './serial-operations.js';
 
-/** Options of a {@link Client}. Give one source of membership: `peers` (or `peersFile`), `consul` or `discovery`. */
+/** Options of a {@link Client}. Give one source of membership: `peers` (or `peersFile`), `dns`, `consul` or `discovery`. */
 export interface ClientOptions<T = Buffer> extends Partial<CoordinatorOptions> {
   /**
-   * Nodes to start from, as `host:port` or `id@host:port` (static discovery).
+   * Nodes to start from, as `host:port` or `id@host:port` (static discovery);
+   * the client learns members that joined later from them.
    * @default undefined
    */
   peers?: string[];
@@ -38,10 +45,15 @@ export interface ClientOptions<T = Buffer> extends Partial<CoordinatorOptions> {
    */
   peersFile?: string;
   /**
-   * How often static discovery probes each peer's health, in ms.
+   * How often static (or DNS) discovery probes each peer's health, in ms.
    * @default 1000
    */
   healthIntervalMs?: number;
+  /**
+   * Find the members in DNS: SRV records of `name`, or its A/AAAA records with `port` (see DnsOptions).
+   * @default undefined
+   */
+  dns?: Partial<DnsOptions> & Pick<DnsOptions, 'name'>;
   /**
    * Follow the members registered in Consul (see ConsulOptions).
    * @default undefined
@@ -101,7 +113,10 @@ export interface PutEntry<T> {
 }
 
 /** What happened to one key of a batch write. */
-export type WriteResult = { key: Key; ok: true; version: Buffer } | { key: Key; ok: false; error: DstashError };
+export type WriteResult =
+  /** `superseded`: a concurrent write (less than the maximum clock offset newer) won; `version` is the winner's. */
+  | { key: Key; ok: true; version: Buffer; superseded?: boolean }
+  | { key: Key; ok: false; error: DstashError };
 
 /** What happened to one key of a batch lookup. */
 export type LookupResult<T> =
@@ -117,6 +132,22 @@ export interface ScanOptions extends CallOptions {
   limit?: number;
   /** Resume after this key (the last key of a previous scan). */
   startAfter?: Key;
+  /**
+   * Called with each record whose value the codec cannot decode; the scan
+   * skips the record and goes on. Without it, the scan throws that
+   * {@link ValueDecodeError} (`DSTASH_DECODE`, with the key to resume after).
+   */
+  onDecodeError?: (err: ValueDecodeError) => void;
+}
+
+/** What {@link Client.clockStatus} answers. */
+export interface ClockStatus {
+  /** True while this client refuses to stamp writes (DSTASH_CLOCK_SKEW). */
+  outOfBounds: boolean;
+  /** The maximum clock offset, in ms (`maxClockOffsetMs`). */
+  maxOffsetMs: number;
+  /** Each measured node: its offset and round trip in ms, and whether it is beyond the bound from a majority. */
+  offsets: MemberOffset[];
 }
 
 /** Counters of what the client did. */
@@ -141,15 +172,21 @@ export class Client<T = Buffer> {
   private readonly batcher: AutoBatcher<Queued, WriteOutcome | LookupOutcome>;
   private started?: Promise<void>;
   private closed = false;
+  private proposer?: Proposer;
+  private readonly serial: SerialOperations<T>;
 
   constructor(options: ClientOptions<T>) {
-    const { peers, peersFile, healthIntervalMs, consul, discovery, codec, index, autoBatch, token, ...coordinatorOptions } = options;
-    const sources = [peers !== undefined || peersFile !== undefined, consul !== undefined, discovery !== undefined].filter(Boolean).length;
+    const { peers, peersFile, healthIntervalMs, dns, consul, discovery, codec, index, autoBatch, token, ...coordinatorOptions } = options;
+    const sources = [peers !== undefined || peersFile !== undefined, dns !== undefined, consul !== undefined, discovery !== undefined].filter(Boolean).length;
     if (sources !== 1) {
-      throw new InvalidArgumentError(ErrorCode.InvalidOptions, 'give the client one source of members: peers (or peersFile), consul, or discovery');
+      throw new InvalidArgumentError(ErrorCode.InvalidOptions, 'give the client one source of members: peers (or peersFile), dns, consul, or discovery');
     }
     const credentials: grpc.ChannelCredentials = channelCredentials(coordinatorOptions.tls);
-    const source = discovery ?? (consul ? new ConsulDiscovery(consul) : new StaticDiscovery({ peers: peers ?? [], peersFile, healthIntervalMs, tls: coordinatorOptions.tls, token }));
+    const tls = coordinatorOptions.tls;
+    const source = discovery
+      ?? (consul ? new ConsulDiscovery(consul)
+        : dns ? new DnsDiscovery({ ...dns, healthIntervalMs: dns.healthIntervalMs ?? healthIntervalMs, tls, token })
+          : new JoinDiscovery({ peers: peers ?? [], peersFile, healthIntervalMs, tls, token }));
     this.coordinator = new Coordinator(
       source,
       (member: Member) => new GrpcReplicaTransport(member.address, credentials, this.coordinator.options.maxMessageBytes, token),
@@ -159,6 +196,11 @@ export class Client<T = Buffer> {
     this.index = index ?? DEFAULT_INDEX;
     this.autoBatch = autoBatch ?? true;
     this.batcher = new AutoBatcher((group, items) => this.sendGroup(group, items), this.coordinator.options.maxBatchEntries);
+    this.serial = new SerialOperations(async () => {
+      await this.connect();
+      this.proposer ??= new Proposer(this.coordinator, (m) => new GrpcAcceptorTransport(m.address, credentials, this.coordinator.options.maxMessageBytes, token));
+      return this.proposer;
+    }, this.codec);
   }
 
   /** Connects (starts discovery). Operations call it themselves; call it to fail early on a bad configuration. */
@@ -168,7 +210,11 @@ export class Client<T = Buffer> {
     return this.started;
   }
 
-  /** Stores `value` under `key`. Rejects with a typed error (`WriteQuorumError` below W acknowledgements). */
+  /**
+   * Stores `value` under `key`. Rejects with a typed error (`WriteQuorumError` below W acknowledgements;
+   * `DSTASH_CLOCK_SKEW` when a clock is beyond the maximum offset, or when the key already holds a version
+   * newer than that bound allows, so that a resolved put is never followed by a read of an older value).
+   */
   async put(key: Key, value: T, options: PutOptions = {}): Promise<void> {
     const item = { key: keyBytes(key), value: this.codec.encode(value), ttlMs: options.ttl ?? 0 };
     const outcome = (await this.single('put', options, item)) as WriteOutcome;
@@ -179,7 +225,7 @@ export class Client<T = Buffer> {
   async lookup(key: Key, options: CallOptions = {}): Promise<T | undefined> {
     const outcome = (await this.single('lookup', options, { key: keyBytes(key) })) as LookupOutcome;
     if (outcome.error) throw outcome.error;
-    return outcome.found ? this.codec.decode(outcome.value!) : undefined;
+    return outcome.found ? decodeValue(this.codec, keyBytes(key), outcome.value!) : undefined;
   }
 
   /** Deletes `key` (a tombstone, so that replicas agree). */
@@ -223,12 +269,72 @@ export class Client<T = Buffer> {
       limit: options.limit ?? 0,
       startAfter: options.startAfter === undefined ? Buffer.alloc(0) : keyBytes(options.startAfter),
     });
-    for await (const item of items) yield { key: item.key, value: this.codec.decode(item.value), version: item.version };
+    for await (const item of items) {
+      let value: T;
+      try {
+        value = decodeValue(this.codec, item.key, item.value);
+      } catch (err) {
+        if (!options.onDecodeError || !(err instanceof ValueDecodeError)) throw err;
+        options.onDecodeError(err);
+        continue;
+      }
+      yield { key: item.key, value, version: item.version };
+    }
+  }
+
+  /**
+   * Writes `value` only when the key's current version is `expected` (a
+   * version from a lookup or an earlier result), or when the key is absent
+   * with `'absent'`. Linearizable (per-key Paxos); see {@link SerialResult}.
+   */
+  compareAndSet(key: Key, expected: Expected, value: T, options: PutOptions = {}): Promise<SerialResult<T>> {
+    return this.serial.run(options.index ?? this.index, keyBytes(key), { kind: 'set', expect: conditionOf(expected), value: this.codec.encode(value), ttlMs: options.ttl ?? 0 });
+  }
+
+  /** Writes `value` only when the key is missing, deleted or expired. Of concurrent callers, exactly one applies. */
+  putIfAbsent(key: Key, value: T, options: PutOptions = {}): Promise<SerialResult<T>> {
+    return this.compareAndSet(key, 'absent', value, options);
+  }
+
+  /** Deletes the key only when its current version is `version`. */
+  deleteIf(key: Key, version: Buffer, options: CallOptions = {}): Promise<SerialResult<T>> {
+    return this.serial.run(options.index ?? this.index, keyBytes(key), { kind: 'delete', expect: conditionOf(version) });
+  }
+
+  /** Appends bytes to the key's value atomically (a missing key is empty); answers the new bytes. */
+  append(key: Key, bytes: Buffer | string, options: CallOptions = {}): Promise<SerialResult<Buffer>> {
+    return this.serial.runRaw(options.index ?? this.index, keyBytes(key), { kind: 'append', value: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes, 'utf8') });
+  }
+
+  /**
+   * Adds `by` to the counter at `key` atomically and answers the new count. A
+   * counter is a signed 64-bit integer stored in ASCII decimal; a missing key
+   * counts as 0; another value fails with `DSTASH_NOT_A_COUNTER`.
+   */
+  async increment(key: Key, by: number | bigint = 1, options: CallOptions = {}): Promise<bigint> {
+    if (typeof by === 'number' && !Number.isSafeInteger(by)) throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid amount ${by}: expected a whole number`);
+    const result = await this.serial.runRaw(options.index ?? this.index, keyBytes(key), { kind: 'increment', by: BigInt(by) });
+    return BigInt(result.value!.toString('ascii'));
+  }
+
+  /** A linearizable read: it sees every serial operation completed before it, finishing any still in flight. */
+  serialLookup(key: Key, options: Pick<CallOptions, 'index'> = {}): Promise<SerialResult<T>> {
+    return this.serial.run(options.index ?? this.index, keyBytes(key), { kind: 'read' });
   }
 
   /** The cluster's members as this client sees them. */
   members(): readonly Member[] {
     return this.coordinator.members();
+  }
+
+  /**
+   * This client's clock as last measured against the nodes (README, "Clocks"):
+   * each node's offset (positive: the node is ahead), and whether this client
+   * is beyond `maxClockOffsetMs` from a majority of them (it then refuses to write).
+   */
+  clockStatus(): ClockStatus {
+    const guard = this.coordinator.clockGuard;
+    return { outOfBounds: guard.outOfBounds, maxOffsetMs: guard.maxOffsetMs, offsets: guard.offsets() };
   }
 
   /** Counters of batches, repairs and quorum failures. */
@@ -240,6 +346,7 @@ export class Client<T = Buffer> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.proposer?.close();
     await this.coordinator.close();
   }
 
@@ -266,10 +373,17 @@ export class Client<T = Buffer> {
   private lookupResult(key: Key, o: LookupOutcome): LookupResult<T> {
     if (o.error) return { key, found: false, error: o.error };
     if (!o.found) return { key, found: false };
-    return { key, found: true, value: this.codec.decode(o.value!), version: o.version!, expiresAt: o.expiresAt ?? 0 };
+    let value: T;
+    try {
+      value = decodeValue(this.codec, keyBytes(key), o.value!);
+    } catch (err) {
+      return { key, found: false, error: err as ValueDecodeError };
+    }
+    return { key, found: true, value, version: o.version!, expiresAt: o.expiresAt ?? 0 };
   }
 }
 
 function writeResult(key: Key, o: WriteOutcome): WriteResult {
-  return o.error ? { key, ok: false, error: o.error } : { key, ok: true, version: o.version! };
+  if (o.error) return { key, ok: false, error: o.error };
+  return o.superseded ? { key, ok: true, version: o.version!, superseded: true } : { key, ok: true, version: o.version! };
 }

@@ -3,13 +3,37 @@
  * back. `buffer` stores bytes as given, `string` UTF-8 text, `json` any
  * JSON-serialisable value.
  */
-import { ErrorCode, InvalidArgumentError } from '../errors.js';
+import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
 
 /** Encodes values of type T to bytes and back. */
 export interface Codec<T> {
   readonly name: string;
   encode(value: T): Buffer;
   decode(bytes: Buffer): T;
+}
+
+/**
+ * A stored value that the client's codec could not decode
+ * (`DSTASH_DECODE`): the key says which, the cause is the codec's error.
+ */
+export class ValueDecodeError extends DstashError {
+  constructor(
+    /** The key whose value could not be decoded. */
+    readonly key: Buffer,
+    codec: string,
+    cause: unknown,
+  ) {
+    super(ErrorCode.Decode, `the value of key ${JSON.stringify(key.toString('utf8').slice(0, 80))} cannot be decoded by codec ${codec}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** Decodes `bytes`, the value of `key`; a codec's failure becomes a {@link ValueDecodeError}. */
+export function decodeValue<T>(codec: Codec<T>, key: Buffer, bytes: Buffer): T {
+  try {
+    return codec.decode(bytes);
+  } catch (err) {
+    throw new ValueDecodeError(key, codec.name, err);
+  }
 }
 
 /** Raw bytes. */

@@ -17,8 +17,13 @@ export interface PutItem {
 /** The outcome of one write. */
 export interface WriteOutcome {
   error?: DstashError;
-  /** The version stamped on the write, when it succeeded. */
+  /** The version stamped on the write, when it succeeded; the winning version when `superseded`. */
   version?: Buffer;
+  /**
+   * True when a replica already held a newer version, less than the maximum
+   * clock offset newer (a concurrent write): that version wins, and `version` is it.
+   */
+  superseded?: boolean;
 }
 
 /** The outcome of one lookup. */

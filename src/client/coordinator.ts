@@ -17,6 +17,7 @@ import { logger, type Logger } from '../logger.js';
 import { partitionOf, type PreferredReplica } from '../placement/index.js';
 import type { ReplicaRecord, ReplicaTransport, ReplicaValue } from '../protocol/replica-types.js';
 import { compareVersions, HybridClock, isVersion } from '../version.js';
+import { ClockGuard } from './clock-guard.js';
 import { requiredReplicas, resolveCoordinatorOptions, type Consistency, type CoordinatorOptions } from './client-options.js';
 import type { KvCoordinator, LookupOutcome, PutItem, ScanItem, ScanParams, WriteOutcome } from './coordinator-types.js';
 import { mergeScans } from './scan-merge.js';
@@ -41,7 +42,9 @@ export type TransportFactory = (member: Member) => ReplicaTransport;
 /** Coordinates requests over the members that `discovery` reports. */
 export class Coordinator implements KvCoordinator {
   readonly options: CoordinatorOptions;
-  readonly clock = new HybridClock();
+  readonly clock: HybridClock;
+  /** Clock offsets to the members, and the bounds on the versions this coordinator stamps. */
+  readonly clockGuard: ClockGuard;
   readonly stats: CoordinatorStats = {
     batchMessages: 0,
     readRepairs: 0,
@@ -72,6 +75,8 @@ export class Coordinator implements KvCoordinator {
     this.options = resolveCoordinatorOptions(options);
     this.routing = new Routing(this.options.partitions, this.options.replicas);
     this.log = logger('coordinator');
+    this.clock = new HybridClock(undefined, Date.now, this.options.maxClockOffsetMs);
+    this.clockGuard = new ClockGuard(this.options, () => this.routing.memberList, (id) => this.replica(id), this.log);
     const send: RoundContext['send'] = (nodeId, call, lane) => this.send(nodeId, call, lane);
     this.context = {
       options: this.options,
@@ -89,7 +94,12 @@ export class Coordinator implements KvCoordinator {
   async start(): Promise<void> {
     await this.discovery.start();
     this.apply(this.discovery.members());
-    this.unsubscribe = this.discovery.onChange((members) => this.apply(members));
+    this.unsubscribe = this.discovery.onChange((members) => {
+      this.apply(members);
+      // A member that joined or became healthy is measured now, not at the next tick.
+      void this.clockGuard.measure();
+    });
+    await this.clockGuard.start();
   }
 
   /** Subscribes to membership changes (after the routing view was updated); returns the unsubscribe function. */
@@ -130,6 +140,7 @@ export class Coordinator implements KvCoordinator {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.clockGuard.stop();
     this.unsubscribe?.();
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
     this.closed = true;
@@ -148,6 +159,7 @@ export class Coordinator implements KvCoordinator {
       validateKey(item.key);
       validateValue(item.value, maxValueBytes);
       validateTtl(item.ttlMs);
+      this.clockGuard.assertCanStamp();
       return { key: item.key, value: item.value, version: this.clock.now(), expiresAt: item.ttlMs > 0 ? now + item.ttlMs : 0, tombstone: false };
     });
   }
@@ -156,6 +168,7 @@ export class Coordinator implements KvCoordinator {
     return this.write(index, keys.length, consistency, (i) => {
       const key = keys[i]!;
       validateKey(key);
+      this.clockGuard.assertCanStamp();
       return { key, value: EMPTY, version: this.clock.now(), expiresAt: 0, tombstone: true };
     });
   }
@@ -253,7 +266,10 @@ export class Coordinator implements KvCoordinator {
       }
       records[i] = record;
     }
-    return runWrite(this.context, { index, consistency: c, records, partitions, targets, required, outcomes });
+    const notApplied = new Map<number, string>();
+    await runWrite(this.context, { index, consistency: c, records, partitions, targets, required, outcomes, notApplied });
+    if (notApplied.size > 0) await this.clockGuard.settleSuperseded(index, records, notApplied, outcomes);
+    return outcomes;
   }
 
   /** Sends the newest version to every replica that answered with an older one (in the background). */

@@ -98,6 +98,15 @@ export class GrpcReplicaTransport implements ReplicaTransport {
     });
   }
 
+  clock(timeoutMs: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.client.Clock({}, { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err) reject(fromServiceError(err, this.address));
+        else resolve(res!.nowMs);
+      });
+    });
+  }
+
   close(): void {
     this.applies.close();
     this.reads.close();

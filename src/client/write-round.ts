@@ -10,7 +10,7 @@
  * durable hint on a replica that acknowledged the write: every missed write
  * comes back when the replica answers again, at exactly N members too.
  */
-import { WriteQuorumError, type DstashError, type ReplicaReply } from '../errors.js';
+import { DstashError, ErrorCode, WriteQuorumError, type ReplicaReply } from '../errors.js';
 import type { PreferredReplica } from '../placement/index.js';
 import type { ReplicaRecord } from '../protocol/replica-types.js';
 import type { Consistency } from './client-options.js';
@@ -27,6 +27,8 @@ export interface WriteRequest {
   targets: PreferredReplica[][];
   required: Uint8Array;
   outcomes: WriteOutcome[];
+  /** Filled, until the caller is answered, with a replica per key that did not apply it because it held a newer version. */
+  notApplied?: Map<number, string>;
 }
 
 /** Runs the write; resolves when every key has its outcome (work on slow replicas and hints goes on in the background). */
@@ -114,8 +116,8 @@ class WriteRound {
       for (let j = 0; j < entries.length; j++) {
         const i = entries[j]!;
         const error = results[j]!.error;
-        if (error?.code.startsWith('DSTASH_INVALID')) {
-          // The replicas agree on what is invalid: no stand-in would take it either.
+        if (error?.code.startsWith('DSTASH_INVALID') || error?.code === ErrorCode.ClockSkew) {
+          // The replicas agree on what is invalid (and on a version too far ahead): no stand-in would take it either.
           this.rejected.set(i, error);
           addFailure(this.failures, i, nodeId, error.message);
         } else if (error) {
@@ -123,6 +125,7 @@ class WriteRound {
         } else {
           // Applied or not (a newer version was already there), the replica holds this write or a newer one.
           this.acks[i]! += 1;
+          if (!results[j]!.applied && this.unsettled > 0) this.w.notApplied?.set(i, nodeId);
           if (hintFor === undefined) this.homeAcks[i]! += 1;
           else (this.covered[i] ??= []).push(hintFor);
           (this.ackedBy[i] ??= []).push(nodeId);

@@ -86,6 +86,13 @@ export function parsePeer(spec: string): { id?: string; address: string } {
   return { id: m[1], address: `${m[2]}:${m[3]}` };
 }
 
+/** Peers listed in a peers file: a JSON array of strings, or one per line (# starts a comment). */
+export async function readPeersFile(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8');
+  if (text.trimStart().startsWith('[')) return (JSON.parse(text) as unknown[]).map(String);
+  return text.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter((line) => line.length > 0);
+}
+
 /** Members from a fixed or file-based peer list, with gRPC health probes. */
 export class StaticDiscovery implements Discovery {
   readonly options: StaticDiscoveryOptions;
@@ -96,6 +103,9 @@ export class StaticDiscovery implements Discovery {
   private current: Member[] = [];
   private timer?: NodeJS.Timeout;
   private closed = false;
+  /** Peers added at run time (DNS answers, joined members), on top of the options and the file. */
+  private extra: string[] = [];
+  private fromFile: string[] = [];
 
   constructor(options: Partial<StaticDiscoveryOptions>) {
     this.options = { ...DEFAULT_STATIC_DISCOVERY_OPTIONS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
@@ -114,8 +124,8 @@ export class StaticDiscovery implements Discovery {
     } catch (err) {
       throw new DstashError(ErrorCode.Discovery, `cannot read the peers file ${this.options.peersFile}: ${(err as Error).message}`, { cause: err });
     }
-    const specs = [...this.options.peers, ...fromFile];
-    this.setPeers(specs);
+    this.fromFile = fromFile;
+    this.setPeers();
     await Promise.all([...this.peers.values()].map((p) => this.probe(p)));
     this.refresh();
     if (this.current.length === 0) {
@@ -128,8 +138,9 @@ export class StaticDiscovery implements Discovery {
     this.timer.unref();
     if (this.options.peersFile) {
       watchFile(this.options.peersFile, { interval: this.options.healthIntervalMs, persistent: false }, () => {
-        void this.readPeersFile().then((extra) => {
-          this.setPeers([...this.options.peers, ...extra]);
+        void this.readPeersFile().then((fromFile) => {
+          this.fromFile = fromFile;
+          this.setPeers();
           this.probeAll();
         }, (err: unknown) => this.log.warn({ file: this.options.peersFile, err: (err as Error).message }, 'cannot read the peers file; keeping the last list'));
       });
@@ -138,6 +149,17 @@ export class StaticDiscovery implements Discovery {
 
   members(): readonly Member[] {
     return this.current;
+  }
+
+  /**
+   * Replaces the peers added at run time (by DNS discovery or by joins), kept
+   * on top of the configured peers and the peers file; new ones are probed at once.
+   */
+  setExtraPeers(specs: readonly string[]): void {
+    this.extra = [...specs];
+    if (this.closed || !this.timer) return;
+    this.setPeers();
+    this.probeAll();
   }
 
   onChange(listener: MembershipListener): () => void {
@@ -155,14 +177,12 @@ export class StaticDiscovery implements Discovery {
     this.listeners.clear();
   }
 
-  /** Peers listed in the peers file: a JSON array of strings, or one per line (# starts a comment). */
-  private async readPeersFile(): Promise<string[]> {
-    const text = await readFile(this.options.peersFile!, 'utf8');
-    if (text.trimStart().startsWith('[')) return (JSON.parse(text) as unknown[]).map(String);
-    return text.split('\n').map((line) => line.replace(/#.*/, '').trim()).filter((line) => line.length > 0);
+  private readPeersFile(): Promise<string[]> {
+    return readPeersFile(this.options.peersFile!);
   }
 
-  private setPeers(specs: string[]): void {
+  private setPeers(): void {
+    const specs = [...this.options.peers, ...this.fromFile, ...this.extra];
     const wanted = new Map<string, string | undefined>();
     for (const spec of specs) {
       try {

@@ -8,9 +8,10 @@ import * as grpc from '@grpc/grpc-js';
 import { DstashError, ErrorCode } from '../errors.js';
 import { logger, type Logger } from '../logger.js';
 import { DSTASH_VERSION } from '../package-info.js';
-import { AdminService, HealthService, KvService, ReplicaService, SERVICE_NAMES } from '../protocol/definitions.js';
+import { AdminService, HealthService, KvService, MembershipService, ReplicaService, SERVICE_NAMES } from '../protocol/definitions.js';
 import { Coordinator, GrpcReplicaTransport } from '../client/index.js';
-import { StaticDiscovery } from '../discovery/static-discovery.js';
+import type { Discovery } from '../discovery/discovery.js';
+import { JoinDiscovery } from '../discovery/join-discovery.js';
 import { channelCredentials, serverCredentials, serverKeyPair } from '../protocol/tls.js';
 import { LevelStore } from '../storage/level-store.js';
 import type { Store } from '../storage/store.js';
@@ -18,6 +19,7 @@ import { authInterceptor } from './auth/grpc-auth.js';
 import { TokenFile } from './auth/token-file.js';
 import { HealthReporter } from './health.js';
 import { HttpServer } from './http/http-server.js';
+import { RedisServer } from './redis/redis-server.js';
 import { kvHandlers } from './kv-handlers.js';
 import { LocalReplica } from './local-replica.js';
 import { NodeMetrics } from './metrics/node-metrics.js';
@@ -28,10 +30,16 @@ import { resolveNodeOptions, type NodeOptions } from './node-options.js';
 import { replicaHandlers } from './replica-handlers.js';
 import { LocalTransport } from './local-transport.js';
 import { adminHandlers } from './admin-handlers.js';
+import { addConsensusServices } from './consensus/consensus-services.js';
+import type { Proposer } from '../client/index.js';
 import { removePeer } from './peers-file.js';
+import { membershipHandlers } from './membership-handlers.js';
+import { nodeDiscovery } from './node-discovery.js';
 import { SelfHealing, type DrainProgress } from './self-healing.js';
 import { StoreHealth } from './store-health.js';
 import { SyncState } from './sync-state.js';
+import { VersionBound } from './version-bound.js';
+import { membersWithClocks } from './member-info.js';
 import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.js';
 
 /** Lifecycle states of a node. */
@@ -49,11 +57,16 @@ export class DstashNode {
   readonly metrics: NodeMetrics;
   private readonly log: Logger;
   private readonly view: NodeView;
+  /** The replica's bound on versions ahead of this node's clock. */
+  private readonly versionBound: VersionBound;
   private http?: HttpServer;
+  private redis?: RedisServer;
   private state: NodeState = 'new';
   private server?: grpc.Server;
   private store?: Store;
   private coordinator?: Coordinator;
+  private proposer?: Proposer;
+  private discovery?: Discovery;
   private healing?: SelfHealing;
   private storeHealth?: StoreHealth;
   private auth?: TokenFile;
@@ -66,13 +79,18 @@ export class DstashNode {
   constructor(options: Partial<NodeOptions> & Pick<NodeOptions, 'dataDir'>) {
     this.options = resolveNodeOptions(options);
     this.log = logger('node');
+    this.versionBound = new VersionBound(this.options.maxClockOffsetMs);
     this.view = {
       nodeId: () => this.id,
       zone: () => this.options.zone,
       readiness: () => this.readiness,
       coordinator: () => this.coordinator,
+      serial: () => this.proposer,
       store: () => this.store,
+      refusedVersions: () => this.versionBound.refused,
       storeHealth: () => this.storeHealth,
+      tls: () => this.options.tls,
+      clusterToken: () => this.auth?.clusterToken(),
     };
     this.metrics = new NodeMetrics(this.view);
   }
@@ -92,6 +110,11 @@ export class DstashNode {
     return this.http?.port ?? 0;
   }
 
+  /** The port the Redis protocol listens on, once it does (0 when it is off). */
+  get redisPort(): number {
+    return this.redis?.port ?? 0;
+  }
+
   /**
    * Whether the node should receive traffic (`/readyz`): ready once the store
    * is open and the membership is known, until it stops; otherwise why not.
@@ -103,6 +126,7 @@ export class DstashNode {
     if (this.draining) return { ready: false, reason: 'the node is draining' };
     const sick = this.storeHealth?.sickReason;
     if (sick !== undefined) return { ready: false, reason: `the store fails writes: ${sick}` };
+    if (this.coordinator.clockGuard.outOfBounds) return { ready: false, reason: `the clock is beyond the maximum offset (${this.options.maxClockOffsetMs} ms) from a majority of members` };
     return { ready: true };
   }
 
@@ -158,7 +182,7 @@ export class DstashNode {
       const replica = new LocalReplica(store, o.partitions, o.maxValueBytes, (p) => sync.isSyncing(p), (target, count) => {
         this.metrics.replication.hintsDropped(count);
         this.log.warn({ target, dropped: count, maxHints: o.maxHints }, 'hint store full: hints dropped; anti-entropy will repair those keys');
-      }, (err) => storeHealth.failed(err));
+      }, (err) => storeHealth.failed(err), this.versionBound);
       const coordinator = this.makeCoordinator(replica);
       this.coordinator = coordinator;
       this.healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o, this.metrics.replication);
@@ -173,6 +197,12 @@ export class DstashNode {
       }
       await coordinator.start();
       this.healing.start();
+      if (o.redisPort !== undefined) {
+        this.redis = await RedisServer.start(
+          { nodeId: () => this.id, coordinator: () => this.coordinator, serial: () => this.proposer },
+          { bind: o.redisBind ?? o.bind, port: o.redisPort, maxValueBytes: o.maxValueBytes, ...(this.auth ? { auth: this.auth } : {}) },
+        );
+      }
       this.state = 'serving';
       this.log.info({ nodeId: this.id, address: this.address, bind: o.bind, tls: Boolean(o.tls), sync: o.sync }, 'node serving');
     } catch (err) {
@@ -221,9 +251,10 @@ export class DstashNode {
       this.log.info({ ...p }, 'drain progress');
       onProgress(p);
     };
+    let keysMoved = 0;
     try {
-      await this.healing.handOverAll(() => this.health.setAll('NOT_SERVING'), report);
-      report({ phase: 'deregistering', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved: 0 });
+      keysMoved = await this.healing.handOverAll(() => this.health.setAll('NOT_SERVING'), report);
+      report({ phase: 'deregistering', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved });
       await this.leave();
     } catch (err) {
       this.draining = false;
@@ -232,16 +263,23 @@ export class DstashNode {
       throw err;
     }
     // Reported before stopping: a Drain call must end before the server can shut down.
-    report({ phase: 'done', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved: 0 });
+    report({ phase: 'done', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved });
     await this.stop();
   }
 
-  /** Leaves the membership: deregisters, or removes this node from the peers file. */
+  /** Leaves the membership: deregisters, or leaves the shared member list and the peers file. */
   private async leave(): Promise<void> {
     if (this.registered && this.options.registrar) {
       this.registered = false;
       await this.options.registrar.deregister();
-    } else if (this.options.peersFile) {
+      return;
+    }
+    if (this.discovery instanceof JoinDiscovery) {
+      // The other members (and through them the clients) drop this node from the shared list.
+      const told = await this.discovery.leave();
+      this.log.info({ told }, 'drain: left the shared member list');
+    }
+    if (this.options.peersFile) {
       try {
         await removePeer(this.options.peersFile, this.id, this.address);
       } catch (err) {
@@ -260,24 +298,18 @@ export class DstashNode {
     const o = this.options;
     const self = new LocalTransport(replica);
     const credentials = channelCredentials(o.tls);
-    const discovery = o.discovery ?? new StaticDiscovery({
-      peers: o.peers,
-      peersFile: o.peersFile,
-      healthIntervalMs: o.healthIntervalMs,
-      tls: o.tls,
-      token: this.peerToken(),
-      // Read at start, once the node listens and knows its port.
-      self: () => ({
-        id: this.id,
-        address: this.address,
-        zone: o.zone,
-        healthy: (this.state === 'serving' || this.state === 'starting') && this.storeHealth?.sickReason === undefined,
-      }),
-    });
+    // `self` is read at start, once the node listens and knows its port.
+    const discovery = nodeDiscovery(o, this.peerToken(), () => ({
+      id: this.id,
+      address: this.address,
+      zone: o.zone,
+      healthy: (this.state === 'serving' || this.state === 'starting') && this.storeHealth?.sickReason === undefined,
+    }));
+    this.discovery = discovery;
     return new Coordinator(
       discovery,
       (member) => (member.id === this.id ? self : new GrpcReplicaTransport(member.address, credentials, o.maxMessageBytes, this.peerToken())),
-      { ...o.coordinator, partitions: o.partitions, maxValueBytes: o.maxValueBytes, maxMessageBytes: o.maxMessageBytes, tls: o.tls },
+      { ...o.coordinator, maxClockOffsetMs: o.maxClockOffsetMs, clockProbeIntervalMs: o.healthIntervalMs, partitions: o.partitions, maxValueBytes: o.maxValueBytes, maxMessageBytes: o.maxMessageBytes, tls: o.tls },
     );
   }
 
@@ -295,6 +327,11 @@ export class DstashNode {
     server.addService(ReplicaService.service, replicaHandlers(replica, () => this.info(), { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries }));
     server.addService(HealthService.service, this.health.handlers());
     server.addService(AdminService.service, adminHandlers(this));
+    this.proposer = addConsensusServices(server, {
+      store: this.store!, coordinator, nodeId: () => this.id, credentials: channelCredentials(o.tls), token: this.peerToken(), auth: this.auth,
+      partitions: o.partitions, maxValueBytes: o.maxValueBytes, maxMessageBytes: o.maxMessageBytes,
+    });
+    server.addService(MembershipService.service, membershipHandlers(() => this.discovery));
     const credentials = serverCredentials(o.tls);
     this.boundPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${o.bind.includes(':') ? `[${o.bind}]` : o.bind}:${o.port}`, credentials, (err, port) => {
@@ -319,10 +356,12 @@ export class DstashNode {
       approximateSizeBytes: this.store ? await this.store.approximateSize() : 0,
       zone: this.options.zone ?? '',
       replicas: this.coordinator?.options.replicas ?? 0,
-      members: (this.coordinator?.members() ?? []).map((m) => ({ id: m.id, address: m.address, zone: m.zone ?? '', healthy: m.healthy })),
+      members: membersWithClocks(this.coordinator),
       hintsPending: this.healing?.hintsPending() ?? 0,
       transfer: this.healing?.rebalancer.progress ?? {},
       draining: this.draining,
+      load: this.metrics.load(),
+      maxClockOffsetMs: this.options.maxClockOffsetMs,
     };
   }
 
@@ -339,6 +378,9 @@ export class DstashNode {
   }
 
   private async release(): Promise<void> {
+    const redis = this.redis;
+    this.redis = undefined;
+    await redis?.close();
     // First, so that HTTP requests in flight finish while the coordinator still runs.
     const http = this.http;
     this.http = undefined;
@@ -352,6 +394,8 @@ export class DstashNode {
     await this.healing?.stop();
     this.healing = undefined;
     await this.storeHealth?.stop();
+    this.proposer?.close();
+    this.proposer = undefined;
     const coordinator = this.coordinator;
     this.coordinator = undefined;
     await coordinator?.close();

@@ -11,6 +11,7 @@ import type { ApplyOutcome, PartitionRecord, ReadOutcome, ReplicaRecord, Replica
 import { bucketOf, digestOf } from './partition-digest.js';
 import type { KeyedRecord, ScanOptions, Store } from '../storage/store.js';
 import { isVersion } from '../version.js';
+import { VersionBound } from './version-bound.js';
 
 /** The local store seen as one replica. */
 export class LocalReplica {
@@ -27,6 +28,8 @@ export class LocalReplica {
     private readonly onHintsDropped: (target: string, count: number) => void = () => undefined,
     /** Told when the store fails a write (disk full, I/O error), not for bad input. */
     private readonly onStoreError: (err: unknown) => void = () => undefined,
+    /** Refuses versions too far ahead of this node's clock (`--max-clock-offset`). */
+    readonly versionBound: VersionBound = new VersionBound(Number.POSITIVE_INFINITY),
   ) {}
 
   /**
@@ -146,6 +149,7 @@ export class LocalReplica {
     if (!isVersion(r.version)) {
       throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid version: ${r.version.length} bytes, expected 12`);
     }
+    this.versionBound.check(r.version);
     if (!Number.isSafeInteger(r.expiresAt) || r.expiresAt < 0) {
       throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid expiry ${r.expiresAt}`);
     }

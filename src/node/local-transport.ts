@@ -29,6 +29,10 @@ export class LocalTransport implements ReplicaTransport {
     return this.replica.digest(partition, buckets);
   }
 
+  clock(): Promise<number> {
+    return Promise.resolve(Date.now());
+  }
+
   close(): void {
     // The node owns the store; nothing to release here.
   }

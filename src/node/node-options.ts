@@ -6,6 +6,7 @@ import { ErrorCode, InvalidArgumentError } from '../errors.js';
 import { DEFAULT_MAX_VALUE_BYTES, MAX_KEY_BYTES } from '../limits.js';
 import type { CoordinatorOptions } from '../client/index.js';
 import type { Discovery, Registrar } from '../discovery/discovery.js';
+import type { DnsOptions } from '../discovery/dns-options.js';
 import type { TlsFiles } from '../protocol/tls.js';
 
 /** Default gRPC port of a node. */
@@ -36,6 +37,17 @@ export interface NodeOptions {
    * @default `bind`
    */
   httpBind?: string;
+  /**
+   * Port of the Redis protocol (RESP2/RESP3; node/redis); 0 picks a free one.
+   * The CLI's `--redis-port 0` means off.
+   * @default undefined (no Redis port)
+   */
+  redisPort?: number;
+  /**
+   * Address the Redis port listens on.
+   * @default `bind`
+   */
+  redisBind?: string;
   /**
    * Largest HTTP request body other than a PUT's (whose body is the value, at
    * most `maxValueBytes`): a batch. Past it the API answers 413.
@@ -142,6 +154,17 @@ export interface NodeOptions {
    */
   discovery?: Discovery;
   /**
+   * Find the members in DNS (SRV, or A/AAAA with `port`) instead of peers; see DnsOptions.
+   * @default undefined
+   */
+  dns?: Partial<DnsOptions> & Pick<DnsOptions, 'name'>;
+  /**
+   * Running members to ask, at start, to add this node (`host:port`); the
+   * members then share their list, so this is all a new node of a static cluster needs.
+   * @default []
+   */
+  join: string[];
+  /**
    * Announces the node (Consul registration) once it serves; it deregisters on a clean stop.
    * @default undefined (static discovery needs none)
    */
@@ -182,6 +205,14 @@ export interface NodeOptions {
    * @default 3000
    */
   drainSettleMs: number;
+  /**
+   * Maximum clock offset between nodes (and clients), in ms. A replica
+   * refuses versions further ahead of its clock (`DSTASH_CLOCK_SKEW`); a node
+   * whose offset to a majority of members exceeds it stops stamping writes
+   * and is not ready. Offsets are measured every `healthIntervalMs`.
+   * @default 500
+   */
+  maxClockOffsetMs: number;
   /**
    * While the store fails writes, how often a probe write checks whether it
    * takes them again (reopening LevelDB when it stays failed), in ms.
@@ -229,6 +260,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir'> = {
   shutdownGraceMs: 10_000,
   protectMetrics: false,
   peers: [],
+  join: [],
   healthIntervalMs: 1000,
   hintIntervalMs: 1000,
   maxHints: 1_000_000,
@@ -237,6 +269,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir'> = {
   transferRate: 50_000,
   repairRate: 20_000,
   drainSettleMs: 3000,
+  maxClockOffsetMs: 500,
   storeProbeIntervalMs: 1000,
   maxBatchEntries: 10_000,
   idleConnectionMs: 60_000,
@@ -256,6 +289,7 @@ export function resolveNodeOptions(options: Partial<NodeOptions> & Pick<NodeOpti
   if (!o.dataDir) throw invalid('dataDir (--data-dir) is required');
   if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw invalid(`port ${o.port} is not a port number (0-65535)`);
   if (o.httpPort !== undefined && (!Number.isInteger(o.httpPort) || o.httpPort < 0 || o.httpPort > 65535)) throw invalid(`httpPort ${o.httpPort} is not a port number (0-65535)`);
+  if (o.redisPort !== undefined && (!Number.isInteger(o.redisPort) || o.redisPort < 0 || o.redisPort > 65535)) throw invalid(`redisPort ${o.redisPort} is not a port number (0-65535)`);
   if (o.nodeId !== undefined && !NODE_ID_PATTERN.test(o.nodeId)) throw invalid(`node id ${JSON.stringify(o.nodeId)} must match [A-Za-z0-9_.-]{1,128}`);
   if (!Number.isSafeInteger(o.maxValueBytes) || o.maxValueBytes < 0) throw invalid(`maxValueBytes ${o.maxValueBytes} must be a whole number of bytes`);
   const needed = o.maxValueBytes + MAX_KEY_BYTES + 1024;
@@ -265,6 +299,7 @@ export function resolveNodeOptions(options: Partial<NodeOptions> & Pick<NodeOpti
   o.maxHttpBodyBytes ??= Math.ceil(o.maxValueBytes / 3) * 4 + 1024 * 1024;
   if (!Number.isSafeInteger(o.maxHttpBodyBytes) || o.maxHttpBodyBytes < 1) throw invalid(`maxHttpBodyBytes ${o.maxHttpBodyBytes} must be a whole number of bytes`);
   if (!Number.isInteger(o.partitions) || o.partitions < 1 || o.partitions > 65536) throw invalid(`partitions ${o.partitions} must be 1-65536`);
+  if (!Number.isSafeInteger(o.maxClockOffsetMs) || o.maxClockOffsetMs < 1) throw invalid(`maxClockOffsetMs must be a whole number of ms, 1 or more, got ${o.maxClockOffsetMs}`);
   if (!Number.isInteger(o.maxInFlightBatches) || o.maxInFlightBatches < 1) throw invalid('maxInFlightBatches must be at least 1');
   for (const name of ['storeProbeIntervalMs', 'maxBatchEntries', 'idleConnectionMs', 'headersTimeoutMs'] as const) {
     if (!Number.isSafeInteger(o[name]) || o[name] < 1) throw invalid(`${name} must be a whole number, 1 or more, got ${o[name]}`);

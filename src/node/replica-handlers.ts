@@ -38,6 +38,9 @@ export function replicaHandlers(replica: LocalReplica, info: () => Promise<InfoR
     Digest(call, callback) {
       replica.digest(call.request.partition, call.request.buckets).then((buckets) => callback(null, { buckets }), (err) => callback(toServiceError(err)));
     },
+    Clock(_call, callback) {
+      callback(null, { nowMs: Date.now() });
+    },
     Info(_call, callback) {
       info().then((response) => callback(null, response), (err) => callback(toServiceError(err)));
     },

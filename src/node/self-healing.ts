@@ -65,8 +65,9 @@ export class SelfHealing {
    * without this node, twice: once while serving, and once more after
    * `markUnavailable` (NOT_SERVING) and a settle time, so that writes this
    * node acknowledged during the first pass reach the new owners too.
+   * Returns the records moved in both passes.
    */
-  async handOverAll(markUnavailable: () => void, onProgress: (p: DrainProgress) => void): Promise<void> {
+  async handOverAll(markUnavailable: () => void, onProgress: (p: DrainProgress) => void): Promise<number> {
     await this.stop();
     const self = this.selfId();
     const others = this.coordinator.members().filter((m) => m.id !== self);
@@ -90,6 +91,7 @@ export class SelfHealing {
     progress.phase = 'final-pass';
     await pass();
     this.log.info({ keysMoved: progress.keysMoved }, 'drain: every partition handed over');
+    return progress.keysMoved;
   }
 
   /** Hands partition `p` over, waiting (and retrying) while one of its new owners is unhealthy. */

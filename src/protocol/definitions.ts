@@ -11,6 +11,9 @@ import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as KvProto } from './generated/kv.js';
 import type { ProtoGrpcType as ReplicaProto } from './generated/replica.js';
 import type { ProtoGrpcType as HealthProto } from './generated/health.js';
+import type { ProtoGrpcType as PaxosProto } from './generated/paxos.js';
+import type { ProtoGrpcType as SerialProto } from './generated/serial.js';
+import type { ProtoGrpcType as MembershipProto } from './generated/membership.js';
 import { REPLICA_CLIENT_CODECS, REPLICA_SERVER_CODECS } from './replica-codec.js';
 import type { ReplicaServiceClient } from './replica-messages.js';
 
@@ -43,6 +46,9 @@ function load<T>(file: string): T {
 const kv = load<KvProto>('dstash/v1/kv.proto');
 const replica = load<ReplicaProto>('dstash/v1/replica.proto');
 const health = load<HealthProto>('grpc/health/v1/health.proto');
+const paxos = load<PaxosProto>('dstash/v1/paxos.proto');
+const serial = load<SerialProto>('dstash/v1/serial.proto');
+const membership = load<MembershipProto>('dstash/v1/membership.proto');
 
 /** `dstash.v1.KV`: the public key/value service. */
 export const KvService = kv.dstash.v1.KV;
@@ -65,14 +71,23 @@ export const ReplicaStreamsClient = grpc.makeClientConstructor({
 }, 'dstash.v1.Replica') as unknown as new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => ReplicaServiceClient;
 /** `dstash.v1.Admin`: operations on one node (repair, drain). */
 export const AdminService = replica.dstash.v1.Admin;
+/** `dstash.v1.Membership`: members of a static cluster share their list (join, drain). */
+export const MembershipService = membership.dstash.v1.Membership;
 /** `grpc.health.v1.Health`: the standard health service. */
 export const HealthService = health.grpc.health.v1.Health;
+
+/** `dstash.v1.Paxos`: the internal acceptor service of per-key consensus. */
+export const PaxosService = paxos.dstash.v1.Paxos;
+/** `dstash.v1.Serial`: linearizable single-key operations, proposed by the node for its caller. */
+export const SerialService = serial.dstash.v1.Serial;
 
 /** Fully-qualified service names, as health checks and logs name them. */
 export const SERVICE_NAMES = {
   kv: 'dstash.v1.KV',
   replica: 'dstash.v1.Replica',
   admin: 'dstash.v1.Admin',
+  membership: 'dstash.v1.Membership',
+  serial: 'dstash.v1.Serial',
   health: 'grpc.health.v1.Health',
 } as const;
 

@@ -69,6 +69,8 @@ export interface ReplicaTransport {
   partitionScan(partitions: readonly number[], timeoutMs: number, buckets?: { count: number; ids: readonly number[] }): AsyncIterable<PartitionRecord>;
   /** Digest of one partition: one 8-byte digest per bucket. */
   digest(partition: number, buckets: number, timeoutMs: number): Promise<Buffer[]>;
+  /** The replica's wall clock, in ms since the epoch (for offset measurement); absent where it cannot be asked. */
+  clock?(timeoutMs: number): Promise<number>;
   /** Releases connections. */
   close(): void;
 }

@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { DstashError, ErrorCode, InvalidArgumentError, type ErrorCodeValue } from '../errors.js';
+import { readableDetails } from './connection-errors.js';
 import type { EntryStatus } from './generated/dstash/v1/EntryStatus.js';
 
 /** Trailer metadata key that carries the dstash error code. */
@@ -27,6 +28,12 @@ const GRPC_CODE_BY_REASON: Record<ErrorCodeValue, grpc.status> = {
   [ErrorCode.Discovery]: grpc.status.UNAVAILABLE,
   [ErrorCode.Unauthenticated]: grpc.status.UNAUTHENTICATED,
   [ErrorCode.PermissionDenied]: grpc.status.PERMISSION_DENIED,
+  [ErrorCode.Unsupported]: grpc.status.UNIMPLEMENTED,
+  // Raised by the SDK, after the wire; mapped for completeness.
+  [ErrorCode.Decode]: grpc.status.FAILED_PRECONDITION,
+  [ErrorCode.ClockSkew]: grpc.status.FAILED_PRECONDITION,
+  [ErrorCode.ConditionFailed]: grpc.status.FAILED_PRECONDITION,
+  [ErrorCode.NotACounter]: grpc.status.FAILED_PRECONDITION,
   [ErrorCode.Internal]: grpc.status.INTERNAL,
 };
 
@@ -61,7 +68,7 @@ export function fromServiceError(err: unknown, peer?: string): DstashError {
   const e = err as Partial<grpc.ServiceError>;
   const reason = e.metadata?.get(REASON_METADATA_KEY)[0];
   const where = peer ? ` (from ${peer})` : '';
-  const details = e.details ?? (err instanceof Error ? err.message : String(err));
+  const details = readableDetails(e.details ?? (err instanceof Error ? err.message : String(err)));
   if (typeof reason === 'string' && KNOWN_REASONS.has(reason)) {
     const code = reason as ErrorCodeValue;
     if (GRPC_CODE_BY_REASON[code] === grpc.status.INVALID_ARGUMENT) return new InvalidArgumentError(code as never, details);
@@ -81,7 +88,9 @@ export function fromEntryStatus(status: EntryStatus | null | undefined): DstashE
 
 function codeForGrpcStatus(code: number | undefined): ErrorCodeValue {
   switch (code) {
+    // RESOURCE_EXHAUSTED: grpc-js's answer to a message over the receiver's size limit.
     case grpc.status.INVALID_ARGUMENT:
+    case grpc.status.RESOURCE_EXHAUSTED:
       return ErrorCode.InvalidArgument;
     case grpc.status.DEADLINE_EXCEEDED:
       return ErrorCode.Timeout;
@@ -92,6 +101,8 @@ function codeForGrpcStatus(code: number | undefined): ErrorCodeValue {
     case grpc.status.UNAVAILABLE:
     case grpc.status.CANCELLED:
       return ErrorCode.Unavailable;
+    case grpc.status.UNIMPLEMENTED:
+      return ErrorCode.Unsupported;
     default:
       return ErrorCode.Internal;
   }

@@ -5,6 +5,7 @@
  *   data   'd' [partition u16 BE] [index ASCII] 0x00 [key bytes]   -> encoded record
  *   purge  'x' [purgeAt u48 BE] [data key]                        -> empty
  *   meta   'm' [name UTF-8]                                       -> UTF-8 value
+ *   paxos  'c' [partition u16 BE] [index ASCII] 0x00 [key bytes]   -> acceptor state (src/consensus/)
  *
  * The partition comes first so that one partition is one contiguous range
  * (transfer, anti-entropy) and a scan is one range per partition. The index
@@ -21,6 +22,7 @@ const DATA = 0x64; // 'd'
 const PURGE = 0x78; // 'x'
 const META = 0x6d; // 'm'
 const HINT = 0x68; // 'h'
+const PAXOS = 0x63; // 'c'
 const INDEX_END = 0x00;
 const PARTITION_OFFSET = 1;
 const INDEX_OFFSET = 3;
@@ -36,9 +38,6 @@ export interface KeyRange {
   gte: Buffer;
   lt: Buffer;
 }
-
-/** The whole keyspace, every keyspace byte included (for approximate sizes). */
-export const WHOLE_KEYSPACE: KeyRange = { gte: Buffer.from([0x00]), lt: Buffer.from([0xff]) };
 
 /**
  * The data key of (partition, index, key). With a key prefix instead of a key,
@@ -172,6 +171,17 @@ export function hintRange(target?: string): KeyRange {
   if (target === undefined) return { gte: Buffer.from([HINT]), lt: Buffer.from([HINT + 1]) };
   const head = Buffer.concat([Buffer.from([HINT]), Buffer.from(target, 'utf8')]);
   return { gte: Buffer.concat([head, Buffer.from([0])]), lt: Buffer.concat([head, Buffer.from([1])]) };
+}
+
+/**
+ * The key of the consensus (acceptor) state of (partition, index, key): the
+ * data key's layout in a keyspace of its own, so that partition scans,
+ * digests and transfers of records never see it.
+ */
+export function encodePaxosKey(partition: number, index: string, key: Uint8Array): Buffer {
+  const out = encodeDataKey(partition, index, key);
+  out[0] = PAXOS;
+  return out;
 }
 
 /** The key of a metadata entry. */

@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import { logger, type Logger } from '../logger.js';
-import { checkPartition, describeDataKey, encodeDataKey, encodeMetaKey, WHOLE_KEYSPACE } from './key-layout.js';
+import { checkPartition, describeDataKey, encodeDataKey, encodeMetaKey, encodePaxosKey } from './key-layout.js';
+import { directoryBytes } from './directory-size.js';
 import { commitApplies, prepareApply, type ApplyCall } from './level-apply.js';
 import { type LevelDb, levelCall, openLevelDb, storeName } from './level-db.js';
 import { partitionLevel, scanLevel } from './level-scan.js';
@@ -187,13 +188,29 @@ export class LevelStore implements Store {
     await levelCall(db, db.put(encodeMetaKey(name), Buffer.from(value, 'utf8'), { sync: true }));
   }
 
+  /** See {@link Store.getPaxosState}. */
+  async getPaxosState({ partition, index, key }: RecordKey): Promise<Buffer | undefined> {
+    const { db } = this.opened();
+    checkPartition(partition, this.options.partitions);
+    return levelCall(db, db.get(encodePaxosKey(partition, index, key)));
+  }
+
+  /** See {@link Store.putPaxosState}: fsync'ed when the `sync` option is on. */
+  async putPaxosState({ partition, index, key }: RecordKey, state: Buffer): Promise<void> {
+    const { db } = this.opened();
+    checkPartition(partition, this.options.partitions);
+    await levelCall(db, db.put(encodePaxosKey(partition, index, key), Buffer.from(state), { sync: this.options.sync }));
+  }
+
   /**
-   * See {@link Store.approximateSize}: LevelDB's estimate of the table files.
-   * Writes still in the log (the last few MiB) are not counted yet.
+   * See {@link Store.approximateSize}: the bytes of the files in the LevelDB
+   * directory, write-ahead log included, as `du` would count them. LevelDB's
+   * own estimate counts only the table files, and stays 0 while every write
+   * is still in the log (the first few MiB of a store).
    */
   async approximateSize(): Promise<number> {
-    const { db } = this.opened();
-    return levelCall(db, db.approximateSize(WHOLE_KEYSPACE.gte, WHOLE_KEYSPACE.lt));
+    this.opened();
+    return directoryBytes(join(this.options.dataDir, 'db'));
   }
 
   async addHints(target: string, keys: readonly RecordKey[]): Promise<{ kept: number; dropped: number }> {

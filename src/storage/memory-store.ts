@@ -30,6 +30,7 @@ export class MemoryStore implements Store {
   private readonly options: Required<StoreOptions>;
   private readonly entries = new Map<string, Entry>();
   private readonly meta = new Map<string, string>();
+  private readonly paxos = new Map<string, Buffer>();
   /** Hints per target: map key → address. */
   private readonly hints = new Map<string, Map<string, RecordKey>>();
   private readonly counts = new Map<string, number>();
@@ -133,6 +134,19 @@ export class MemoryStore implements Store {
   async putMeta(name: string, value: string): Promise<void> {
     this.assertOpen();
     this.meta.set(name, value);
+  }
+
+  /** See {@link Store.getPaxosState}. */
+  async getPaxosState(key: RecordKey): Promise<Buffer | undefined> {
+    this.assertOpen();
+    const state = this.paxos.get(this.id(key));
+    return state && Buffer.from(state);
+  }
+
+  /** See {@link Store.putPaxosState}. */
+  async putPaxosState(key: RecordKey, state: Buffer): Promise<void> {
+    this.assertOpen();
+    this.paxos.set(this.id(key), Buffer.from(state));
   }
 
   /** See {@link Store.approximateSize}: the bytes of the encoded keys and records held. */

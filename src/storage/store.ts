@@ -83,6 +83,17 @@ export interface Store {
   /** Writes a small metadata value durably. */
   putMeta(name: string, value: string): Promise<void>;
 
+  /**
+   * Reads the consensus state of one key (opaque bytes that src/consensus/
+   * encodes), kept apart from its record; `undefined` when there is none.
+   */
+  getPaxosState(key: RecordKey): Promise<Buffer | undefined>;
+  /**
+   * Writes the consensus state of one key durably before resolving: the write
+   * is in LevelDB's log, fsync'ed when the store's `sync` option is on.
+   */
+  putPaxosState(key: RecordKey, state: Buffer): Promise<void>;
+
   /** Approximate bytes on disk. */
   approximateSize(): Promise<number>;
 

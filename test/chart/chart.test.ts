@@ -52,12 +52,13 @@ describe('helm chart: charts/dstash', function () {
     assert.equal(check.rendered.length, 5);
   });
 
-  it('by default: Consul through the host agent, gRPC probes, drain on SIGTERM, a locked-down non-root pod with a volume each', () => {
+  it('by default: DNS discovery of the headless Service, gRPC probes, drain on SIGTERM, a locked-down non-root pod with a volume each', () => {
     const r = variant('default');
     assert.deepEqual(kinds(r), ['ConfigMap', 'PodDisruptionBudget', 'Service', 'Service', 'ServiceAccount', 'StatefulSet']);
     const env = nodeEnvironment(r.manifests);
-    assert.equal(env.DSTASH_DISCOVERY, 'consul');
-    assert.equal(env.DSTASH_CONSUL_ADDR, '10.0.0.7:8500', 'the agent on the pod\'s host (status.hostIP)');
+    assert.equal(env.DSTASH_DISCOVERY, 'dns');
+    assert.equal(env.DSTASH_DNS_NAME, '_grpc._tcp.dstash-headless.kv.svc.cluster.local');
+    assert.deepEqual(Object.keys(env).filter((k) => k.includes('CONSUL') || k.includes('PEERS')), []);
     assert.equal(env.DSTASH_ADVERTISE_HOST, 'dstash-0.dstash-headless.kv.svc.cluster.local');
     assert.equal(env.DSTASH_BIND, '0.0.0.0');
     assert.equal(env.DSTASH_DATA_DIR, '/data');
@@ -72,7 +73,9 @@ describe('helm chart: charts/dstash', function () {
     assert.equal(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, '10Gi');
     const pod = podSpec(r);
     const c = mainContainer(r);
-    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) assert.deepEqual(c[probe].grpc, { port: 7420 }, probe);
+    // A drain turns the gRPC health NOT_SERVING for as long as it takes: liveness must not ask it.
+    for (const probe of ['startupProbe', 'livenessProbe']) assert.deepEqual([c[probe].httpGet, c[probe].grpc], [{ path: '/healthz', port: 'http' }, undefined], probe);
+    assert.deepEqual(c.readinessProbe.grpc, { port: 7420 });
     assert.deepEqual(c.lifecycle.preStop.exec.command, ['sleep', '5']);
     assert.ok(pod.terminationGracePeriodSeconds >= 600, 'time to drain');
     assert.equal(pod.automountServiceAccountToken, false);
@@ -87,6 +90,29 @@ describe('helm chart: charts/dstash', function () {
     assert.equal(find(r, 'Service', 'dstash-headless').spec.publishNotReadyAddresses, true);
     assert.deepEqual(find(r, 'Service', 'dstash').spec.ports.map((p: Loose) => p.name), ['grpc', 'http']);
     assert.equal(find(r, 'PodDisruptionBudget').spec.maxUnavailable, 1);
+  });
+
+  it('dns: scaling up or down changes only the replica count; every pod, ready or not, has an SRV record under the name the nodes resolve', async () => {
+    const base = variant('default');
+    const res = await helm(renderArgs(CHART_DIR, { name: 'default' }, ['--set', 'replicaCount=5']));
+    assert.equal(res.code, 0, res.stderr);
+    const scaled = parseManifests(res.stdout);
+    const sts = (manifests: Loose[]): Loose => manifests.find((m: Loose) => m.kind === 'StatefulSet');
+    assert.equal(sts(scaled).spec.replicas, 5);
+    // The same pod template (so no pod restarts) and the same settings: new pods join through DNS, removed ones leave.
+    assert.deepEqual(sts(scaled).spec.template, sts(base.manifests).spec.template);
+    assert.deepEqual(configMapData(scaled, 'dstash'), configMapData(base.manifests, 'dstash'));
+    assert.ok(!scaled.some((m: Loose) => m.metadata.name === 'dstash-peers'), 'no peers list to keep up to date');
+    // Kubernetes names SRV records _<port name>._<protocol>.<service>: the headless Service's port must be "grpc" over TCP.
+    const headless = find(base, 'Service', 'dstash-headless');
+    assert.equal(headless.spec.clusterIP, 'None');
+    assert.equal(headless.spec.publishNotReadyAddresses, true, 'a starting pod is found before it is ready');
+    assert.ok(headless.spec.ports.some((p: Loose) => p.name === 'grpc' && p.protocol === 'TCP' && p.port === 7420));
+    assert.equal(nodeEnvironment(base.manifests).DSTASH_DNS_NAME.split('.').slice(2).join('.'), nodeEnvironment(base.manifests).DSTASH_ADVERTISE_HOST.split('.').slice(1).join('.'),
+      'SRV targets and advertised names are the same pod names');
+    // Scale-down: a removed pod hands its partitions over on SIGTERM, with the time to do so.
+    assert.equal(nodeEnvironment(base.manifests).DSTASH_DRAIN_ON_EXIT, 'true');
+    assert.ok(podSpec(base).terminationGracePeriodSeconds >= 600);
   });
 
   it('static: the peers file lists every pod by its stable name, and no Consul setting is left', () => {
@@ -135,7 +161,8 @@ describe('helm chart: charts/dstash', function () {
     assert.equal(res.code, 0, res.stderr);
     const [sts] = parseManifests(res.stdout) as Loose[];
     const c = sts.spec.template.spec.containers[0];
-    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) assert.deepEqual(c[probe].exec.command, ['node', '/app/docker/healthcheck.js'], probe);
+    for (const probe of ['startupProbe', 'livenessProbe']) assert.deepEqual(c[probe].exec.command, ['node', '/app/docker/healthcheck.js', '--alive'], probe);
+    assert.deepEqual(c.readinessProbe.exec.command, ['node', '/app/docker/healthcheck.js']);
   });
 
   it('zones: an init container reads the node label with a token of its own, RBAC may only get nodes, and a ServiceMonitor scrapes every pod', () => {
@@ -178,6 +205,13 @@ describe('helm chart: charts/dstash', function () {
         const notes = configMapData(parseManifests(res.stdout), 'notes').notes!;
         assert.match(notes, /kubectl -n kv exec \S+-0 -- sh -c 'dstash cluster status --node "\$DSTASH_ADVERTISE_HOST:\d+"'/, `[${v.name}]\n${notes}`);
         assert.match(notes, /port-forward svc\//, `[${v.name}]`);
+      }
+      // Fewer than 3 nodes cannot keep a quorum through the loss of one: the notes say so.
+      for (const [count, warned] of [[1, true], [2, true], [3, false], [5, false]] as const) {
+        const res = await helm(renderArgs(chart, { name: 'default' }, ['--set', `replicaCount=${count}`, '--show-only', 'templates/notes-as-configmap.yaml']));
+        assert.equal(res.code, 0, res.stderr);
+        const notes = configMapData(parseManifests(res.stdout), 'notes').notes!;
+        assert.equal(/WARNING: replicaCount is \d+\. A cluster of fewer than 3 nodes/.test(notes), warned, `replicaCount=${count}:\n${notes}`);
       }
     });
   });

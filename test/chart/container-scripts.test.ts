@@ -5,6 +5,9 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { HealthReporter } from '../../src/node/health.js';
+import { HealthService } from '../../src/protocol/definitions.js';
 import { makeTestPki, type TestPki } from '../helpers/certs.js';
 import { startTestNode, type TestNode } from '../helpers/in-process-node.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -41,6 +44,25 @@ describe('image scripts: docker/', function () {
       const down = await runScript('healthcheck.js', [], env);
       assert.equal(down.code, 1);
       assert.match(down.stderr, new RegExp(`127\\.0\\.0\\.1:${t.node.port}`));
+    });
+
+    it('with --alive (the liveness probe without the HTTP port), passes a node that answers NOT_SERVING, as a draining node does', async () => {
+      // The node's own health service, in the state a drain puts it in.
+      const health = new HealthReporter();
+      health.set('', 'NOT_SERVING');
+      const server = new grpc.Server();
+      server.addService(HealthService.service, health.handlers());
+      const port = await new Promise<number>((resolve, reject) => {
+        server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+      });
+      try {
+        const env = { DSTASH_PORT: String(port) };
+        assert.equal((await runScript('healthcheck.js', [], env)).code, 1, 'not ready');
+        assert.equal((await runScript('healthcheck.js', ['--alive'], env)).code, 0, 'but alive');
+      } finally {
+        server.forceShutdown();
+      }
+      assert.equal((await runScript('healthcheck.js', ['--alive'], { DSTASH_PORT: String(port) })).code, 1, 'a node that does not answer is not alive');
     });
 
     it('with mutual TLS, dials with the node\'s files and checks the certificate against DSTASH_ADVERTISE_HOST', async () => {

@@ -26,7 +26,7 @@ export interface CliProcess {
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, uid?: number): CliProcess {
   const command = uid === undefined
     ? [process.execPath, BIN, ...args]
-    : ['setpriv', '--reuid', String(uid), '--regid', String(uid), '--clear-groups', '--inh-caps', '+dac_override', '--ambient-caps', '+dac_override', process.execPath, BIN, ...args];
+    : ['setpriv', '--euid', String(uid), '--egid', String(uid), '--clear-groups', '--inh-caps', '+dac_override', '--ambient-caps', '+dac_override', process.execPath, BIN, ...args];
   const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });

@@ -11,6 +11,14 @@ import { waitFor } from './wait.js';
 import { info } from './cluster-checks.js';
 import { Client, type ClientOptions } from '../../src/index.js';
 
+/** Arguments and environment for one node only (a skewed clock, an HTTP port). */
+export interface NodeSetup {
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Run the node as this user (see startCli), so that iptables can tell its connections apart. */
+  uid?: number;
+}
+
 /** One node of the cluster. */
 export interface ClusterNode {
   id: string;
@@ -18,7 +26,14 @@ export interface ClusterNode {
   port: number;
   dataDir: string;
   process: CliProcess;
+  setup: NodeSetup;
+  /** The HTTP port, when the node was given one (`--http-port`). */
+  httpPort?: number;
+  /** The Redis port, when the node was started with `--redis-port`. */
+  redisPort?: number;
 }
+
+/** More `node start` arguments: the same for every node, or by node id (node-1…). */
 
 /** A running cluster; `stop()` ends every process it started and removes the data. */
 export class ProcessCluster {
@@ -28,34 +43,33 @@ export class ProcessCluster {
     readonly peersFile: string,
     private readonly cleanup: () => Promise<void>,
     private readonly extraArgs: string[],
-    private readonly uid?: number,
   ) {}
 
   /**
    * Starts `count` nodes (ids node-1…) and waits until each one sees all of
-   * them. With `uid`, the nodes run as that user (see startCli).
+   * them; `setup` adds per-node arguments, environment or user.
    */
-  static async start(count: number, extraArgs: string[] = [], uid?: number): Promise<ProcessCluster> {
+  static async start(count: number, extraArgs: string[] = [], setup: (id: string) => NodeSetup = () => ({})): Promise<ProcessCluster> {
     const dir = await tempDir('dstash-cluster-');
     const peersFile = join(dir.path, 'peers');
     await writeFile(peersFile, '');
-    const cluster = new ProcessCluster(dir.path, peersFile, dir.cleanup, extraArgs, uid);
-    for (let i = 1; i <= count; i++) await cluster.add(`node-${i}`);
+    const cluster = new ProcessCluster(dir.path, peersFile, dir.cleanup, extraArgs);
+    for (let i = 1; i <= count; i++) await cluster.add(`node-${i}`, setup(`node-${i}`));
     await cluster.converge();
     return cluster;
   }
 
   /** Starts `count` nodes and a client that sees all of them healthy. */
-  static async withClient(count: number, extraArgs: string[] = [], uid?: number): Promise<{ cluster: ProcessCluster; client: Client }> {
-    const cluster = await ProcessCluster.start(count, extraArgs, uid);
+  static async withClient(count: number, extraArgs: string[] = [], setup?: (id: string) => NodeSetup): Promise<{ cluster: ProcessCluster; client: Client }> {
+    const cluster = await ProcessCluster.start(count, extraArgs, setup);
     const client = cluster.client();
     await ProcessCluster.until(client, count, count);
     return { cluster, client };
   }
 
   /** Starts one more node and lists it in the peers file. */
-  async add(id: string): Promise<ClusterNode> {
-    const node = await this.spawn(id, join(this.root, id), 0);
+  async add(id: string, setup: NodeSetup = {}): Promise<ClusterNode> {
+    const node = await this.spawn(id, join(this.root, id), 0, setup);
     this.nodes.push(node);
     await appendFile(this.peersFile, `${id}@${node.address}\n`);
     return node;
@@ -75,10 +89,10 @@ export class ProcessCluster {
     await n.process.exited();
   }
 
-  /** Restarts a stopped node on its old port and data dir. */
-  async restart(id: string): Promise<ClusterNode> {
+  /** Restarts a stopped node on its old port and data dir, with `args` added to its command line. */
+  async restart(id: string, args: string[] = []): Promise<ClusterNode> {
     const old = this.node(id);
-    const node = await this.spawn(id, old.dataDir, old.port);
+    const node = await this.spawn(id, old.dataDir, old.port, { ...old.setup, args: [...(old.setup.args ?? []), ...args] });
     this.nodes[this.nodes.indexOf(old)] = node;
     return node;
   }
@@ -119,12 +133,17 @@ export class ProcessCluster {
     await this.cleanup();
   }
 
-  private async spawn(id: string, dataDir: string, port: number): Promise<ClusterNode> {
-    const process = startCli([
+  /** The command line of node `id`. */
+  startArgs(id: string, dataDir: string, port: number, args: string[] = []): string[] {
+    return [
       'node', 'start', '--port', String(port), '--data-dir', dataDir, '--node-id', id, '--peers-file', this.peersFile,
-      '--health-interval', '200', '--log-level', 'warn', ...this.extraArgs,
-    ], {}, this.uid);
-    const serving = await process.event<{ address: string; port: number }>('serving');
-    return { id, address: serving.address, port: serving.port, dataDir, process };
+      '--health-interval', '200', '--log-level', 'warn', ...this.extraArgs, ...args,
+    ];
+  }
+
+  private async spawn(id: string, dataDir: string, port: number, setup: NodeSetup): Promise<ClusterNode> {
+    const process = startCli(this.startArgs(id, dataDir, port, setup.args), setup.env, setup.uid);
+    const serving = await process.event<{ address: string; port: number; httpPort?: number; redisPort?: number }>('serving');
+    return { id, address: serving.address, port: serving.port, dataDir, process, setup, httpPort: serving.httpPort, redisPort: serving.redisPort };
   }
 }

@@ -3,6 +3,7 @@
  * mount): on a developer's laptop without it they skip and print why; in CI
  * (`CI=true`), where .ci/run installs everything, a missing one fails.
  */
+import { spawnSync } from 'node:child_process';
 import type { Context } from 'mocha';
 
 /** Skips the test (or, under CI=true, fails it) with `reason` when `available` is false. */
@@ -11,4 +12,17 @@ export function requireMachine(ctx: Context, available: boolean, reason: string)
   if (process.env.CI === 'true') throw new Error(`CI must provide this: ${reason} (see .ci/run)`);
   console.log(`      skipped: ${reason}`);
   ctx.skip();
+}
+
+/**
+ * The path of `tool` (a name on PATH, or an absolute path) from Debian package
+ * `packageName`, through {@link requireMachine} when it is missing. `probe`:
+ * arguments it must run successfully with (a module the tool must have).
+ */
+export function requireTool(ctx: Context, tool: string, packageName: string, probe?: string[]): string {
+  const found = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool], { encoding: 'utf8' });
+  const path = found.status === 0 ? found.stdout.trim() : '';
+  const runs = path !== '' && (!probe || spawnSync(path, probe, { stdio: 'ignore' }).status === 0);
+  requireMachine(ctx, runs, `${tool}${probe ? ` ${probe.join(' ')}` : ''} does not run here (Debian package ${packageName})`);
+  return path;
 }

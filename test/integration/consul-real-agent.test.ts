@@ -22,7 +22,7 @@ describe('ConsulRegistrar + ConsulDiscovery (real Consul agent)', function () {
   let watcher: ConsulDiscovery | undefined;
 
   before(function () {
-    // The only skip in the suite: without an agent there is nothing real to run against.
+    // Without an agent there is nothing real to run against.
     if (!process.env.CONSUL_HTTP_ADDR) {
       console.log('skipped: CONSUL_HTTP_ADDR is not set (no Consul agent)');
       this.skip();

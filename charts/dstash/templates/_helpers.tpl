@@ -112,21 +112,36 @@ commonAnnotations merged with the resource's own (the dict's "own"). Use as {{- 
 {{- end -}}
 
 {{/*
-A probe of the node (the dict's "probe" values, "path" its HTTP endpoint, "context" the root).
-Kubernetes' own gRPC probe against grpc.health.v1 (service "" = the node); it
-cannot speak TLS, so with TLS the probe asks the plain-HTTP /healthz or
+A probe of the node (the dict's "probe" values, "alive" true for liveness and
+startup, "context" the root).
+Liveness and startup ask whether the process answers at all: the HTTP port's
+/healthz, or with the HTTP port off the image's healthcheck script with
+--alive (any gRPC health answer, NOT_SERVING included). A draining node is
+NOT_SERVING for as long as its hand-over takes, and must not be killed for it.
+Readiness asks Kubernetes' own gRPC probe against grpc.health.v1 (service "" =
+the node); it cannot speak TLS, so with TLS the probe asks the plain-HTTP
 /readyz, or, with the HTTP port off, runs the image's healthcheck script,
 which dials with the node's own TLS files.
 */}}
 {{- define "dstash.probe" -}}
 {{- $probe := .probe -}}
 {{- $values := .context.Values -}}
-{{- if not $values.tls.enabled -}}
+{{- if .alive -}}
+{{- /* Liveness and startup: is the process there? Never the gRPC health status, which a drain turns NOT_SERVING. */ -}}
+{{- if include "dstash.httpEnabled" .context -}}
+httpGet:
+  path: /healthz
+  port: http
+{{- else -}}
+exec:
+  command: ["node", "/app/docker/healthcheck.js", "--alive"]
+{{- end -}}
+{{- else if not $values.tls.enabled -}}
 grpc:
   port: {{ $values.node.port }}
 {{- else if include "dstash.httpEnabled" .context -}}
 httpGet:
-  path: {{ .path }}
+  path: /readyz
   port: http
   scheme: HTTPS
 {{- else -}}

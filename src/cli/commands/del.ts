@@ -1,5 +1,6 @@
 import { Args, Command } from '@oclif/core';
 import { call, connect, dataFlags, describeError, wireConsistency } from '../node-connection.js';
+import { argumentBytes } from '../text-encoding.js';
 
 /** `dstash del KEY`: deletes one key. */
 export default class Del extends Command {
@@ -7,7 +8,7 @@ export default class Del extends Command {
 
   static override examples = ['<%= config.bin %> del user:1'];
 
-  static override args = { key: Args.string({ required: true, description: 'The key (UTF-8).' }) };
+  static override args = { key: Args.string({ required: true, description: 'The key (UTF-8, or base64 with --encoding base64).' }) };
 
   static override flags = dataFlags;
 
@@ -16,7 +17,7 @@ export default class Del extends Command {
     const client = connect(flags);
     try {
       const res = await call<{ version: Buffer }>(client, client.Delete, {
-        index: flags.index, key: Buffer.from(args.key), consistency: wireConsistency(flags.consistency),
+        index: flags.index, key: argumentBytes(args.key, flags.encoding, 'KEY'), consistency: wireConsistency(flags.consistency),
       }, flags);
       this.log(flags.json ? JSON.stringify({ ok: true, version: res.version.toString('hex') }) : 'OK');
     } catch (err) {

@@ -9,6 +9,8 @@ import { describeError } from '../node-connection.js';
 
 /** How far above its gRPC port a dev node serves HTTP. */
 const HTTP_PORT_OFFSET = 100;
+/** How far above its gRPC port a dev node serves the Redis protocol. */
+const REDIS_PORT_OFFSET = 200;
 
 /** `dstash dev`: a local cluster in one process, with static discovery and no Consul. */
 export default class Dev extends Command {
@@ -22,8 +24,8 @@ export default class Dev extends Command {
     'base-port': Flags.integer({
       default: 7420,
       min: 0,
-      max: 65535 - HTTP_PORT_OFFSET - 16,
-      description: `Port of the first node; the others follow (0 = any free ports). With a fixed base port, node i also serves HTTP (metrics, REST) on base + ${HTTP_PORT_OFFSET} + i.`,
+      max: 65535 - REDIS_PORT_OFFSET - 16,
+      description: `Port of the first node; the others follow (0 = any free ports). With a fixed base port, node i also serves HTTP (metrics, REST) on base + ${HTTP_PORT_OFFSET} + i. Node i serves the Redis protocol on base + ${REDIS_PORT_OFFSET} + i (any free port with base 0).`,
     }),
     replicas: Flags.integer({ default: 3, min: 1, max: 16, description: 'Replicas of each partition (N), capped at the number of nodes.' }),
     'log-level': logLevelFlag('warn'),
@@ -45,6 +47,7 @@ export default class Dev extends Command {
       nodeId: `node-${i + 1}`,
       port,
       httpPort: fixed ? port + HTTP_PORT_OFFSET : undefined,
+      redisPort: fixed ? port + REDIS_PORT_OFFSET : 0,
       peersFile,
       sweepIntervalMs: 10_000,
       coordinator: { replicas: Math.min(flags.replicas, flags.nodes) },
@@ -68,12 +71,13 @@ export default class Dev extends Command {
     for (const deadline = Date.now() + 15_000; !converged() && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50));
     if (!converged()) this.warn('the nodes do not all see each other yet; requests may fail until they do');
     const addresses = nodes.map((n) => n.address);
-    this.log(JSON.stringify({ event: 'serving', nodes: nodes.map((n) => ({ nodeId: n.nodeId, address: n.address, httpPort: n.httpPort || undefined })), dataDir: root }));
+    this.log(JSON.stringify({ event: 'serving', nodes: nodes.map((n) => ({ nodeId: n.nodeId, address: n.address, httpPort: n.httpPort || undefined, redisPort: n.redisPort })), dataDir: root }));
     this.logToStderr([
       `dstash dev: ${nodes.length} node(s) serving on ${addresses.join(', ')} (N=${Math.min(flags.replicas, flags.nodes)}); data in ${root}${flags['data-dir'] ? '' : ' (removed at exit)'}`,
       `  try:  dstash put hello world --node ${addresses[0]}   then   dstash get hello --node ${addresses[0]}`,
       `  SDK:  new Client({ peers: ${JSON.stringify(addresses)} })`,
-      ...(fixed ? [`  HTTP: ${nodes.map((n) => `http://127.0.0.1:${n.httpPort}`).join(', ')}  (/metrics, /readyz, /v1/cluster, /v1/kv/default/KEY)`] : []),
+      ...(fixed ? [`  HTTP: ${nodes.map((n) => `http://127.0.0.1:${n.httpPort}`).join(', ')}  (/metrics, /readyz, /v1/cluster, /v1/kv/default/KEY)`, `  dashboard: http://127.0.0.1:${nodes[0]!.httpPort}/ui`] : []),
+      `  Redis: ${nodes.map((n) => `127.0.0.1:${n.redisPort}`).join(', ')}  (redis-cli -p ${nodes[0]!.redisPort} set hello world)`,
       '  Ctrl-C stops the cluster.',
     ].join('\n'));
     await new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@ import { Command, Flags } from '@oclif/core';
 import type { ScanResponse__Output } from '../../protocol/generated/dstash/v1/ScanResponse.js';
 import { fromServiceError } from '../../protocol/status.js';
 import { connect, dataFlags, describeError, wireConsistency } from '../node-connection.js';
+import { argumentBytes, jsonBytes } from '../text-encoding.js';
 
 /** `dstash scan`: lists the records of an index by key prefix. */
 export default class Scan extends Command {
@@ -22,14 +23,14 @@ export default class Scan extends Command {
     try {
       await new Promise<void>((resolve, reject) => {
         const stream = client.Scan({
-          index: flags.index, prefix: Buffer.from(flags.prefix), limit: flags.limit,
-          startAfter: Buffer.from(flags['start-after'] ?? ''), consistency: wireConsistency(flags.consistency),
+          index: flags.index, prefix: argumentBytes(flags.prefix, flags.encoding, '--prefix'), limit: flags.limit,
+          startAfter: argumentBytes(flags['start-after'] ?? '', flags.encoding, '--start-after'), consistency: wireConsistency(flags.consistency),
         }, { deadline: Date.now() + flags.timeout });
         stream.on('data', (res: ScanResponse__Output) => {
           for (const e of res.entries) {
             this.log(flags.json
-              ? JSON.stringify({ key: e.key.toString('utf8'), value: e.value.toString('utf8'), version: e.version.toString('hex') })
-              : `${e.key.toString('utf8')}\t${e.value.toString('utf8')}`);
+              ? JSON.stringify({ ...jsonBytes('key', e.key, flags.encoding), ...jsonBytes('value', e.value, flags.encoding), version: e.version.toString('hex') })
+              : `${e.key.toString(flags.encoding)}\t${e.value.toString(flags.encoding)}`);
           }
         });
         stream.on('error', (err) => reject(fromServiceError(err, flags.node)));

@@ -28,6 +28,9 @@ export function roleForMethod(path: string): Role | undefined {
       return KV_READS.has(method) ? 'read' : 'write';
     case SERVICE_NAMES.admin:
       return 'admin';
+    case SERVICE_NAMES.serial:
+      // A serial read needs read; the handler checks write for every other operation.
+      return 'read';
     case SERVICE_NAMES.replica:
       // Info is how callers (the CLI, discovery) learn the members; the rest is node-to-node traffic.
       return method === 'Info' ? 'read' : 'cluster';

@@ -1,8 +1,9 @@
 /**
  * Tokens on the HTTP port: `Authorization: Bearer <token>`. A missing or
  * unknown token is answered 401 before the body is read; a token whose role
- * is too low, 403. `/healthz` and `/readyz` stay open for probes, and
- * `/metrics` too unless the node protects it.
+ * is too low, 403. `/healthz` and `/readyz` stay open for probes, the
+ * dashboard's static page (`/ui`) for browsers, and `/metrics` too unless the
+ * node protects it.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DstashError, ErrorCode } from '../../errors.js';
@@ -19,6 +20,8 @@ export interface HttpAuthOptions {
 }
 
 const PROBES = new Set(['/healthz', '/readyz']);
+/** The dashboard's page and assets: static, and they hold no data; the stats they poll need a token. */
+const DASHBOARD = new Set(['/ui', '/ui/', '/ui/dashboard.css', '/ui/dashboard.js']);
 
 /** The role the request needs once its body is known (a batch with puts or deletes writes). */
 function neededRole(request: FastifyRequest): Role {
@@ -40,7 +43,7 @@ export function registerAuthHooks(app: FastifyInstance, options: HttpAuthOptions
   const { authenticator } = options;
   const open = (request: FastifyRequest): boolean => {
     const path = request.url.split('?')[0]!;
-    return PROBES.has(path) || (path === '/metrics' && !options.protectMetrics);
+    return PROBES.has(path) || DASHBOARD.has(path) || (path === '/metrics' && !options.protectMetrics);
   };
   const token = (request: FastifyRequest): string | undefined => bearerToken(request.headers[AUTHORIZATION_KEY]);
   // Who: before the body is read, so that an unknown caller cannot make the node buffer one.

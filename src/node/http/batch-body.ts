@@ -1,5 +1,5 @@
 /**
- * The body of `POST /v1/kv/:index/_batch`:
+ * The body of `POST /v1/kv/:index`:
  * `{ "put": [{ "key", "value", "ttl"? }], "get": [key], "delete": [key] }`,
  * every list optional, keys and values as text in the request's encoding.
  * A body of another shape is a 400 for the whole request; a bad key, value or

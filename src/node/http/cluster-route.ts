@@ -7,11 +7,10 @@
 import type { FastifyInstance } from 'fastify';
 import { DSTASH_VERSION } from '../../package-info.js';
 import type { NodeView } from '../metrics/node-view.js';
-import { badRequest } from './http-errors.js';
-import { param, type Query } from './http-query.js';
+import { booleanParam, type Query } from './http-query.js';
 
 /** One member in the answer. */
-interface ClusterMember {
+export interface ClusterMember {
   id: string;
   address: string;
   zone: string | null;
@@ -25,19 +24,10 @@ interface ClusterMember {
 /** Registers /v1/cluster. */
 export function registerClusterRoute(app: FastifyInstance, view: NodeView): void {
   app.get<{ Querystring: Query }>('/v1/cluster', async (request) => {
-    const withPartitions = flagParam(request.query, 'partitions');
-    const coordinator = view.coordinator();
-    const placement = coordinator?.view.placement;
-    const owned = placement?.ownership() ?? new Map<string, number>();
+    const withPartitions = booleanParam(request.query, 'partitions');
+    const placement = view.coordinator()?.view.placement;
     const nodeId = view.nodeId();
-    const members: ClusterMember[] = (coordinator?.members() ?? []).map((m) => ({
-      id: m.id,
-      address: m.address,
-      zone: m.zone ?? null,
-      healthy: m.healthy,
-      self: m.id === nodeId,
-      homePartitions: owned.get(m.id) ?? 0,
-    }));
+    const members = clusterMembers(view);
     const healthy = members.filter((m) => m.healthy).length;
     return {
       nodeId,
@@ -53,9 +43,17 @@ export function registerClusterRoute(app: FastifyInstance, view: NodeView): void
   });
 }
 
-function flagParam(query: Query, name: string): boolean {
-  const value = param(query, name);
-  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
-  if (value === '1' || value === 'true') return true;
-  throw badRequest(`invalid ${name} ${JSON.stringify(value)}: use 1 or 0`);
+/** The members as `view`'s node sees them, with the partitions each is a home replica of. */
+export function clusterMembers(view: NodeView): ClusterMember[] {
+  const coordinator = view.coordinator();
+  const owned = coordinator?.view.placement.ownership() ?? new Map<string, number>();
+  const nodeId = view.nodeId();
+  return (coordinator?.members() ?? []).map((m) => ({
+    id: m.id,
+    address: m.address,
+    zone: m.zone ?? null,
+    healthy: m.healthy,
+    self: m.id === nodeId,
+    homePartitions: owned.get(m.id) ?? 0,
+  }));
 }

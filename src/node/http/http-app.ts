@@ -1,6 +1,7 @@
 /**
  * The node's HTTP API as a fastify app: probes and metrics, the cluster view,
- * and the REST key/value API, with one error format for every route.
+ * and the REST key/value API, with one error format for every route; the
+ * dashboard (`/ui`) and the stats it polls (`/v1/stats`).
  */
 import { createServer } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
@@ -13,10 +14,13 @@ import { registerAuthHooks, type HttpAuthOptions } from './auth-hooks.js';
 import { registerBatchRoute } from './batch-route.js';
 import { registerClusterRoute } from './cluster-route.js';
 import { errorHandler } from './error-handler.js';
-import { badRequest, HttpError, NOT_FOUND_CODE } from './http-errors.js';
+import { badRequest, HttpError } from './http-errors.js';
 import { registerKeyRoutes } from './key-routes.js';
 import { registerProbeRoutes } from './probe-routes.js';
+import { routeFallbacks } from './route-fallbacks.js';
 import { registerScanRoute } from './scan-route.js';
+import { registerStatsRoute } from './stats-route.js';
+import { registerUiRoute } from './ui/ui-route.js';
 
 /** Size limits of request bodies. */
 export interface HttpLimits {
@@ -55,10 +59,7 @@ export function buildHttpApp(view: NodeView, metrics: NodeMetrics, limits: HttpL
     },
   });
   app.setErrorHandler(errorHandler(new HttpError(413, ErrorCode.InvalidArgument, `request body over the limit of ${limits.maxBodyBytes} bytes (node option maxHttpBodyBytes)`), log));
-  app.setNotFoundHandler((request, reply) => {
-    const answer = new HttpError(404, NOT_FOUND_CODE, `no route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`);
-    void reply.status(answer.status).send(answer.body);
-  });
+  const fallbacks = routeFallbacks(app);
   app.addHook('onResponse', (request, reply, done) => {
     metrics.http.requestAnswered(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
@@ -69,5 +70,8 @@ export function buildHttpApp(view: NodeView, metrics: NodeMetrics, limits: HttpL
   registerKeyRoutes(app, view, limits.maxValueBytes, log);
   registerScanRoute(app, view);
   registerBatchRoute(app, view);
+  registerStatsRoute(app, view);
+  registerUiRoute(app);
+  void app.register(fallbacks);
   return app;
 }

@@ -7,7 +7,7 @@
 import { DstashError, ErrorCode, type ErrorCodeValue } from '../../errors.js';
 
 /**
- * The code of a 404: the key is missing (or the route does not exist). HTTP
+ * The code of a 404: the key is missing. HTTP
  * only: the SDK answers a missing key with `undefined`, not with an error.
  */
 export const NOT_FOUND_CODE = 'DSTASH_NOT_FOUND';
@@ -32,8 +32,20 @@ const HTTP_STATUS_BY_CODE: Record<ErrorCodeValue, number> = {
   [ErrorCode.Unauthenticated]: 502,
   // Likewise: a peer refused this node's role. The caller's own token is checked in auth-hooks.ts (401/403).
   [ErrorCode.PermissionDenied]: 502,
+  [ErrorCode.Unsupported]: 501,
+  [ErrorCode.Decode]: 500,
+  // A clock out of bounds: this node or a replica cannot take writes until it is fixed.
+  [ErrorCode.ClockSkew]: 503,
+  [ErrorCode.ConditionFailed]: 412,
+  [ErrorCode.NotACounter]: 409,
   [ErrorCode.Internal]: 500,
 };
+
+/** The code of a 404 for a path that no route serves (HTTP only, like {@link NOT_FOUND_CODE}). */
+export const NO_ROUTE_CODE = 'DSTASH_NO_ROUTE';
+
+/** The code of a 405: the path exists, but not for this method (HTTP only). */
+export const METHOD_NOT_ALLOWED_CODE = 'DSTASH_METHOD_NOT_ALLOWED';
 
 /** The JSON body of every error answer. */
 export interface ErrorBody {

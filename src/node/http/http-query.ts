@@ -20,6 +20,8 @@ export type Query = Record<string, string | string[] | undefined>;
 
 const CONSISTENCIES: Record<string, Consistency> = { one: 'ONE', quorum: 'QUORUM', all: 'ALL' };
 const DIGITS = /^\d{1,16}$/;
+// With the u flag, a surrogate pair is one code point: this matches only unpaired halves.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 // Standard or URL-safe alphabet, padding optional.
 const BASE64 = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
 
@@ -56,6 +58,14 @@ export function limitParam(query: Query): number {
   return limit;
 }
 
+/** A yes/no parameter: `true`/`1` or `false`/`0` (absent or empty = false). */
+export function booleanParam(query: Query, name: string): boolean {
+  const value = param(query, name);
+  if (value === undefined || value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  throw badRequest(`invalid ${name} ${JSON.stringify(value)}: use true or false`);
+}
+
 /** `?encoding=utf8|base64`, default utf8. */
 export function encodingParam(query: Query): TextEncoding {
   const value = param(query, 'encoding');
@@ -66,7 +76,11 @@ export function encodingParam(query: Query): TextEncoding {
 
 /** Decodes a key (or prefix) given as text in `encoding`; `what` names it in the error. */
 export function decodeText(text: string, encoding: TextEncoding, what: string, code: string = ErrorCode.InvalidArgument): Buffer {
-  if (encoding === 'utf8') return Buffer.from(text, 'utf8');
+  if (encoding === 'utf8') {
+    // A lone surrogate (a JSON "\ud800" escape) has no UTF-8 form: refuse it rather than store U+FFFD.
+    if (LONE_SURROGATE.test(text)) throw badRequest(`invalid ${what}: not valid Unicode text (a lone surrogate); use ?encoding=base64 for binary data`, code);
+    return Buffer.from(text, 'utf8');
+  }
   if (!BASE64.test(text)) throw badRequest(`invalid ${what}: not base64`, code);
   return Buffer.from(text, 'base64');
 }

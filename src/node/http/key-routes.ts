@@ -15,6 +15,7 @@ import { errorHandler } from './error-handler.js';
 import { HttpError, NOT_FOUND_CODE } from './http-errors.js';
 import { consistencyParam, decodeKey, encodingParam, ttlParam, versionText, type Query } from './http-query.js';
 import { kvTarget } from './kv-target.js';
+import { etagOf, preconditionOf, serialAnswer, serialRequested } from './conditional-requests.js';
 
 /** The route of one key. A wildcard, so that a key may hold slashes. */
 export const KEY_ROUTE = '/v1/kv/:index/*';
@@ -33,10 +34,12 @@ export function registerKeyRoutes(app: FastifyInstance, view: NodeView, maxValue
   app.get<KeyRequest>(KEY_ROUTE, async (request, reply) => {
     const { index } = request.params;
     const coordinator = kvTarget(view, index);
-    const outcome = (await coordinator.lookupMany(index, [keyOf(request)], consistencyParam(request.query)))[0]!;
-    if (outcome.error) throw outcome.error;
+    const outcome = serialRequested(request.query)
+      ? await serialAnswer(view, index, keyOf(request), { kind: 'read' }, reply)
+      : (await coordinator.lookupMany(index, [keyOf(request)], consistencyParam(request.query)))[0]!;
+    if ('error' in outcome && outcome.error) throw outcome.error;
     if (!outcome.found) throw new HttpError(404, NOT_FOUND_CODE, `key ${JSON.stringify(request.params['*'].slice(0, 80))} not found in index ${index}`);
-    void reply.header('content-type', 'application/octet-stream').header('x-dstash-version', versionText(outcome.version));
+    void reply.header('content-type', 'application/octet-stream').header('x-dstash-version', versionText(outcome.version)).header('etag', etagOf(outcome.version));
     if (outcome.expiresAt) void reply.header('x-dstash-expires-at', String(outcome.expiresAt));
     return reply.send(outcome.value ?? EMPTY);
   });
@@ -47,16 +50,20 @@ export function registerKeyRoutes(app: FastifyInstance, view: NodeView, maxValue
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     const valueTooLarge = new HttpError(413, ErrorCode.InvalidValue, `value over the limit of ${maxValueBytes} bytes (option maxValueBytes / --max-value-bytes)`);
 
-    scope.put<KeyRequest & { Body: Buffer | undefined }>(KEY_ROUTE, { bodyLimit: maxValueBytes, errorHandler: errorHandler(valueTooLarge, log) }, async (request) => {
+    scope.put<KeyRequest & { Body: Buffer | undefined }>(KEY_ROUTE, { bodyLimit: maxValueBytes, errorHandler: errorHandler(valueTooLarge, log) }, async (request, reply) => {
       const { index } = request.params;
       const coordinator = kvTarget(view, index);
       const item = { key: keyOf(request), value: request.body ?? EMPTY, ttlMs: ttlParam(request.query) };
+      const expect = preconditionOf(request.headers);
+      if (expect) return { version: versionText((await serialAnswer(view, index, item.key, { kind: 'set', expect, value: item.value, ttlMs: item.ttlMs }, reply)).version) };
       return written(await coordinator.putMany(index, [item], consistencyParam(request.query)));
     });
 
-    scope.delete<KeyRequest>(KEY_ROUTE, async (request) => {
+    scope.delete<KeyRequest>(KEY_ROUTE, async (request, reply) => {
       const { index } = request.params;
       const coordinator = kvTarget(view, index);
+      const expect = preconditionOf(request.headers);
+      if (expect) return { version: versionText((await serialAnswer(view, index, keyOf(request), { kind: 'delete', expect }, reply)).version) };
       return written(await coordinator.deleteMany(index, [keyOf(request)], consistencyParam(request.query)));
     });
   });

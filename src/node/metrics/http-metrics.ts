@@ -1,5 +1,6 @@
 /** Metrics of the requests the node's HTTP port serves (REST API, probes, scrapes). */
 import { Counter, Histogram, type Registry } from 'prom-client';
+import type { LoadWindow } from './load-window.js';
 
 type Labels = 'method' | 'route' | 'code';
 
@@ -8,7 +9,8 @@ export class HttpMetrics {
   private readonly requests: Counter<Labels>;
   private readonly duration: Histogram<Labels>;
 
-  constructor(registry: Registry) {
+  /** `load` counts the REST API's requests (`/v1/kv/…`) of the last minutes, for the dashboard. */
+  constructor(registry: Registry, private readonly load: LoadWindow) {
     const registers = [registry];
     const labelNames: Labels[] = ['method', 'route', 'code'];
     this.requests = new Counter({ name: 'dstash_http_requests_total', help: 'HTTP requests answered, by method, route and status code', labelNames, registers });
@@ -26,5 +28,6 @@ export class HttpMetrics {
     const labels = { method, route, code: String(code) };
     this.requests.inc(labels);
     this.duration.observe(labels, seconds);
+    if (route.startsWith('/v1/kv/')) this.load.record(seconds * 1000);
   }
 }

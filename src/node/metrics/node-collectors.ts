@@ -9,12 +9,14 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CoordinatorStats } from '../../client/index.js';
 import { DSTASH_VERSION } from '../../package-info.js';
 import type { NodeView } from './node-view.js';
+import { registerClockCollectors } from './clock-metrics.js';
+import { registerStatCounters, type StatCounter } from './stat-counters.js';
 
 /** How long a store size reading is reused, so that frequent scrapes do not each ask LevelDB. */
 const STORE_SIZE_TTL_MS = 10_000;
 
 /** The coordinator's counters, with the metric each becomes. */
-const COORDINATOR_COUNTERS: readonly { field: keyof CoordinatorStats; name: string; help: string }[] = [
+const COORDINATOR_COUNTERS: readonly StatCounter<CoordinatorStats>[] = [
   { field: 'batchMessages', name: 'dstash_coordinator_batch_messages_total', help: 'Batch messages the coordinator of this node sent to replicas' },
   { field: 'readRepairs', name: 'dstash_read_repairs_total', help: 'Records sent to stale replicas by read repair' },
   { field: 'writeQuorumFailures', name: 'dstash_write_quorum_failures_total', help: 'Keys whose write, coordinated by this node, failed its quorum' },
@@ -45,18 +47,7 @@ export function registerNodeCollectors(registry: Registry, view: NodeView): void
       this.set(view.readiness().ready ? 1 : 0);
     },
   });
-  for (const { field, name, help } of COORDINATOR_COUNTERS) {
-    new Counter({
-      name,
-      help,
-      registers,
-      collect() {
-        // The coordinator's counters only grow: report them as they are.
-        this.reset();
-        this.inc(view.coordinator()?.stats[field] ?? 0);
-      },
-    });
-  }
+  registerStatCounters(registers, COORDINATOR_COUNTERS, () => view.coordinator()?.stats);
   new Gauge({
     name: 'dstash_replicas_ejected',
     help: 'Replicas this node\'s coordinator routes around because they stopped answering (outlier detection)',
@@ -67,6 +58,7 @@ export function registerNodeCollectors(registry: Registry, view: NodeView): void
   });
   registerMemberGauges(registers, view);
   registerStoreSize(registers, view);
+  registerClockCollectors(registers, view);
   registerStoreHealth(registers, view);
 }
 

@@ -5,7 +5,9 @@
  * listed in the README (Operations).
  */
 import { Registry } from 'prom-client';
+import type { NodeLoad } from '../../protocol/generated/dstash/v1/NodeLoad.js';
 import { HttpMetrics } from './http-metrics.js';
+import { LoadWindow } from './load-window.js';
 import { registerNodeCollectors } from './node-collectors.js';
 import type { NodeView } from './node-view.js';
 import { processRegistry } from './process-metrics.js';
@@ -28,13 +30,21 @@ export class NodeMetrics {
   readonly http: HttpMetrics;
   /** Hinted handoff, anti-entropy and rebalancing report their progress here. */
   readonly replication: ReplicationMetrics;
+  /** Requests of the last minutes (gRPC and REST), for the dashboard. */
+  private readonly recent = new LoadWindow();
 
   /** Registers every metric; those read at scrape time read them from `view`. */
   constructor(view: NodeView) {
-    this.rpc = new RpcMetrics(this.registry);
-    this.http = new HttpMetrics(this.registry);
+    this.rpc = new RpcMetrics(this.registry, this.recent);
+    this.http = new HttpMetrics(this.registry, this.recent);
     this.replication = new ReplicationMetrics(this.registry);
     registerNodeCollectors(this.registry, view);
+  }
+
+  /** Recent load and anti-entropy progress, as the node's Info carries them (the dashboard reads them). */
+  load(): NodeLoad {
+    const { keysRepaired, lastRunMs } = this.replication.antiEntropy;
+    return { sampleMs: this.recent.sampleMs, samples: this.recent.samples(), antiEntropyKeysRepaired: keysRepaired, antiEntropyLastRunMs: lastRunMs };
   }
 
   /** The node's metrics and the process's, in the Prometheus text format. */

@@ -3,7 +3,8 @@
  * values, because the node's parts come and go with its lifecycle: the HTTP
  * port opens before the store, the coordinator starts last and closes first.
  */
-import type { Coordinator } from '../../client/index.js';
+import type { Coordinator, SerialCoordinator } from '../../client/index.js';
+import type { TlsFiles } from '../../protocol/tls.js';
 import type { Store } from '../../storage/store.js';
 import type { StoreHealth } from '../store-health.js';
 
@@ -24,8 +25,16 @@ export interface NodeView {
   readiness(): Readiness;
   /** The node's coordinator, between its creation and the start of `stop()`. */
   coordinator(): Coordinator | undefined;
+  /** The node's proposer of serial operations, while its coordinator runs. */
+  serial?(): SerialCoordinator | undefined;
   /** The node's store, while it is open or opening. */
   store(): Store | undefined;
+  /** Versions this node's replica refused as too far ahead of its clock (DSTASH_CLOCK_SKEW). */
+  refusedVersions(): number;
   /** Whether the store takes writes (after start). */
   storeHealth(): StoreHealth | undefined;
+  /** The TLS files the node dials its peers with (absent or undefined: plain text). */
+  tls?(): TlsFiles | undefined;
+  /** The token the node presents to its peers, when the nodes ask for tokens. */
+  clusterToken?(): string | undefined;
 }

@@ -20,6 +20,8 @@ export class ReplicationMetrics {
   private readonly dropped: Counter;
   private readonly remaining: Gauge;
   private readonly repaired: Counter;
+  /** Anti-entropy so far, for the node's Info (the dashboard): keys repaired, and when the last run ended (0 = none yet). */
+  readonly antiEntropy = { keysRepaired: 0, lastRunMs: 0 };
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -58,8 +60,10 @@ export class ReplicationMetrics {
     this.remaining.set(count);
   }
 
-  /** Counts keys repaired by anti-entropy. */
+  /** Counts keys repaired by anti-entropy; anti-entropy calls it at the end of every run. */
   antiEntropyKeysRepaired(count = 1): void {
     this.repaired.inc(count);
+    this.antiEntropy.keysRepaired += count;
+    this.antiEntropy.lastRunMs = Date.now();
   }
 }

@@ -26,7 +26,7 @@ export function rpcInterceptor(metrics: RpcMetrics): grpc.ServerInterceptor {
     const finish = (code: number): void => {
       if (finished) return;
       finished = true;
-      metrics.callFinished(service, method, grpc.status[code] ?? String(code), (performance.now() - started) / 1000);
+      metrics.callFinished(service, method, grpc.status[code] ?? String(code), (performance.now() - started) / 1000, definition.requestStream || definition.responseStream);
     };
     // Batch streams answer each message with one that echoes its id; answers may come out of order.
     const batches = definition.requestStream && definition.responseStream ? new Map<unknown, number>() : undefined;

@@ -6,6 +6,9 @@ import type { AdminClient as _dstash_v1_AdminClient, AdminDefinition as _dstash_
 import type { ApplyBatch as _dstash_v1_ApplyBatch, ApplyBatch__Output as _dstash_v1_ApplyBatch__Output } from './dstash/v1/ApplyBatch.js';
 import type { ApplyBatchResult as _dstash_v1_ApplyBatchResult, ApplyBatchResult__Output as _dstash_v1_ApplyBatchResult__Output } from './dstash/v1/ApplyBatchResult.js';
 import type { ApplyResult as _dstash_v1_ApplyResult, ApplyResult__Output as _dstash_v1_ApplyResult__Output } from './dstash/v1/ApplyResult.js';
+import type { ClockOffset as _dstash_v1_ClockOffset, ClockOffset__Output as _dstash_v1_ClockOffset__Output } from './dstash/v1/ClockOffset.js';
+import type { ClockRequest as _dstash_v1_ClockRequest, ClockRequest__Output as _dstash_v1_ClockRequest__Output } from './dstash/v1/ClockRequest.js';
+import type { ClockResponse as _dstash_v1_ClockResponse, ClockResponse__Output as _dstash_v1_ClockResponse__Output } from './dstash/v1/ClockResponse.js';
 import type { DigestRequest as _dstash_v1_DigestRequest, DigestRequest__Output as _dstash_v1_DigestRequest__Output } from './dstash/v1/DigestRequest.js';
 import type { DigestResponse as _dstash_v1_DigestResponse, DigestResponse__Output as _dstash_v1_DigestResponse__Output } from './dstash/v1/DigestResponse.js';
 import type { DrainProgress as _dstash_v1_DrainProgress, DrainProgress__Output as _dstash_v1_DrainProgress__Output } from './dstash/v1/DrainProgress.js';
@@ -13,7 +16,9 @@ import type { DrainRequest as _dstash_v1_DrainRequest, DrainRequest__Output as _
 import type { EntryStatus as _dstash_v1_EntryStatus, EntryStatus__Output as _dstash_v1_EntryStatus__Output } from './dstash/v1/EntryStatus.js';
 import type { InfoRequest as _dstash_v1_InfoRequest, InfoRequest__Output as _dstash_v1_InfoRequest__Output } from './dstash/v1/InfoRequest.js';
 import type { InfoResponse as _dstash_v1_InfoResponse, InfoResponse__Output as _dstash_v1_InfoResponse__Output } from './dstash/v1/InfoResponse.js';
+import type { LoadSample as _dstash_v1_LoadSample, LoadSample__Output as _dstash_v1_LoadSample__Output } from './dstash/v1/LoadSample.js';
 import type { MemberInfo as _dstash_v1_MemberInfo, MemberInfo__Output as _dstash_v1_MemberInfo__Output } from './dstash/v1/MemberInfo.js';
+import type { NodeLoad as _dstash_v1_NodeLoad, NodeLoad__Output as _dstash_v1_NodeLoad__Output } from './dstash/v1/NodeLoad.js';
 import type { PartitionRecord as _dstash_v1_PartitionRecord, PartitionRecord__Output as _dstash_v1_PartitionRecord__Output } from './dstash/v1/PartitionRecord.js';
 import type { PartitionScanRequest as _dstash_v1_PartitionScanRequest, PartitionScanRequest__Output as _dstash_v1_PartitionScanRequest__Output } from './dstash/v1/PartitionScanRequest.js';
 import type { PartitionScanResponse as _dstash_v1_PartitionScanResponse, PartitionScanResponse__Output as _dstash_v1_PartitionScanResponse__Output } from './dstash/v1/PartitionScanResponse.js';
@@ -42,6 +47,9 @@ export interface ProtoGrpcType {
       ApplyBatch: MessageTypeDefinition<_dstash_v1_ApplyBatch, _dstash_v1_ApplyBatch__Output>
       ApplyBatchResult: MessageTypeDefinition<_dstash_v1_ApplyBatchResult, _dstash_v1_ApplyBatchResult__Output>
       ApplyResult: MessageTypeDefinition<_dstash_v1_ApplyResult, _dstash_v1_ApplyResult__Output>
+      ClockOffset: MessageTypeDefinition<_dstash_v1_ClockOffset, _dstash_v1_ClockOffset__Output>
+      ClockRequest: MessageTypeDefinition<_dstash_v1_ClockRequest, _dstash_v1_ClockRequest__Output>
+      ClockResponse: MessageTypeDefinition<_dstash_v1_ClockResponse, _dstash_v1_ClockResponse__Output>
       Consistency: EnumTypeDefinition
       DigestRequest: MessageTypeDefinition<_dstash_v1_DigestRequest, _dstash_v1_DigestRequest__Output>
       DigestResponse: MessageTypeDefinition<_dstash_v1_DigestResponse, _dstash_v1_DigestResponse__Output>
@@ -50,7 +58,9 @@ export interface ProtoGrpcType {
       EntryStatus: MessageTypeDefinition<_dstash_v1_EntryStatus, _dstash_v1_EntryStatus__Output>
       InfoRequest: MessageTypeDefinition<_dstash_v1_InfoRequest, _dstash_v1_InfoRequest__Output>
       InfoResponse: MessageTypeDefinition<_dstash_v1_InfoResponse, _dstash_v1_InfoResponse__Output>
+      LoadSample: MessageTypeDefinition<_dstash_v1_LoadSample, _dstash_v1_LoadSample__Output>
       MemberInfo: MessageTypeDefinition<_dstash_v1_MemberInfo, _dstash_v1_MemberInfo__Output>
+      NodeLoad: MessageTypeDefinition<_dstash_v1_NodeLoad, _dstash_v1_NodeLoad__Output>
       PartitionRecord: MessageTypeDefinition<_dstash_v1_PartitionRecord, _dstash_v1_PartitionRecord__Output>
       PartitionScanRequest: MessageTypeDefinition<_dstash_v1_PartitionScanRequest, _dstash_v1_PartitionScanRequest__Output>
       PartitionScanResponse: MessageTypeDefinition<_dstash_v1_PartitionScanResponse, _dstash_v1_PartitionScanResponse__Output>

@@ -66,6 +66,17 @@ describe('faults: the write path under a frozen or killed replica', function () 
     }
   }
 
+  /**
+   * The slowest a call may take during the fault: 1 s, or twice the slowest
+   * call of the fault-free warm-up when the machine is so loaded that calls
+   * took over half a second even then (the bug this guards against holds a
+   * call for the whole request timeout, 5 s here).
+   */
+  function latencyLimit(load: CallerLoad): number {
+    const warm = Math.max(...load.latencies.slice(Math.floor(load.latencies.length / 2)));
+    return Math.max(1000, 2 * warm);
+  }
+
   async function untilMore(load: CallerLoad, more: number): Promise<void> {
     const target = load.figures.requests + more;
     await waitFor(() => load.figures.requests >= target, `${more} more requests`, 60_000);
@@ -76,6 +87,7 @@ describe('faults: the write path under a frozen or killed replica', function () 
     const load = new CallerLoad(client, { prefix: 'frozen', callers: 32, kind: 'put', maxCalls: 400_000 });
     load.start();
     await untilMore(load, 2000);
+    const limit = latencyLimit(load);
     const frozen = cluster.node('node-3').process.child;
     frozen.kill('SIGSTOP');
     const stoppedAt = Date.now();
@@ -90,7 +102,7 @@ describe('faults: the write path under a frozen or killed replica', function () 
     const stats = client.stats();
     console.log(`      SIGSTOP ${(resumedAt - stoppedAt) / 1000} s: ${figures.requests} requests (${duringFreeze} by the end of the freeze), ${figures.failed} failed, max ${figures.maxLatencyMs.toFixed(0)} ms, p99 ${percentile(load.latencies, 0.99).toFixed(1)} ms; every replica complete ${seconds.toFixed(1)} s after SIGCONT; hints left ${stats.hintsWritten}`);
     assert.equal(figures.failed, 0, figures.errors.join('\n'));
-    assert.ok(figures.maxLatencyMs < 1000, `slowest writes (ms after SIGSTOP): ${load.slowest(stoppedAt)}`);
+    assert.ok(figures.maxLatencyMs < limit, `over ${limit} ms: slowest writes (ms after SIGSTOP): ${load.slowest(stoppedAt)}`);
     assert.ok(stats.hintsWritten > 0, 'the writes node-3 missed left hints');
   });
 
@@ -99,6 +111,8 @@ describe('faults: the write path under a frozen or killed replica', function () 
     const load = new CallerLoad(client, { prefix: 'killed', callers: 32, kind: 'put', maxCalls: 400_000 });
     load.start();
     await untilMore(load, 2000);
+    const limit = latencyLimit(load);
+    const killedAt = Date.now();
     await cluster.kill('node-3');
     await untilMore(load, 5000);
     await cluster.restart('node-3');
@@ -108,6 +122,7 @@ describe('faults: the write path under a frozen or killed replica', function () 
     const seconds = await complete(cluster, load.acked, restartedAt);
     console.log(`      kill -9 + restart: ${figures.requests} requests, ${figures.failed} failed, max ${figures.maxLatencyMs.toFixed(0)} ms; every replica complete ${seconds.toFixed(1)} s after the restart; hints left ${client.stats().hintsWritten}`);
     assert.equal(figures.failed, 0, figures.errors.join('\n'));
+    assert.ok(figures.maxLatencyMs < limit, `over ${limit} ms: slowest writes (ms after kill -9): ${load.slowest(killedAt)}`);
   });
 
   it('QUORUM reads with one replica frozen: p99 grows by no more than the speculative delay', async () => {
@@ -141,10 +156,11 @@ describe('faults: the write path under a frozen or killed replica', function () 
   it('the client cut off from one node (iptables), the nodes still reaching it: no write fails, and it is complete within 20 s of healing', async function () {
     requireMachine(this, iptablesWorks(), 'cutting one connection needs iptables (Debian package iptables) and root');
     // The nodes run as NODE_UID; the rule drops only packets this test process (root) sends to node-3.
-    ({ cluster, client } = await ProcessCluster.withClient(3, [], NODE_UID));
+    ({ cluster, client } = await ProcessCluster.withClient(3, [], () => ({ uid: NODE_UID })));
     const load = new CallerLoad(client, { prefix: 'cut', callers: 32, kind: 'put', maxCalls: 400_000 });
     load.start();
     await untilMore(load, 2000);
+    const limit = latencyLimit(load);
     rule = ['OUTPUT', '-p', 'tcp', '-d', '127.0.0.1', '--dport', String(cluster.node('node-3').port), '-m', 'owner', '--uid-owner', '0', '-j', 'DROP'];
     execFileSync('iptables', ['-w', '-A', ...rule]);
     const cutAt = Date.now();
@@ -159,6 +175,6 @@ describe('faults: the write path under a frozen or killed replica', function () 
     const seconds = await complete(cluster, load.acked, healedAt);
     console.log(`      client cut off from node-3 for ${((healedAt - cutAt) / 1000).toFixed(1)} s: ${figures.requests} requests, ${figures.failed} failed, max ${figures.maxLatencyMs.toFixed(0)} ms; every replica complete ${seconds.toFixed(1)} s after healing; hints left ${client.stats().hintsWritten}`);
     assert.equal(figures.failed, 0, figures.errors.join('\n'));
-    assert.ok(figures.maxLatencyMs < 1000, `slowest writes (ms after the cut, healed at ${healedAt - cutAt}): ${load.slowest(cutAt)}`);
+    assert.ok(figures.maxLatencyMs < limit, `over ${limit} ms: slowest writes (ms after the cut, healed at ${healedAt - cutAt}): ${load.slowest(cutAt)}`);
   });
 });

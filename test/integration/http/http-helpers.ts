@@ -1,5 +1,6 @@
 /** HTTP calls, Prometheus text and an in-process cluster for the HTTP API tests. */
 import { appendFile, writeFile } from 'node:fs/promises';
+import { request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { DstashNode, type NodeOptions } from '../../../src/node/index.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -21,6 +22,21 @@ export async function call(port: number, method: string, path: string, body?: st
   let json: unknown;
   if (res.headers.get('content-type')?.startsWith('application/json')) json = JSON.parse(bytes.toString('utf8'));
   return { status: res.status, headers: res.headers, body: bytes, json };
+}
+
+/** Sends one request with the path exactly as given (fetch() would resolve `.` and `..` segments). */
+export async function rawCall(port: number, method: string, path: string, body?: string): Promise<Answer> {
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path }, resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  const bytes = Buffer.concat(chunks);
+  const headers = new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)] as [string, string]));
+  const json: unknown = headers.get('content-type')?.startsWith('application/json') ? JSON.parse(bytes.toString('utf8')) : undefined;
+  return { status: res.statusCode ?? 0, headers, body: bytes, json };
 }
 
 /** Sends a JSON body. */

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { requireTool } from '../../helpers/system-tool.js';
 import { HybridClock } from '../../../src/version.js';
 import { exchange, nodeClients, unary } from '../../helpers/grpc-clients.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -18,7 +20,7 @@ describe('http: /metrics and /v1/cluster on a 3-node cluster', function () {
     const n1 = cluster.nodes[0]!;
     const n2 = cluster.nodes[1]!;
     const keys = Array.from({ length: 200 }, (_, i) => `m-${i}`);
-    const batch = await callJson(n1.httpPort, 'POST', '/v1/kv/default/_batch', { put: keys.map((key) => ({ key, value: key })) });
+    const batch = await callJson(n1.httpPort, 'POST', '/v1/kv/default', { put: keys.map((key) => ({ key, value: key })) });
     assert.ok(batch.json.put.every((r: { ok: boolean }) => r.ok));
 
     const kv = nodeClients(n2.address);
@@ -42,7 +44,7 @@ describe('http: /metrics and /v1/cluster on a 3-node cluster', function () {
     assert.ok(sample(m1, 'dstash_coordinator_batch_messages_total')! > 0, 'node-1 coordinated batches');
     assert.ok(sample(m1, 'dstash_read_repairs_total')! >= 1, 'node-1 repaired node-3');
     assert.equal(sample(m1, 'dstash_write_quorum_failures_total'), 0);
-    assert.equal(sample(m1, 'dstash_http_requests_total', { method: 'POST', route: '/v1/kv/:index/_batch', code: '200' }), 1);
+    assert.equal(sample(m1, 'dstash_http_requests_total', { method: 'POST', route: '/v1/kv/:index', code: '200' }), 1);
     assert.equal(sample(m1, 'dstash_members', { health: 'healthy' }), 3);
     for (const id of ['node-1', 'node-2', 'node-3']) {
       assert.equal(sample(m1, 'dstash_member_healthy', { member: id }), 1, id);
@@ -50,7 +52,7 @@ describe('http: /metrics and /v1/cluster on a 3-node cluster', function () {
     }
     assert.equal(sample(m1, 'dstash_node_ready'), 1);
     assert.equal(sample(m1, 'dstash_node_info', { node_id: 'node-1' }), 1);
-    assert.notEqual(sample(m1, 'dstash_store_size_bytes'), undefined);
+    assert.ok(sample(m1, 'dstash_store_size_bytes')! > 0, 'the store holds 200 records');
     assert.notEqual(sample(m1, 'process_cpu_user_seconds_total'), undefined, 'process metrics are served too');
 
     const m2 = await scrape(n2.httpPort);
@@ -63,6 +65,16 @@ describe('http: /metrics and /v1/cluster on a 3-node cluster', function () {
     assert.equal(sample(m2, 'dstash_rpc_duration_seconds_count', { service: 'dstash.v1.KV', method: 'Put' }), 2);
     assert.ok(sample(m2, 'dstash_rpc_requests_total', { service: 'grpc.health.v1.Health', method: 'Check', code: 'OK' })! >= 1, 'health probes are counted');
     assert.equal(sample(m2, 'dstash_http_requests_total', { method: 'POST' }), undefined, 'each node serves its own numbers');
+  });
+
+  it('serves a scrape that promtool check metrics accepts', async function () {
+    const promtool = requireTool(this, 'promtool', 'prometheus');
+    await callJson(cluster.nodes[0]!.httpPort, 'POST', '/v1/kv/default', { put: [{ key: 'k', value: 'v' }], get: ['k'] });
+    const body = await scrape(cluster.nodes[0]!.httpPort);
+    const res = spawnSync(promtool, ['check', 'metrics'], { input: body, encoding: 'utf8' });
+    // promtool prints one line per problem, and exits 0 only when there is none.
+    assert.equal(`${res.stdout}${res.stderr}`.trim(), '');
+    assert.equal(res.status, 0);
   });
 
   it('shows members, health and partition ownership in /v1/cluster; health never moves ownership', async () => {

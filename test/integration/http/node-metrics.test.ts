@@ -10,6 +10,7 @@ const idle = (id: string): NodeView => ({
   readiness: () => ({ ready: false, reason: 'the store is not open yet' }),
   coordinator: () => undefined,
   store: () => undefined,
+  refusedVersions: () => 0,
   storeHealth: () => undefined,
 });
 

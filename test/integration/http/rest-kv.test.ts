@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startTestNode, type TestNode } from '../../helpers/in-process-node.js';
-import { call, callJson, type Answer } from './http-helpers.js';
+import { call, callJson, rawCall, type Answer } from './http-helpers.js';
 
 const MAX_VALUE = 1024;
 const MAX_BODY = 64 * 1024;
@@ -92,7 +92,7 @@ describe('http: the REST key/value API', function () {
 
   it('runs a batch of puts, deletes and gets with one result per key', async () => {
     await call(port, 'PUT', '/v1/kv/batch/old', 'gone soon');
-    const answer = await callJson(port, 'POST', '/v1/kv/batch/_batch', {
+    const answer = await callJson(port, 'POST', '/v1/kv/batch', {
       put: [{ key: 'a', value: 'A' }, { key: 'b', value: 'B', ttl: 60_000 }, { key: '', value: 'no key' }, { key: 'big', value: 'x'.repeat(MAX_VALUE + 1) }],
       delete: ['old'],
       get: ['a', 'b', 'old', 'missing', ''],
@@ -110,8 +110,61 @@ describe('http: the REST key/value API', function () {
     assert.ok(get[1].expiresAt > Date.now(), 'the TTL was applied');
     assert.equal(get[4].error.code, 'DSTASH_INVALID_KEY');
 
-    const binary = await callJson(port, 'POST', '/v1/kv/batch/_batch?encoding=base64', { put: [{ key: b64([1, 2]), value: b64([3, 4]) }], get: [b64([1, 2])] });
+    const binary = await callJson(port, 'POST', '/v1/kv/batch?encoding=base64', { put: [{ key: b64([1, 2]), value: b64([3, 4]) }], get: [b64([1, 2])] });
     assert.equal(binary.json.get[0].value, b64([3, 4]));
+  });
+
+  it('treats every path below an index as a key: a key named _batch is stored, read and deleted like any other', async () => {
+    assert.equal((await call(port, 'PUT', '/v1/kv/default/_batch', 'a key, not a batch')).status, 200);
+    assert.equal((await call(port, 'GET', '/v1/kv/default/_batch')).body.toString(), 'a key, not a batch');
+    const batch = await callJson(port, 'POST', '/v1/kv/default', { put: [{ key: '_batch', value: 'by batch' }], get: ['_batch'] });
+    assert.equal(batch.status, 200);
+    assert.equal(batch.json.get[0].value, 'by batch');
+    assert.equal((await call(port, 'DELETE', '/v1/kv/default/_batch')).status, 200);
+    assert.equal((await call(port, 'GET', '/v1/kv/default/_batch')).status, 404);
+  });
+
+  it('tells a wrong URL (404 DSTASH_NO_ROUTE) and a wrong method (405, with Allow) from a missing key', async () => {
+    const unknown = await call(port, 'GET', '/v2/nothing');
+    assert.deepEqual([unknown.status, unknown.json.error.code], [404, 'DSTASH_NO_ROUTE']);
+    const wrongMethods: [string, string, string[]][] = [
+      ['POST', '/v1/kv/default/k', ['GET', 'PUT', 'DELETE']],
+      ['POST', '/v1/kv/default/_batch', ['GET', 'PUT', 'DELETE']],
+      ['DELETE', '/v1/kv/default', ['GET', 'POST']],
+      ['PATCH', '/healthz', ['GET']],
+      ['POST', '/metrics', ['GET']],
+    ];
+    for (const [method, path, allowed] of wrongMethods) {
+      const answer = await call(port, method, path, method === 'POST' || method === 'PATCH' ? 'x' : undefined);
+      assert.equal(answer.status, 405, `${method} ${path}: ${JSON.stringify(answer.json)}`);
+      assert.equal(answer.json.error.code, 'DSTASH_METHOD_NOT_ALLOWED');
+      const allow = (answer.headers.get('allow') ?? '').split(', ');
+      for (const m of allowed) assert.ok(allow.includes(m), `${method} ${path}: Allow ${allow.join(', ')} lacks ${m}`);
+    }
+  });
+
+  it('lists keys without their values with ?keysOnly=true', async () => {
+    await call(port, 'PUT', '/v1/kv/keys/a', 'x'.repeat(MAX_VALUE));
+    await call(port, 'PUT', '/v1/kv/keys/b', 'y');
+    const listed = await call(port, 'GET', '/v1/kv/keys?keysOnly=true');
+    assert.equal(listed.status, 200);
+    assert.deepEqual(listed.json.items.map((i: { key: string }) => i.key).sort(), ['a', 'b']);
+    for (const item of listed.json.items) {
+      assert.equal('value' in item, false, 'no value');
+      assert.match(item.version, /^[0-9a-f]{24}$/);
+    }
+    const full = (await call(port, 'GET', '/v1/kv/keys?keysOnly=false')).json.items;
+    assert.equal(full.find((i: { key: string }) => i.key === 'a').value.length, MAX_VALUE);
+    assert.equal((await call(port, 'GET', '/v1/kv/keys?keysOnly=maybe')).json.error.code, 'DSTASH_INVALID_ARGUMENT');
+  });
+
+  it('refuses a JSON batch whose keys are not valid UTF-8, and stores nothing under replacement characters', async () => {
+    const invalid = Buffer.concat([Buffer.from('{"put":[{"key":"bad'), Buffer.from([0xff, 0xfe]), Buffer.from('","value":"v"}]}')]);
+    const answer = await call(port, 'POST', '/v1/kv/utf', invalid, { 'content-type': 'application/json' });
+    assert.deepEqual([answer.status, answer.json.error.code], [400, 'DSTASH_INVALID_ARGUMENT']);
+    const surrogate = await call(port, 'POST', '/v1/kv/utf', '{"put":[{"key":"bad\\ud800","value":"v"}]}', { 'content-type': 'application/json' });
+    assert.deepEqual([surrogate.status, surrogate.json.error.code], [400, 'DSTASH_INVALID_KEY']);
+    assert.deepEqual((await call(port, 'GET', '/v1/kv/utf')).json.items, [], 'nothing was stored');
   });
 
   /** Every kind of bad request, and the status and code it must be answered with. */
@@ -131,19 +184,22 @@ describe('http: the REST key/value API', function () {
     { name: 'a limit of 0', request: () => call(port, 'GET', '/v1/kv/default?limit=0'), status: 400, code: 'DSTASH_INVALID_ARGUMENT' },
     { name: 'a limit over the maximum', request: () => call(port, 'GET', '/v1/kv/default?limit=10001'), status: 400, code: 'DSTASH_INVALID_ARGUMENT' },
     { name: 'an unknown encoding', request: () => call(port, 'GET', '/v1/kv/default?encoding=hex'), status: 400, code: 'DSTASH_INVALID_ARGUMENT' },
-    { name: 'a batch that is not JSON', request: () => call(port, 'POST', '/v1/kv/default/_batch', '{put:', { 'content-type': 'application/json' }), status: 400, code: 'DSTASH_INVALID_ARGUMENT' },
-    { name: 'a batch that is not an object', request: () => callJson(port, 'POST', '/v1/kv/default/_batch', [1, 2]), status: 400, code: 'DSTASH_INVALID_ARGUMENT' },
-    { name: 'a batch with an unknown field', request: () => callJson(port, 'POST', '/v1/kv/default/_batch', { puts: [] }), status: 400, code: 'DSTASH_INVALID_ARGUMENT' },
-    { name: 'a batch put without a value', request: () => callJson(port, 'POST', '/v1/kv/default/_batch', { put: [{ key: 'k' }] }), status: 400, code: 'DSTASH_INVALID_ARGUMENT' },
-    { name: 'a batch put with a TTL that is not a number', request: () => callJson(port, 'POST', '/v1/kv/default/_batch', { put: [{ key: 'k', value: 'v', ttl: '1s' }] }), status: 400, code: 'DSTASH_INVALID_ARGUMENT' },
-    { name: 'a batch get of a number', request: () => callJson(port, 'POST', '/v1/kv/default/_batch', { get: [42] }), status: 400, code: 'DSTASH_INVALID_KEY' },
-    { name: 'a batch in XML', request: () => call(port, 'POST', '/v1/kv/default/_batch', '<put/>', { 'content-type': 'application/xml' }), status: 415, code: 'DSTASH_INVALID_ARGUMENT' },
+    { name: 'a batch that is not JSON', request: () => call(port, 'POST', '/v1/kv/default', '{put:', { 'content-type': 'application/json' }), status: 400, code: 'DSTASH_INVALID_ARGUMENT' },
+    { name: 'a batch that is not an object', request: () => callJson(port, 'POST', '/v1/kv/default', [1, 2]), status: 400, code: 'DSTASH_INVALID_ARGUMENT' },
+    { name: 'a batch with an unknown field', request: () => callJson(port, 'POST', '/v1/kv/default', { puts: [] }), status: 400, code: 'DSTASH_INVALID_ARGUMENT' },
+    { name: 'a batch put without a value', request: () => callJson(port, 'POST', '/v1/kv/default', { put: [{ key: 'k' }] }), status: 400, code: 'DSTASH_INVALID_ARGUMENT' },
+    { name: 'a batch put with a TTL that is not a number', request: () => callJson(port, 'POST', '/v1/kv/default', { put: [{ key: 'k', value: 'v', ttl: '1s' }] }), status: 400, code: 'DSTASH_INVALID_ARGUMENT' },
+    { name: 'a batch get of a number', request: () => callJson(port, 'POST', '/v1/kv/default', { get: [42] }), status: 400, code: 'DSTASH_INVALID_KEY' },
+    { name: 'a batch in XML', request: () => call(port, 'POST', '/v1/kv/default', '<put/>', { 'content-type': 'application/xml' }), status: 415, code: 'DSTASH_INVALID_ARGUMENT' },
     { name: 'a bad ?partitions= on /v1/cluster', request: () => call(port, 'GET', '/v1/cluster?partitions=maybe'), status: 400, code: 'DSTASH_INVALID_ARGUMENT' },
     { name: 'a missing key', request: () => call(port, 'GET', '/v1/kv/default/nobody-wrote-this'), status: 404, code: 'DSTASH_NOT_FOUND' },
-    { name: 'an unknown route', request: () => call(port, 'GET', '/v2/nothing'), status: 404, code: 'DSTASH_NOT_FOUND' },
+    { name: 'an unknown route', request: () => call(port, 'GET', '/v2/nothing'), status: 404, code: 'DSTASH_NO_ROUTE' },
+    // fetch() would resolve the dot segments: these go out as written.
+    { name: 'the index .', request: () => rawCall(port, 'PUT', '/v1/kv/./k', 'v'), status: 400, code: 'DSTASH_INVALID_INDEX' },
+    { name: 'the index ..', request: () => rawCall(port, 'GET', '/v1/kv/../k'), status: 400, code: 'DSTASH_INVALID_INDEX' },
     { name: 'a value over maxValueBytes', request: () => call(port, 'PUT', '/v1/kv/default/k', Buffer.alloc(MAX_VALUE + 1)), status: 413, code: 'DSTASH_INVALID_VALUE' },
-    { name: 'a batch body over maxHttpBodyBytes', request: () => callJson(port, 'POST', '/v1/kv/default/_batch', { get: ['k'.repeat(MAX_BODY)] }), status: 413, code: 'DSTASH_INVALID_ARGUMENT' },
-    { name: 'a batch of 10,001 entries', request: () => callJson(port, 'POST', '/v1/kv/default/_batch', { get: Array.from({ length: 10_001 }, () => 'k') }), status: 413, code: 'DSTASH_INVALID_ARGUMENT' },
+    { name: 'a batch body over maxHttpBodyBytes', request: () => callJson(port, 'POST', '/v1/kv/default', { get: ['k'.repeat(MAX_BODY)] }), status: 413, code: 'DSTASH_INVALID_ARGUMENT' },
+    { name: 'a batch of 10,001 entries', request: () => callJson(port, 'POST', '/v1/kv/default', { get: Array.from({ length: 10_001 }, () => 'k') }), status: 413, code: 'DSTASH_INVALID_ARGUMENT' },
   ];
 
   for (const bad of BAD) {

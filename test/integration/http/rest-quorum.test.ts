@@ -28,7 +28,7 @@ describe('http: 503 when a quorum cannot be reached', function () {
     const get = await call(port, 'GET', '/v1/kv/default/k');
     assert.deepEqual([get.status, get.json.error.code], [503, 'DSTASH_READ_QUORUM']);
 
-    const batch = await callJson(port, 'POST', '/v1/kv/default/_batch', { put: [{ key: 'b', value: 'v' }], get: ['b'] });
+    const batch = await callJson(port, 'POST', '/v1/kv/default', { put: [{ key: 'b', value: 'v' }], get: ['b'] });
     assert.equal(batch.status, 200, 'a batch answers per key');
     assert.deepEqual([batch.json.put[0].status, batch.json.put[0].error.code], [503, 'DSTASH_WRITE_QUORUM']);
     assert.deepEqual([batch.json.get[0].status, batch.json.get[0].error.code], [503, 'DSTASH_READ_QUORUM']);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type Client } from '../../../src/index.js';
-import { runCli } from '../../helpers/cli.js';
+import { appendFile } from 'node:fs/promises';
+import { runCli, startCli } from '../../helpers/cli.js';
 import { info, missingOnHomeReplicas } from '../../helpers/cluster-checks.js';
 import { Load, lostWrites } from '../../helpers/load.js';
 import { ProcessCluster } from '../../helpers/process-cluster.js';
@@ -55,6 +56,10 @@ describe('self-healing: join and drain under load', function () {
     const res = await runCli(['node', 'drain', '--node', drained.address]);
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /done: 1024\/1024 partitions/);
+    // "keys moved" adds up over the phases: it never goes back to 0.
+    const moved = [...res.stdout.matchAll(/(\d+) keys moved/g)].map((m) => Number(m[1]));
+    assert.ok(moved.length >= 3 && moved.at(-1)! > 0, res.stdout);
+    assert.deepEqual(moved, [...moved].sort((a, b) => a - b), `keys moved went down: ${moved.join(', ')}`);
     assert.equal(await drained.process.exited(), 0, 'the drained node exits 0');
     await ProcessCluster.until(client, 3, 3);
     const drainMs = Date.now() - started;
@@ -67,5 +72,25 @@ describe('self-healing: join and drain under load', function () {
     assert.equal(lost, 0);
     const missing = await missingOnHomeReplicas(load.acked, addresses());
     assert.deepEqual(missing.slice(0, 10), [], `${missing.length} key copies missing on their home replicas`);
+  });
+
+  it('a drained node restarted by a supervisor stays out of the cluster until started with --rejoin', async () => {
+    ({ cluster, client } = await ProcessCluster.withClient(3, ['--anti-entropy-interval', '0']));
+    const node = cluster.node('node-3');
+    assert.equal((await runCli(['node', 'drain', '--node', node.address])).code, 0);
+    assert.equal(await node.process.exited(), 0);
+    await ProcessCluster.until(client, 2, 2);
+
+    const again = startCli(cluster.startArgs('node-3', node.dataDir, node.port));
+    const outcome = await Promise.race([again.exited(), again.event('serving').then(() => 'serving', () => 'no event')]);
+    if (outcome === 'serving') again.child.kill('SIGKILL');
+    assert.equal(outcome, 2, `a restart of the drained node: ${again.stderr()}`);
+    assert.match(again.stderr(), /DSTASH_DATA_DIR_MISMATCH/);
+    await again.event('drained');
+
+    // --rejoin starts it; with static discovery it is a member again once it is listed again.
+    const back = await cluster.restart('node-3', ['--rejoin']);
+    await appendFile(cluster.peersFile, `node-3@${back.address}\n`);
+    await ProcessCluster.until(client, 3, 3);
   });
 });

@@ -6,6 +6,7 @@ import { channelCredentials } from '../../../protocol/tls.js';
 import { adminClient, fetchInfo } from '../../admin-connection.js';
 import { tlsFlags, tlsOptions, tokenFlags } from '../../flags.js';
 import { describeError } from '../../node-connection.js';
+import { nodeFlag } from '../../node-address.js';
 
 /** `dstash cluster repair`: runs anti-entropy now on every healthy member. */
 export default class ClusterRepair extends Command {
@@ -14,7 +15,7 @@ export default class ClusterRepair extends Command {
   static override examples = ['<%= config.bin %> cluster repair', '<%= config.bin %> cluster repair --node 10.0.0.5:7420 --json'];
 
   static override flags = {
-    node: Flags.string({ default: '127.0.0.1:7420', env: 'DSTASH_NODE', description: 'host:port of a node; every healthy member it sees is repaired.' }),
+    node: nodeFlag('host:port (gRPC) of a node; every healthy member it sees is repaired.'),
     json: Flags.boolean({ default: false, description: 'Print JSON.' }),
     timeout: Flags.integer({ default: 600_000, min: 1, description: 'Deadline of each node\'s run, in ms.' }),
     ...tlsFlags,

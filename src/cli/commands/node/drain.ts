@@ -5,6 +5,7 @@ import { channelCredentials } from '../../../protocol/tls.js';
 import { adminClient } from '../../admin-connection.js';
 import { tlsFlags, tlsOptions, tokenFlags } from '../../flags.js';
 import { describeError } from '../../node-connection.js';
+import { nodeFlag } from '../../node-address.js';
 
 /** `dstash node drain`: planned scale-in of one node. */
 export default class NodeDrain extends Command {
@@ -13,7 +14,7 @@ export default class NodeDrain extends Command {
   static override examples = ['<%= config.bin %> node drain --node 127.0.0.1:7422'];
 
   static override flags = {
-    node: Flags.string({ required: true, env: 'DSTASH_NODE', description: 'host:port of the node to drain.' }),
+    node: nodeFlag('host:port (gRPC) of the node to drain.', true),
     json: Flags.boolean({ default: false, description: 'Print progress as JSON lines.' }),
     ...tlsFlags,
     ...tokenFlags,

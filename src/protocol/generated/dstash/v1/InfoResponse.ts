@@ -3,6 +3,7 @@
 
 import type { MemberInfo as _dstash_v1_MemberInfo, MemberInfo__Output as _dstash_v1_MemberInfo__Output } from '../../dstash/v1/MemberInfo.js';
 import type { Transfer as _dstash_v1_Transfer, Transfer__Output as _dstash_v1_Transfer__Output } from '../../dstash/v1/Transfer.js';
+import type { NodeLoad as _dstash_v1_NodeLoad, NodeLoad__Output as _dstash_v1_NodeLoad__Output } from '../../dstash/v1/NodeLoad.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface InfoResponse {
@@ -31,6 +32,15 @@ export interface InfoResponse {
    * True while the node drains.
    */
   'draining'?: (boolean);
+  /**
+   * The maximum clock offset this node enforces, in ms.
+   */
+  'maxClockOffsetMs'?: (number);
+  /**
+   * Recent load and background work, for the dashboard (field numbers from 20
+   * on, apart from the fields above).
+   */
+  'load'?: (_dstash_v1_NodeLoad | null);
 }
 
 export interface InfoResponse__Output {
@@ -59,4 +69,13 @@ export interface InfoResponse__Output {
    * True while the node drains.
    */
   'draining': (boolean);
+  /**
+   * The maximum clock offset this node enforces, in ms.
+   */
+  'maxClockOffsetMs': (number);
+  /**
+   * Recent load and background work, for the dashboard (field numbers from 20
+   * on, apart from the fields above).
+   */
+  'load': (_dstash_v1_NodeLoad__Output | null);
 }

@@ -5,6 +5,8 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { ApplyBatch as _dstash_v1_ApplyBatch, ApplyBatch__Output as _dstash_v1_ApplyBatch__Output } from '../../dstash/v1/ApplyBatch.js';
 import type { ApplyBatchResult as _dstash_v1_ApplyBatchResult, ApplyBatchResult__Output as _dstash_v1_ApplyBatchResult__Output } from '../../dstash/v1/ApplyBatchResult.js';
+import type { ClockRequest as _dstash_v1_ClockRequest, ClockRequest__Output as _dstash_v1_ClockRequest__Output } from '../../dstash/v1/ClockRequest.js';
+import type { ClockResponse as _dstash_v1_ClockResponse, ClockResponse__Output as _dstash_v1_ClockResponse__Output } from '../../dstash/v1/ClockResponse.js';
 import type { DigestRequest as _dstash_v1_DigestRequest, DigestRequest__Output as _dstash_v1_DigestRequest__Output } from '../../dstash/v1/DigestRequest.js';
 import type { DigestResponse as _dstash_v1_DigestResponse, DigestResponse__Output as _dstash_v1_DigestResponse__Output } from '../../dstash/v1/DigestResponse.js';
 import type { InfoRequest as _dstash_v1_InfoRequest, InfoRequest__Output as _dstash_v1_InfoRequest__Output } from '../../dstash/v1/InfoRequest.js';
@@ -29,6 +31,23 @@ export interface ReplicaClient extends grpc.Client {
    */
   apply(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_dstash_v1_ApplyBatch, _dstash_v1_ApplyBatchResult__Output>;
   apply(options?: grpc.CallOptions): grpc.ClientDuplexStream<_dstash_v1_ApplyBatch, _dstash_v1_ApplyBatchResult__Output>;
+  
+  /**
+   * This node's wall clock, for offset measurement (NTP-style: the caller
+   * brackets the call with its own clock and corrects for the round trip).
+   */
+  Clock(argument: _dstash_v1_ClockRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_ClockResponse__Output>): grpc.ClientUnaryCall;
+  Clock(argument: _dstash_v1_ClockRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dstash_v1_ClockResponse__Output>): grpc.ClientUnaryCall;
+  Clock(argument: _dstash_v1_ClockRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_ClockResponse__Output>): grpc.ClientUnaryCall;
+  Clock(argument: _dstash_v1_ClockRequest, callback: grpc.requestCallback<_dstash_v1_ClockResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * This node's wall clock, for offset measurement (NTP-style: the caller
+   * brackets the call with its own clock and corrects for the round trip).
+   */
+  clock(argument: _dstash_v1_ClockRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_ClockResponse__Output>): grpc.ClientUnaryCall;
+  clock(argument: _dstash_v1_ClockRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dstash_v1_ClockResponse__Output>): grpc.ClientUnaryCall;
+  clock(argument: _dstash_v1_ClockRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_ClockResponse__Output>): grpc.ClientUnaryCall;
+  clock(argument: _dstash_v1_ClockRequest, callback: grpc.requestCallback<_dstash_v1_ClockResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Digests of one partition, per bucket of keys (anti-entropy).
@@ -105,6 +124,12 @@ export interface ReplicaHandlers extends grpc.UntypedServiceImplementation {
   Apply: grpc.handleBidiStreamingCall<_dstash_v1_ApplyBatch__Output, _dstash_v1_ApplyBatchResult>;
   
   /**
+   * This node's wall clock, for offset measurement (NTP-style: the caller
+   * brackets the call with its own clock and corrects for the round trip).
+   */
+  Clock: grpc.handleUnaryCall<_dstash_v1_ClockRequest__Output, _dstash_v1_ClockResponse>;
+  
+  /**
    * Digests of one partition, per bucket of keys (anti-entropy).
    */
   Digest: grpc.handleUnaryCall<_dstash_v1_DigestRequest__Output, _dstash_v1_DigestResponse>;
@@ -134,6 +159,7 @@ export interface ReplicaHandlers extends grpc.UntypedServiceImplementation {
 
 export interface ReplicaDefinition extends grpc.ServiceDefinition {
   Apply: MethodDefinition<_dstash_v1_ApplyBatch, _dstash_v1_ApplyBatchResult, _dstash_v1_ApplyBatch__Output, _dstash_v1_ApplyBatchResult__Output>
+  Clock: MethodDefinition<_dstash_v1_ClockRequest, _dstash_v1_ClockResponse, _dstash_v1_ClockRequest__Output, _dstash_v1_ClockResponse__Output>
   Digest: MethodDefinition<_dstash_v1_DigestRequest, _dstash_v1_DigestResponse, _dstash_v1_DigestRequest__Output, _dstash_v1_DigestResponse__Output>
   Info: MethodDefinition<_dstash_v1_InfoRequest, _dstash_v1_InfoResponse, _dstash_v1_InfoRequest__Output, _dstash_v1_InfoResponse__Output>
   PartitionScan: MethodDefinition<_dstash_v1_PartitionScanRequest, _dstash_v1_PartitionScanResponse, _dstash_v1_PartitionScanRequest__Output, _dstash_v1_PartitionScanResponse__Output>

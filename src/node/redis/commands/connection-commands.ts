@@ -1,0 +1,173 @@
+/**
+ * Connection and server commands: PING, ECHO, HELLO, AUTH, SELECT, QUIT,
+ * CLIENT, INFO, TIME, and DSTASH.CONSISTENCY (the connection's consistency).
+ */
+import { DEFAULT_INDEX } from '../../../limits.js';
+import { DSTASH_VERSION } from '../../../package-info.js';
+import type { RedisConsistency } from '../keyspace.js';
+import { bulk, OK, RedisReplyError, syntaxError, type Reply } from '../resp-reply.js';
+import type { Role } from '../../../protocol/bearer-token.js';
+import { int, word, type CommandContext, type CommandTable } from './command.js';
+
+/** The Redis version dstash answers as (HELLO, INFO): the command set follows Redis 7. */
+export const REDIS_COMPAT_VERSION = '7.0.0';
+
+const CONSISTENCIES: readonly RedisConsistency[] = ['ONE', 'QUORUM', 'ALL', 'SERIAL'];
+
+const WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
+
+/**
+ * AUTH [username] password. Without tokens, as Redis answers it with no
+ * password configured: the default user has none, so `AUTH default
+ * <anything>` succeeds and any other user is refused. With tokens
+ * (`--auth-token-file`), the password is a token; the username, when given,
+ * is `default` or the token's role. The role is kept for the connection.
+ */
+function auth(ctx: CommandContext, args: Buffer[]): Reply {
+  if (args.length !== 2 && args.length !== 3) throw syntaxError();
+  const user = args.length === 3 ? args[1]!.toString() : undefined;
+  if (!ctx.auth) {
+    if (user === undefined) {
+      throw new RedisReplyError('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
+    }
+    if (user !== 'default') throw new RedisReplyError(WRONGPASS);
+    return OK;
+  }
+  let role: Role;
+  try {
+    role = ctx.auth.check(args[args.length - 1]!.toString(), 'read');
+  } catch {
+    throw new RedisReplyError(WRONGPASS);
+  }
+  if (user !== undefined && user !== 'default' && user !== role) throw new RedisReplyError(WRONGPASS);
+  ctx.session.role = role;
+  return OK;
+}
+
+function hello(ctx: CommandContext, args: Buffer[]): Reply {
+  let i = 1;
+  if (args.length > 1) {
+    const version = args[1]!.toString('latin1');
+    if (version !== '2' && version !== '3') {
+      if (!/^-?\d+$/.test(version)) throw new RedisReplyError('ERR Protocol version is not an integer or out of range');
+      throw new RedisReplyError('NOPROTO unsupported protocol version');
+    }
+    i = 2;
+    for (; i < args.length; i++) {
+      const w = word(args[i]!);
+      if (w === 'AUTH' && i + 2 < args.length) {
+        auth(ctx, [args[i]!, args[i + 1]!, args[i + 2]!]);
+        i += 2;
+      } else if (w === 'SETNAME' && i + 1 < args.length) ctx.session.name = Buffer.from(args[++i]!);
+      else throw syntaxError();
+    }
+    ctx.session.resp3 = version === '3';
+  }
+  return {
+    map: [
+      [bulk('server'), bulk('redis')],
+      [bulk('version'), bulk(REDIS_COMPAT_VERSION)],
+      [bulk('proto'), ctx.session.resp3 ? 3 : 2],
+      [bulk('id'), ctx.session.id],
+      [bulk('mode'), bulk('standalone')],
+      [bulk('role'), bulk('master')],
+      [bulk('modules'), []],
+    ],
+  };
+}
+
+function select(ctx: CommandContext, args: Buffer[]): Reply {
+  const db = int(args[1]!);
+  if (db < 0 || db > 999_999) throw new RedisReplyError('ERR DB index is out of range');
+  ctx.session.db = db;
+  ctx.session.index = db === 0 ? DEFAULT_INDEX : `db${db}`;
+  return OK;
+}
+
+function client(ctx: CommandContext, args: Buffer[]): Reply {
+  const sub = word(args[1]!);
+  if (sub === 'ID' && args.length === 2) return ctx.session.id;
+  if (sub === 'GETNAME' && args.length === 2) return ctx.session.name;
+  if (sub === 'SETNAME' && args.length === 3) {
+    if (/[\s]/.test(args[2]!.toString('latin1'))) throw new RedisReplyError('ERR Client names cannot contain spaces, newlines or special characters.');
+    ctx.session.name = args[2]!.length > 0 ? Buffer.from(args[2]!) : null;
+    return OK;
+  }
+  // Clients announce their library (CLIENT SETINFO lib-name …): accepted, not kept.
+  if (sub === 'SETINFO' && args.length === 4) return OK;
+  throw new RedisReplyError(`ERR unknown subcommand '${args[1]!.toString().slice(0, 64)}'. Try CLIENT HELP.`);
+}
+
+function info(ctx: CommandContext, args: Buffer[]): Reply {
+  const wanted = new Set(args.slice(1).map((a) => a.toString('latin1').toLowerCase()));
+  const all = wanted.size === 0 || wanted.has('all') || wanted.has('everything') || wanted.has('default');
+  const lines: string[] = [];
+  const section = (name: string, entries: [string, string | number][]): void => {
+    if (!all && !wanted.has(name.toLowerCase())) return;
+    lines.push(`# ${name}`, ...entries.map(([k, v]) => `${k}:${v}`), '');
+  };
+  const members = ctx.coordinator.members();
+  section('Server', [
+    ['redis_version', REDIS_COMPAT_VERSION],
+    ['dstash_version', DSTASH_VERSION],
+    ['redis_mode', 'standalone'],
+    ['process_id', process.pid],
+    ['tcp_port', ctx.server.port()],
+    ['uptime_in_seconds', Math.floor((Date.now() - ctx.server.startedAt) / 1000)],
+  ]);
+  section('Clients', [['connected_clients', ctx.server.connectedClients()]]);
+  section('Cluster', [
+    ['cluster_enabled', 0],
+    ['dstash_node_id', ctx.server.nodeId()],
+    ['dstash_members', members.length],
+    ['dstash_healthy_members', members.filter((m) => m.healthy).length],
+    ['dstash_replicas', ctx.coordinator.options.replicas],
+    ['dstash_partitions', ctx.coordinator.options.partitions],
+    ['dstash_consistency', ctx.session.consistency.toLowerCase()],
+  ]);
+  // Keys are counted by DBSIZE (a scan); INFO names the selected database only.
+  section('Keyspace', [[`db${ctx.session.db}`, `index=${ctx.session.index}`]]);
+  return bulk(lines.join('\r\n'));
+}
+
+/** Connection and server commands by name. */
+export const CONNECTION_COMMANDS: CommandTable = {
+  ping: {
+    arity: -1,
+    run: (_ctx, args) => {
+      if (args.length > 2) throw new RedisReplyError("ERR wrong number of arguments for 'ping' command");
+      return args.length === 2 ? args[1]! : { simple: 'PONG' };
+    },
+  },
+  echo: { arity: 2, run: (_ctx, args) => args[1]! },
+  hello: { arity: -1, run: hello },
+  auth: { arity: -2, run: (ctx, args) => auth(ctx, args) },
+  select: { arity: 2, run: select },
+  quit: {
+    arity: -1,
+    run: (ctx) => {
+      ctx.session.closing = true;
+      return OK;
+    },
+  },
+  client: { arity: -2, run: client },
+  info: { arity: -1, run: info },
+  time: {
+    arity: 1,
+    run: () => {
+      const us = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000));
+      return [bulk(String(us / 1_000_000n)), bulk(String(us % 1_000_000n))];
+    },
+  },
+  'dstash.consistency': {
+    arity: -1,
+    run: (ctx, args) => {
+      if (args.length === 1) return bulk(ctx.session.consistency.toLowerCase());
+      if (args.length > 2) throw syntaxError();
+      const c = word(args[1]!) as RedisConsistency;
+      if (!CONSISTENCIES.includes(c)) throw new RedisReplyError('ERR consistency must be one, quorum, all or serial');
+      ctx.session.consistency = c;
+      return OK;
+    },
+  },
+};

@@ -1,0 +1,229 @@
+/**
+ * String commands. Plain GET/SET/MGET/MSET go through the coordinator at the
+ * connection's consistency; everything that depends on the current value
+ * (NX, XX, GET, KEEPTTL, GETSET, GETDEL, APPEND, INCR*, MSETNX) is atomic,
+ * on per-key Paxos (see keyspace.ts).
+ */
+import { ErrorCode, hasCode } from '../../../errors.js';
+import type { Change, Stored } from '../keyspace.js';
+import { encodeString } from '../redis-value.js';
+import { notAnInteger, OK, RedisReplyError, syntaxError, wrongType, type Reply } from '../resp-reply.js';
+import { int, int64, pairs, ttlFrom, word, type CommandContext, type CommandTable } from './command.js';
+
+/** The string a key holds (undefined when missing); WRONGTYPE for another type. */
+export function stringOf(s: Stored | undefined): Buffer | undefined {
+  if (!s) return undefined;
+  if (s.value.type !== 'string') throw wrongType();
+  return s.value.value;
+}
+
+/** What is left of a key's TTL in ms (0 = none), for a write that keeps it. */
+export function remainingTtl(s: Stored | undefined, now: number): number {
+  return s && s.expiresAt > 0 ? Math.max(1, s.expiresAt - now) : 0;
+}
+
+async function getOne(ctx: CommandContext, key: Buffer): Promise<Stored | undefined> {
+  return (await ctx.keyspace.read(ctx.session.index, [key], ctx.session.consistency))[0];
+}
+
+/** Writes one string, or deletes the key when its TTL is already over. */
+async function setPlain(ctx: CommandContext, key: Buffer, value: Buffer, ttlMs: number): Promise<void> {
+  const { index, consistency } = ctx.session;
+  if (ttlMs < 0) await ctx.keyspace.remove(index, [key], consistency);
+  else await ctx.keyspace.write(index, [{ key, value: encodeString(value), ttlMs }], consistency);
+}
+
+interface SetOptions {
+  condition?: 'NX' | 'XX';
+  get: boolean;
+  keepTtl: boolean;
+  /** ms from now; 0 = none, negative = already expired. */
+  ttlMs: number;
+}
+
+function setOptions(args: Buffer[], now: number): SetOptions {
+  const o: SetOptions = { get: false, keepTtl: false, ttlMs: 0 };
+  let expiry = false;
+  for (let i = 3; i < args.length; i++) {
+    const w = word(args[i]!);
+    if ((w === 'NX' || w === 'XX') && !o.condition) o.condition = w;
+    else if (w === 'GET' && !o.get) o.get = true;
+    else if (w === 'KEEPTTL' && !expiry) o.keepTtl = expiry = true;
+    else if ((w === 'EX' || w === 'PX' || w === 'EXAT' || w === 'PXAT') && !expiry && i + 1 < args.length) {
+      expiry = true;
+      o.ttlMs = ttlFrom(w, args[++i]!, 'set', now);
+      if (o.ttlMs === 0) o.ttlMs = -1;
+    } else throw syntaxError();
+  }
+  return o;
+}
+
+async function set(ctx: CommandContext, args: Buffer[]): Promise<Reply> {
+  const [, key, value] = args as [Buffer, Buffer, Buffer];
+  const now = Date.now();
+  const o = setOptions(args, now);
+  const { index } = ctx.session;
+  if (!o.condition && !o.get && !o.keepTtl) {
+    await setPlain(ctx, key, value, o.ttlMs);
+    return OK;
+  }
+  if (o.condition === 'NX' && !o.get && !o.keepTtl && o.ttlMs >= 0) {
+    return (await ctx.keyspace.setIfAbsent(index, key, encodeString(value), o.ttlMs)) ? OK : null;
+  }
+  return ctx.keyspace.modify(index, key, (current): Change<Reply> => {
+    const old = o.get ? stringOf(current) ?? null : undefined;
+    const skip = (o.condition === 'NX' && current) || (o.condition === 'XX' && !current);
+    const result = o.get ? old! : skip ? null : OK;
+    if (skip) return { result };
+    if (o.ttlMs < 0) return { write: current ? 'delete' : undefined, result };
+    return { write: { value: encodeString(value), ttlMs: o.keepTtl ? remainingTtl(current, Date.now()) : o.ttlMs }, result };
+  });
+}
+
+/** `ERR invalid expire time` unless positive, then the TTL in ms. */
+function positiveTtl(arg: Buffer, unitMs: number, command: string): number {
+  return ttlFrom(unitMs === 1000 ? 'EX' : 'PX', arg, command, 0);
+}
+
+async function replaceReturningOld(ctx: CommandContext, key: Buffer, write: (s: Stored | undefined) => Change<Reply>['write']): Promise<Reply> {
+  return ctx.keyspace.modify(ctx.session.index, key, (current): Change<Reply> => {
+    const old = stringOf(current);
+    return { write: current || write !== deleteKey ? write(current) : undefined, result: old ?? null };
+  });
+}
+
+const deleteKey = (): 'delete' => 'delete';
+
+async function incrementBy(ctx: CommandContext, key: Buffer, by: bigint): Promise<Reply> {
+  try {
+    return await ctx.keyspace.increment(ctx.session.index, key, by);
+  } catch (err) {
+    if (hasCode(err, ErrorCode.NotACounter)) {
+      const current = await getOne(ctx, key);
+      throw current?.value.type === 'hash' ? wrongType() : notAnInteger();
+    }
+    if (hasCode(err, ErrorCode.InvalidArgument)) throw new RedisReplyError('ERR increment or decrement would overflow');
+    throw err;
+  }
+}
+
+function formatFloat(n: number): string {
+  if (Number.isInteger(n) && Math.abs(n) < 1e21) return n.toFixed(0);
+  const text = String(n);
+  return text.includes('e') ? n.toFixed(17).replace(/\.?0+$/, '') : text;
+}
+
+function parseFloatArg(text: string, error: string): number {
+  const n = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isFinite(n)) throw new RedisReplyError(error);
+  return n;
+}
+
+/** Index positions of GETRANGE, as Redis computes them. */
+function range(start: number, end: number, length: number): [number, number] | undefined {
+  if (start < 0 && end < 0 && start > end) return undefined;
+  let s = start < 0 ? Math.max(0, length + start) : start;
+  let e = end < 0 ? Math.max(0, length + end) : end;
+  if (e >= length) e = length - 1;
+  if (s > e || length === 0) return undefined;
+  s = Math.max(0, s);
+  return [s, e];
+}
+
+/** String commands by name. */
+export const STRING_COMMANDS: CommandTable = {
+  get: { arity: 2, run: async (ctx, args) => stringOf(await getOne(ctx, args[1]!)) ?? null },
+  set: { arity: -3, run: set },
+  setnx: { arity: 3, run: async (ctx, args) => ((await ctx.keyspace.setIfAbsent(ctx.session.index, args[1]!, encodeString(args[2]!), 0)) ? 1 : 0) },
+  setex: {
+    arity: 4,
+    run: async (ctx, args) => {
+      await setPlain(ctx, args[1]!, args[3]!, positiveTtl(args[2]!, 1000, 'setex'));
+      return OK;
+    },
+  },
+  psetex: {
+    arity: 4,
+    run: async (ctx, args) => {
+      await setPlain(ctx, args[1]!, args[3]!, positiveTtl(args[2]!, 1, 'psetex'));
+      return OK;
+    },
+  },
+  getset: { arity: 3, run: (ctx, args) => replaceReturningOld(ctx, args[1]!, () => ({ value: encodeString(args[2]!), ttlMs: 0 })) },
+  getdel: { arity: 2, run: (ctx, args) => replaceReturningOld(ctx, args[1]!, deleteKey) },
+  mget: {
+    arity: -2,
+    run: async (ctx, args) => {
+      const found = await ctx.keyspace.read(ctx.session.index, args.slice(1), ctx.session.consistency);
+      return found.map((s) => (s?.value.type === 'string' ? s.value.value : null));
+    },
+  },
+  mset: {
+    arity: -3,
+    run: async (ctx, args) => {
+      const items = pairs(args, 1, 'mset').map(([key, value]) => ({ key, value: encodeString(value), ttlMs: 0 }));
+      await ctx.keyspace.write(ctx.session.index, items, ctx.session.consistency);
+      return OK;
+    },
+  },
+  msetnx: {
+    arity: -3,
+    run: async (ctx, args) => {
+      // Each key is set if absent, in order; when one exists, the ones already set are taken back.
+      const { index } = ctx.session;
+      const done: Buffer[] = [];
+      for (const [key, value] of pairs(args, 1, 'msetnx')) {
+        if (await ctx.keyspace.setIfAbsent(index, key, encodeString(value), 0)) {
+          done.push(key);
+          continue;
+        }
+        for (const k of done) await ctx.keyspace.modify(index, k, () => ({ write: 'delete', result: undefined }));
+        return 0;
+      }
+      return 1;
+    },
+  },
+  strlen: { arity: 2, run: async (ctx, args) => stringOf(await getOne(ctx, args[1]!))?.length ?? 0 },
+  append: {
+    arity: 3,
+    run: (ctx, args) => ctx.keyspace.modify(ctx.session.index, args[1]!, (current): Change<Reply> => {
+      const value = Buffer.concat([stringOf(current) ?? Buffer.alloc(0), args[2]!]);
+      if (value.length > ctx.maxValueBytes) throw new RedisReplyError('ERR string exceeds maximum allowed size');
+      return { write: { value: encodeString(value), ttlMs: remainingTtl(current, Date.now()) }, result: value.length };
+    }),
+  },
+  incr: { arity: 2, run: (ctx, args) => incrementBy(ctx, args[1]!, 1n) },
+  decr: { arity: 2, run: (ctx, args) => incrementBy(ctx, args[1]!, -1n) },
+  incrby: { arity: 3, run: (ctx, args) => incrementBy(ctx, args[1]!, int64(args[2]!)) },
+  decrby: {
+    arity: 3,
+    run: (ctx, args) => {
+      const by = int64(args[2]!);
+      if (by === -(2n ** 63n)) throw new RedisReplyError('ERR decrement would overflow');
+      return incrementBy(ctx, args[1]!, -by);
+    },
+  },
+  incrbyfloat: {
+    arity: 3,
+    run: (ctx, args) => {
+      const by = parseFloatArg(args[2]!.toString('latin1'), 'ERR value is not a valid float');
+      return ctx.keyspace.modify(ctx.session.index, args[1]!, (current): Change<Reply> => {
+        const old = stringOf(current);
+        const n = (old ? parseFloatArg(old.toString('latin1'), 'ERR value is not a valid float') : 0) + by;
+        if (!Number.isFinite(n)) throw new RedisReplyError('ERR increment would produce NaN or Infinity');
+        const value = Buffer.from(formatFloat(n), 'latin1');
+        return { write: { value, ttlMs: remainingTtl(current, Date.now()) }, result: value };
+      });
+    },
+  },
+  getrange: {
+    arity: 4,
+    run: async (ctx, args) => {
+      const start = int(args[2]!);
+      const end = int(args[3]!);
+      const value = stringOf(await getOne(ctx, args[1]!)) ?? Buffer.alloc(0);
+      const r = range(start, end, value.length);
+      return r ? value.subarray(r[0], r[1] + 1) : Buffer.alloc(0);
+    },
+  },
+};

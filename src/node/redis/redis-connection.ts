@@ -1,0 +1,175 @@
+/**
+ * One client connection of the Redis port: bytes in, through the parser,
+ * into a queue of commands run one after another (replies go out in request
+ * order, as Redis clients expect of a pipeline), replies written in batches.
+ *
+ * Memory stays bounded: the parser bounds each command, and reading pauses
+ * while `HIGH_WATER` commands wait or while the socket cannot take more
+ * replies. A protocol error is answered after the replies before it, and
+ * only this connection closes.
+ */
+import type { Socket } from 'node:net';
+import type { CommandContext, Session } from './commands/command.js';
+import { dispatch } from './commands/command-table.js';
+import { RespParser, RespProtocolError, type RespLimits } from './resp-parser.js';
+import { ReplyWriter } from './resp-reply.js';
+
+/** Commands waiting before the connection stops reading. */
+const HIGH_WATER = 1024;
+/** Reply bytes gathered before they are written. */
+const WRITE_BATCH_BYTES = 64 * 1024;
+/** How long a closing connection waits for the client to close its side. */
+const CLOSE_GRACE_MS = 5000;
+/** Most pipelined commands run at once. */
+const WINDOW = 256;
+/** Commands that may run at once with their neighbours of a pipeline when their keys differ. */
+const INDEPENDENT = new Set(['get', 'hget', 'exists', 'ttl', 'pttl', 'strlen']);
+/** Increments: several of one key may run at once, they apply in the order sent (see keyspace.ts). */
+const INCREMENTS = new Set(['incr', 'decr', 'incrby', 'decrby']);
+
+/**
+ * How a pipelined command may overlap its neighbours: `inc` (an increment),
+ * `one` (a single-key command that needs no other on its key at the same
+ * time), or undefined (it runs alone).
+ */
+function overlap(args: Buffer[]): 'inc' | 'one' | undefined {
+  const name = args[0]!.toString('latin1').toLowerCase();
+  if (INCREMENTS.has(name)) return args.length >= 2 ? 'inc' : undefined;
+  if (INDEPENDENT.has(name)) return args.length >= 2 && !(name === 'exists' && args.length > 2) ? 'one' : undefined;
+  return name === 'set' && args.length === 3 ? 'one' : undefined;
+}
+
+/** Serves one socket. */
+export class RedisConnection {
+  private readonly parser: RespParser;
+  private readonly writer = new ReplyWriter();
+  private queue: (Buffer[] | RespProtocolError)[] = [];
+  private head = 0;
+  private running = false;
+  private closed = false;
+  private paused = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly session: Session,
+    private readonly context: (session: Session) => CommandContext | Error,
+    limits: RespLimits,
+  ) {
+    this.parser = new RespParser(limits);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.received(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => this.close());
+  }
+
+  private received(chunk: Buffer): void {
+    if (this.closed) return;
+    this.parser.push(chunk);
+    try {
+      for (let c = this.parser.next(); c; c = this.parser.next()) this.queue.push(c);
+    } catch (err) {
+      if (!(err instanceof RespProtocolError)) throw err;
+      this.queue.push(err);
+      // Nothing after a protocol error is parsed: it is read and dropped, so that the reply reaches a client still sending.
+      this.socket.removeAllListeners('data');
+      this.socket.resume();
+    }
+    if (this.queue.length - this.head >= HIGH_WATER) this.pause();
+    void this.run();
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.socket.pause();
+  }
+
+  private async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.head < this.queue.length && !this.closed) {
+        const item = this.queue[this.head]!;
+        if (item instanceof RespProtocolError) {
+          this.writer.write({ error: item.reply }, this.session.resp3);
+          this.end();
+          return;
+        }
+        const batch = this.window();
+        const ctx = this.context(this.session);
+        const replies = ctx instanceof Error ? batch.map(() => ({ error: ctx.message })) : await Promise.all(batch.map((args) => dispatch(ctx, args)));
+        if (this.closed) return;
+        for (const reply of replies) this.writer.write(reply, this.session.resp3);
+        if (this.session.closing) {
+          this.end();
+          return;
+        }
+        if (this.head === this.queue.length) {
+          this.queue = [];
+          this.head = 0;
+        }
+        if (this.writer.size >= WRITE_BATCH_BYTES || this.head === this.queue.length) await this.flush();
+        if (this.paused && this.queue.length - this.head < HIGH_WATER / 2) {
+          this.paused = false;
+          this.socket.resume();
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /**
+   * Takes the next command and the ones after it that may run at the same
+   * time: single-key reads and plain SETs of distinct keys, and increments.
+   * Each key sees its commands in order; replies keep the request order.
+   */
+  private window(): Buffer[][] {
+    const first = this.queue[this.head++] as Buffer[];
+    const kind = overlap(first);
+    if (!kind) return [first];
+    const keys = new Map<string, 'inc' | 'one'>([[first[1]!.toString('latin1'), kind]]);
+    const batch = [first];
+    while (batch.length < WINDOW && this.head < this.queue.length) {
+      const next = this.queue[this.head]!;
+      if (next instanceof RespProtocolError) break;
+      const k = overlap(next);
+      const key = k && next[1]!.toString('latin1');
+      const seen = key === undefined ? undefined : keys.get(key);
+      if (!k || (seen && (seen !== 'inc' || k !== 'inc'))) break;
+      keys.set(key!, k);
+      batch.push(next);
+      this.head++;
+    }
+    return batch;
+  }
+
+  /** Writes the gathered replies; waits while the socket's buffer is full. */
+  private async flush(): Promise<void> {
+    if (this.writer.size === 0 || this.closed) return;
+    if (this.socket.write(this.writer.take())) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  private end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end(this.writer.take());
+    // A client that never closes its side is cut off after a while.
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** Closes the connection at once (the node is stopping, or the peer went away). */
+  close(): void {
+    this.closed = true;
+    if (!this.socket.destroyed) this.socket.destroy();
+  }
+}

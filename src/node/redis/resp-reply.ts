@@ -1,0 +1,118 @@
+/**
+ * Replies and their serialization, in RESP2 or, after `HELLO 3`, RESP3.
+ *
+ * A reply is plain data: a `Buffer` is a bulk string, `null` the null reply,
+ * a number or bigint an integer, an array an array; the tagged objects carry
+ * the other types. RESP2 has no map, double or boolean: a map goes out as a
+ * flat array of keys and values, as Redis does.
+ */
+
+/** A status reply (`+OK`). */
+export interface SimpleReply {
+  simple: string;
+}
+/** An error reply: `message` starts with its code (`ERR`, `WRONGTYPE`, …). */
+export interface ErrorReply {
+  error: string;
+}
+/** A map (RESP3 `%`; RESP2 a flat array). */
+export interface MapReply {
+  map: [Reply, Reply][];
+}
+
+/** Anything a command answers. */
+export type Reply = Buffer | null | number | bigint | SimpleReply | ErrorReply | MapReply | Reply[];
+
+/** `+OK`. */
+export const OK: SimpleReply = { simple: 'OK' };
+
+/** A bulk string of text. */
+export function bulk(text: string): Buffer {
+  return Buffer.from(text, 'utf8');
+}
+
+/** Thrown by a command to answer an error reply (`code` is the first word, `ERR` when unsure). */
+export class RedisReplyError extends Error {
+  constructor(readonly reply: string) {
+    super(reply);
+  }
+}
+
+/** `ERR syntax error`. */
+export function syntaxError(): RedisReplyError {
+  return new RedisReplyError('ERR syntax error');
+}
+
+/** `ERR value is not an integer or out of range`. */
+export function notAnInteger(): RedisReplyError {
+  return new RedisReplyError('ERR value is not an integer or out of range');
+}
+
+/** `WRONGTYPE …`. */
+export function wrongType(): RedisReplyError {
+  return new RedisReplyError('WRONGTYPE Operation against a key holding the wrong kind of value');
+}
+
+const CRLF = '\r\n';
+
+/** Accumulates serialized replies; `take()` returns them as one buffer for one socket write. */
+export class ReplyWriter {
+  private parts: (string | Buffer)[] = [];
+  private text = '';
+  private bytes = 0;
+
+  /** Bytes written since the last `take()`. */
+  get size(): number {
+    return this.bytes + this.text.length;
+  }
+
+  /** Serializes `reply`; `resp3` selects the protocol. */
+  write(reply: Reply, resp3: boolean): void {
+    if (reply === null) {
+      this.text += resp3 ? `_${CRLF}` : `$-1${CRLF}`;
+    } else if (Buffer.isBuffer(reply)) {
+      this.text += `$${reply.length}${CRLF}`;
+      this.flushText();
+      this.parts.push(reply);
+      this.bytes += reply.length;
+      this.text += CRLF;
+    } else if (typeof reply === 'number' || typeof reply === 'bigint') {
+      this.text += `:${reply}${CRLF}`;
+    } else if (Array.isArray(reply)) {
+      this.text += `*${reply.length}${CRLF}`;
+      for (const r of reply) this.write(r, resp3);
+    } else if ('simple' in reply) {
+      this.text += `+${oneLine(reply.simple)}${CRLF}`;
+    } else if ('error' in reply) {
+      this.text += `-${oneLine(reply.error)}${CRLF}`;
+    } else {
+      this.text += resp3 ? `%${reply.map.length}${CRLF}` : `*${reply.map.length * 2}${CRLF}`;
+      for (const [k, v] of reply.map) {
+        this.write(k, resp3);
+        this.write(v, resp3);
+      }
+    }
+  }
+
+  /** Everything written since the last call, as one buffer. */
+  take(): Buffer {
+    this.flushText();
+    const out = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts as Buffer[], this.bytes);
+    this.parts = [];
+    this.bytes = 0;
+    return out;
+  }
+
+  private flushText(): void {
+    if (this.text.length === 0) return;
+    const b = Buffer.from(this.text, 'utf8');
+    this.parts.push(b);
+    this.bytes += b.length;
+    this.text = '';
+  }
+}
+
+/** Status and error lines cannot hold CR or LF. */
+function oneLine(text: string): string {
+  return /[\r\n]/.test(text) ? text.replace(/[\r\n]+/g, ' ') : text;
+}
