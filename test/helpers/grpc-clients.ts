@@ -1,15 +1,17 @@
 /** Raw gRPC clients of a node's services, for protocol-level tests. */
 import * as grpc from '@grpc/grpc-js';
-import { HealthService, KvService, ReplicaService } from '../../src/protocol/definitions.js';
+import { HealthService, KvService, ReplicaService, SerialService } from '../../src/protocol/definitions.js';
 import type { KVClient } from '../../src/protocol/generated/dstash/v1/KV.js';
 import type { ReplicaClient } from '../../src/protocol/generated/dstash/v1/Replica.js';
+import type { SerialClient } from '../../src/protocol/generated/dstash/v1/Serial.js';
 import type { HealthClient } from '../../src/protocol/generated/grpc/health/v1/Health.js';
 
-/** Clients of the three services on one address; `close()` closes them all. */
+/** Clients of the public and internal services on one address; `close()` closes them all. */
 export interface NodeClients {
   kv: KVClient;
   replica: ReplicaClient;
   health: HealthClient;
+  serial: SerialClient;
   close(): void;
 }
 
@@ -18,14 +20,17 @@ export function nodeClients(address: string, credentials = grpc.credentials.crea
   const kv = new KvService(address, credentials, options);
   const replica = new ReplicaService(address, credentials, options);
   const health = new HealthService(address, credentials, options);
+  const serial = new SerialService(address, credentials, options) as SerialClient;
   return {
     kv,
     replica,
     health,
+    serial,
     close() {
       kv.close();
       replica.close();
       health.close();
+      serial.close();
     },
   };
 }

@@ -9,6 +9,8 @@ import type { AdminClient } from '../../../src/protocol/generated/dstash/v1/Admi
 import { fromServiceError, REASON_METADATA_KEY } from '../../../src/protocol/status.js';
 import { withToken } from '../../../src/protocol/bearer-token.js';
 import { runCli } from '../../helpers/cli.js';
+import { requireTool } from '../../helpers/system-tool.js';
+import { redisCli } from '../redis/redis-tools.js';
 import { healthStatus, nodeClients, unary } from '../../helpers/grpc-clients.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -42,7 +44,7 @@ describe('auth: bearer tokens with roles on every port', function () {
     root = await tempDir('dstash-auth-');
     tokenFile = join(root.path, 'tokens');
     await writeFile(tokenFile, tokenFileText(TOKENS));
-    cluster = await startLocalCluster(2, { authTokenFile: tokenFile, coordinator: { replicas: 2 } });
+    cluster = await startLocalCluster(2, { authTokenFile: tokenFile, coordinator: { replicas: 2 }, redisPort: 0, redisBind: '127.0.0.1' });
   });
   after(async () => {
     await cluster?.stop();
@@ -143,7 +145,7 @@ describe('auth: bearer tokens with roles on every port', function () {
     assert.equal(denied.status, 403);
     assert.equal(denied.json.error.code, ErrorCode.PermissionDenied);
     assert.ok([200, 204].includes((await call(port, 'PUT', '/v1/kv/auth/rest', 'v', bearer('write'))).status));
-    const batch = (who: Who, body: unknown): Promise<number> => call(port, 'POST', '/v1/kv/auth/_batch', JSON.stringify(body), { 'content-type': 'application/json', ...bearer(who) }).then((a) => a.status);
+    const batch = (who: Who, body: unknown): Promise<number> => call(port, 'POST', '/v1/kv/auth', JSON.stringify(body), { 'content-type': 'application/json', ...bearer(who) }).then((a) => a.status);
     assert.equal(await batch('read', { get: ['rest'] }), 200, 'a batch of gets only reads');
     assert.equal(await batch('read', { put: [{ key: 'x', value: 'y' }] }), 403);
     assert.equal(await batch('write', { put: [{ key: 'x', value: 'y' }] }), 200);
@@ -152,6 +154,68 @@ describe('auth: bearer tokens with roles on every port', function () {
     assert.equal((await call(port, 'GET', '/healthz')).status, 200);
     assert.equal((await call(port, 'GET', '/readyz')).status, 200);
     assert.equal((await call(port, 'GET', '/metrics')).status, 200);
+  });
+
+  it('Serial service: a serial read needs read; compare-and-set, increment and append need write', async () => {
+    const serial = async (who: Who, op: string, extra: Record<string, unknown> = {}): Promise<string> => {
+      const c = nodeClients(node().address, grpc.credentials.createInsecure(), withToken({}, tokenOf(who)));
+      try {
+        return await outcome(unary(c.serial, c.serial.Execute, { index: 'auth', key: b('counter'), op, ...extra }));
+      } finally {
+        c.close();
+      }
+    };
+    assert.equal(await serial('none', 'SERIAL_OP_READ'), 'UNAUTHENTICATED DSTASH_UNAUTHENTICATED');
+    assert.equal(await serial('read', 'SERIAL_OP_READ'), 'OK');
+    assert.equal(await serial('read', 'SERIAL_OP_INCREMENT', { by: '1' }), 'PERMISSION_DENIED DSTASH_PERMISSION_DENIED');
+    assert.equal(await serial('read', 'SERIAL_OP_SET', { value: b('x'), expectAbsent: true }), 'PERMISSION_DENIED DSTASH_PERMISSION_DENIED');
+    assert.equal(await serial('read', 'SERIAL_OP_APPEND', { value: b('x') }), 'PERMISSION_DENIED DSTASH_PERMISSION_DENIED');
+    // The node's proposer reaches the other node's acceptor with the cluster token.
+    assert.equal(await serial('write', 'SERIAL_OP_INCREMENT', { by: '5' }), 'OK');
+    const incr = await runCli(['incr', 'counter', '--index', 'auth', '--by', '2', '--node', node().address, '--token', TOKENS.write]);
+    assert.equal(incr.code, 0, incr.stderr);
+    assert.equal(incr.stdout.trim(), '7');
+    const refused = await runCli(['incr', 'counter', '--index', 'auth', '--node', node().address, '--token', TOKENS.read]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /DSTASH_PERMISSION_DENIED/);
+    const read = await runCli(['get', 'counter', '--index', 'auth', '--consistency', 'serial', '--node', node().address, '--token', TOKENS.read]);
+    assert.equal(read.code, 0, read.stderr);
+    assert.equal(read.stdout.trim(), '7');
+  });
+
+  it('Redis port: NOAUTH before AUTH, WRONGPASS for a wrong token, NOPERM above the role (redis-cli)', async function () {
+    requireTool(this, 'redis-cli', 'redis-tools');
+    const port = node().redisPort;
+    assert.ok(port > 0);
+    assert.match(await redisCli(port, ['GET', 'r']), /NOAUTH Authentication required/);
+    assert.match(await redisCli(port, ['PING']), /NOAUTH/);
+    const wrong = await redisCli(port, [], `AUTH not-a-token\nAUTH admin ${TOKENS.write}\nAUTH default\nPING\n`);
+    assert.deepEqual(wrong.split('\n'), [
+      '(error) WRONGPASS invalid username-password pair or user is disabled.',
+      // The user name must be default or the token's role.
+      '(error) WRONGPASS invalid username-password pair or user is disabled.',
+      '(error) WRONGPASS invalid username-password pair or user is disabled.',
+      '(error) NOAUTH Authentication required.',
+    ]);
+    assert.equal(await redisCli(port, ['--no-auth-warning', '-a', TOKENS.write, 'SET', 'r', '1']), 'OK');
+    // One connection, commands from stdin: AUTH first, then what the role allows.
+    const asRead = await redisCli(port, [], `AUTH ${TOKENS.read}\nGET r\nSET r 2\nINCR r\nEXISTS r\n`);
+    assert.deepEqual(asRead.split('\n'), ['OK', '"1"', "(error) NOPERM User read has no permissions to run the 'set' command", "(error) NOPERM User read has no permissions to run the 'incr' command", '(integer) 1']);
+    assert.equal(await redisCli(port, ['--no-auth-warning', '--user', 'write', '--pass', TOKENS.write, 'INCR', 'r']), '(integer) 2');
+    const hello = await redisCli(port, [], `HELLO 3 AUTH default ${TOKENS.read}\nGET r\n`);
+    assert.match(hello, /"2"$/);
+  });
+
+  it('dashboard: /ui opens without a token, /v1/stats needs one and reaches every member with the cluster token', async () => {
+    const port = node().httpPort;
+    assert.equal((await call(port, 'GET', '/ui')).status, 200);
+    assert.equal((await call(port, 'GET', '/ui/dashboard.js')).status, 200);
+    assert.equal((await call(port, 'GET', '/v1/stats')).status, 401);
+    const stats = await call(port, 'GET', '/v1/stats', undefined, { authorization: `Bearer ${TOKENS.read}` });
+    assert.equal(stats.status, 200);
+    const members = stats.json.members as { id: string; stats: unknown; error: unknown }[];
+    assert.equal(members.length, 2);
+    for (const m of members) assert.ok(m.stats && m.error === null, `${m.id}: ${JSON.stringify(m.error)}`);
   });
 
   it('the CLI passes --token and DSTASH_TOKEN', async () => {
