@@ -255,7 +255,7 @@ describe('cluster: bounded clocks, one clock skewed by libfaketime', function ()
         await Promise.all([0, 1, 2, 3].map(async (j) => {
           const keys = Array.from({ length: 500 }, (_, i) => `load-${round + j}-${i}`);
           const puts = await client!.batchPut(keys.map((k) => ({ key: k, value: Buffer.from(k) })));
-          for (const p of puts) if (!p.ok) failures.push(p.error.code);
+          for (const p of puts) if (!p.ok) failures.push(`${p.error.code} ${p.error.message}`);
           written += puts.filter((p) => p.ok).length;
           await client!.batchLookup(keys);
         }));
