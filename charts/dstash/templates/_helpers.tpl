@@ -132,6 +132,9 @@ which dials with the node's own TLS files.
 httpGet:
   path: /healthz
   port: http
+{{- if $values.tls.enabled }}
+  scheme: HTTPS
+{{- end }}
 {{- else -}}
 exec:
   command: ["node", "/app/docker/healthcheck.js", "--alive"]
