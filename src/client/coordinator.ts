@@ -154,7 +154,7 @@ export class Coordinator implements KvCoordinator {
   async putMany(index: string, items: readonly PutItem[], consistency?: Consistency): Promise<WriteOutcome[]> {
     const now = Date.now();
     const { maxValueBytes } = this.options;
-    return this.write(index, items.length, consistency, (i) => {
+    return this.write(index, items.length, consistency, { restore: false }, (i) => {
       const item = items[i]!;
       validateKey(item.key);
       validateValue(item.value, maxValueBytes);
@@ -165,7 +165,7 @@ export class Coordinator implements KvCoordinator {
   }
 
   async deleteMany(index: string, keys: readonly Buffer[], consistency?: Consistency): Promise<WriteOutcome[]> {
-    return this.write(index, keys.length, consistency, (i) => {
+    return this.write(index, keys.length, consistency, { restore: false }, (i) => {
       const key = keys[i]!;
       validateKey(key);
       this.clockGuard.assertCanStamp();
@@ -180,7 +180,8 @@ export class Coordinator implements KvCoordinator {
    */
   async restoreMany(index: string, records: readonly ReplicaRecord[], consistency?: Consistency): Promise<WriteOutcome[]> {
     const { maxValueBytes } = this.options;
-    return this.write(index, records.length, consistency, (i) => {
+    // Restored records carry their original, older versions: losing to a newer one is the point (newer writes win), not a skewed clock.
+    return this.write(index, records.length, consistency, { restore: true }, (i) => {
       const record = records[i]!;
       validateKey(record.key);
       validateValue(record.value, maxValueBytes);
@@ -238,7 +239,7 @@ export class Coordinator implements KvCoordinator {
   }
 
   /** Stamps and validates each record, then sends it to its partition's replicas and settles each at its quorum. */
-  private async write(index: string, n: number, consistency: Consistency | undefined, build: (i: number) => ReplicaRecord): Promise<WriteOutcome[]> {
+  private async write(index: string, n: number, consistency: Consistency | undefined, mode: { restore: boolean }, build: (i: number) => ReplicaRecord): Promise<WriteOutcome[]> {
     const outcomes = new Array<WriteOutcome>(n);
     const indexError = check(() => validateIndex(index));
     if (indexError) return Array.from({ length: n }, () => ({ error: indexError }));
@@ -268,7 +269,7 @@ export class Coordinator implements KvCoordinator {
     }
     const notApplied = new Map<number, string>();
     await runWrite(this.context, { index, consistency: c, records, partitions, targets, required, outcomes, notApplied });
-    if (notApplied.size > 0) await this.clockGuard.settleSuperseded(index, records, notApplied, outcomes);
+    if (notApplied.size > 0 && !mode.restore) await this.clockGuard.settleSuperseded(index, records, notApplied, outcomes);
     return outcomes;
   }
 
