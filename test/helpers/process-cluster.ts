@@ -54,8 +54,14 @@ export class ProcessCluster {
     const peersFile = join(dir.path, 'peers');
     await writeFile(peersFile, '');
     const cluster = new ProcessCluster(dir.path, peersFile, dir.cleanup, extraArgs);
-    for (let i = 1; i <= count; i++) await cluster.add(`node-${i}`, setup(`node-${i}`));
-    await cluster.converge();
+    try {
+      for (let i = 1; i <= count; i++) await cluster.add(`node-${i}`, setup(`node-${i}`));
+      await cluster.converge();
+    } catch (err) {
+      // No node outlives a cluster that failed to start: a child left running keeps mocha from exiting.
+      await cluster.stop();
+      throw err;
+    }
     return cluster;
   }
 
@@ -63,7 +69,13 @@ export class ProcessCluster {
   static async withClient(count: number, extraArgs: string[] = [], setup?: (id: string) => NodeSetup): Promise<{ cluster: ProcessCluster; client: Client }> {
     const cluster = await ProcessCluster.start(count, extraArgs, setup);
     const client = cluster.client();
-    await ProcessCluster.until(client, count, count);
+    try {
+      await ProcessCluster.until(client, count, count);
+    } catch (err) {
+      await client.close();
+      await cluster.stop();
+      throw err;
+    }
     return { cluster, client };
   }
 
@@ -124,11 +136,20 @@ export class ProcessCluster {
     }
   }
 
-  /** Ends every process and removes the data. */
+  /**
+   * Ends every process (a frozen one is thawed first; one that has not
+   * exited 15 s after SIGTERM is killed) and removes the data.
+   */
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map(async (n) => {
-      if (n.process.child.exitCode === null && n.process.child.signalCode === null) n.process.child.kill('SIGTERM');
-      await n.process.exited();
+      const { child } = n.process;
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGCONT');
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await n.process.exited();
+        clearTimeout(timer);
+      }
     }));
     await this.cleanup();
   }
