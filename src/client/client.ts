@@ -284,8 +284,8 @@ export class Client<T = Buffer> {
 
   /**
    * Writes `value` only when the key's current version is `expected` (a
-   * version from a lookup or an earlier result), or when the key is absent
-   * with `'absent'`. Linearizable (per-key Paxos); see {@link SerialResult}.
+   * version from a lookup or an earlier result), when the key is absent
+   * with `'absent'`, or when it holds any live value with `'present'`. Linearizable (per-key Paxos); see {@link SerialResult}.
    */
   compareAndSet(key: Key, expected: Expected, value: T, options: PutOptions = {}): Promise<SerialResult<T>> {
     return this.serial.run(options.index ?? this.index, keyBytes(key), { kind: 'set', expect: conditionOf(expected), value: this.codec.encode(value), ttlMs: options.ttl ?? 0 });

@@ -4,7 +4,7 @@
  * Linearizable for keys written only this way: a plain put to the same key is
  * last-writer-wins against them (see docs/serial-operations.md).
  */
-import type { SerialOperation, SerialOutcome } from '../consensus/serial-operation.js';
+import type { SerialCondition, SerialOperation, SerialOutcome } from '../consensus/serial-operation.js';
 import { ErrorCode, InvalidArgumentError } from '../errors.js';
 import type { Codec } from './codecs.js';
 import type { SerialCoordinator } from './consensus/proposer.js';
@@ -23,8 +23,8 @@ export interface SerialResult<T> {
   expiresAt?: number;
 }
 
-/** The expected state of a compare-and-set: a version, or `'absent'` (missing, deleted or expired). */
-export type Expected = Buffer | 'absent';
+/** The expected state of a compare-and-set: a version, `'absent'` (missing, deleted or expired), or `'present'` (any live version). */
+export type Expected = Buffer | 'absent' | 'present';
 
 /** Runs serial operations for a client, decoding values with its codec. */
 export class SerialOperations<T> {
@@ -49,8 +49,9 @@ export class SerialOperations<T> {
 }
 
 /** The condition of a compare-and-set; `DSTASH_INVALID_ARGUMENT` for anything else. */
-export function conditionOf(expected: Expected): { absent: true } | { version: Buffer } {
+export function conditionOf(expected: Expected): SerialCondition {
   if (expected === 'absent') return { absent: true };
+  if (expected === 'present') return { present: true };
   if (Buffer.isBuffer(expected) && expected.length > 0) return { version: expected };
-  throw new InvalidArgumentError(ErrorCode.InvalidArgument, "expected must be a version (a Buffer) or 'absent'");
+  throw new InvalidArgumentError(ErrorCode.InvalidArgument, "expected must be a version (a Buffer), 'absent' or 'present'");
 }

@@ -12,8 +12,8 @@ import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
 import { validateValue } from '../limits.js';
 import type { ReplicaValue } from '../protocol/replica-types.js';
 
-/** A condition on the current record. */
-export type SerialCondition = { absent: true } | { version: Buffer };
+/** A condition on the current record: absent, present (any version), or at this version. */
+export type SerialCondition = { absent: true } | { present: true } | { version: Buffer };
 
 /** One operation on one key. */
 export type SerialOperation =
@@ -96,7 +96,9 @@ export function counterOf(record: ReplicaValue | undefined): bigint {
 }
 
 function holds(condition: SerialCondition, current: ReplicaValue | undefined): boolean {
-  return 'absent' in condition ? current === undefined : current !== undefined && current.version.equals(condition.version);
+  if ('absent' in condition) return current === undefined;
+  if ('present' in condition) return current !== undefined;
+  return current !== undefined && current.version.equals(condition.version);
 }
 
 function answer(applied: boolean, record: ReplicaValue | undefined): SerialOutcome {

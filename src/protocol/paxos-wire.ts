@@ -82,13 +82,17 @@ export function toSerialRequest(index: string, key: Buffer, op: SerialOperation)
 
 function condition(expect: SerialCondition | undefined): Partial<SerialRequest> {
   if (!expect) return {};
-  return 'absent' in expect ? { expectAbsent: true } : { expectedVersion: expect.version };
+  if ('absent' in expect) return { expectAbsent: true };
+  if ('present' in expect) return { expectPresent: true };
+  return { expectedVersion: expect.version };
 }
 
 /** A serial operation from a request message; `DSTASH_INVALID_ARGUMENT` for a bad one. */
 export function fromSerialRequest(r: SerialRequest__Output): SerialOperation {
-  if (r.expectAbsent && r.expectedVersion.length > 0) throw new InvalidArgumentError(ErrorCode.InvalidArgument, 'give expect_absent or expected_version, not both');
-  const expect = r.expectAbsent ? { absent: true as const } : r.expectedVersion.length > 0 ? { version: r.expectedVersion } : undefined;
+  if ([r.expectAbsent, r.expectPresent, r.expectedVersion.length > 0].filter(Boolean).length > 1) {
+    throw new InvalidArgumentError(ErrorCode.InvalidArgument, 'give at most one of expect_absent, expect_present and expected_version');
+  }
+  const expect: SerialCondition | undefined = r.expectAbsent ? { absent: true } : r.expectPresent ? { present: true } : r.expectedVersion.length > 0 ? { version: r.expectedVersion } : undefined;
   switch (r.op) {
     case 'SERIAL_OP_READ':
       return { kind: 'read' };

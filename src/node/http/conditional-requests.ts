@@ -2,7 +2,8 @@
  * HTTP's own conditional requests on one key, run as serial (per-key Paxos)
  * operations: a GET answers the record's version as its `ETag`; a PUT or
  * DELETE with `If-Match: "<etag>"` applies only at that version, with
- * `If-None-Match: *` only when the key is absent; a failed precondition is
+ * `If-Match: *` only when the key exists, with `If-None-Match: *` only when
+ * the key is absent; a failed precondition is
  * `412` with `DSTASH_CONDITION_FAILED` (and the current `ETag`, when the key
  * exists). `?consistency=serial` on a GET is a linearizable read.
  */
@@ -37,8 +38,9 @@ export function preconditionOf(headers: Record<string, string | string[] | undef
     return { absent: true };
   }
   if (ifMatch === undefined) return undefined;
+  if (ifMatch.trim() === '*') return { present: true };
   const etag = /^\s*(?:W\/)?"([0-9a-fA-F]{24})"\s*$/.exec(ifMatch);
-  if (!etag) throw badRequest(`invalid If-Match ${JSON.stringify(ifMatch.slice(0, 80))}: give one ETag as a GET answers it ("<24 hex digits>")`);
+  if (!etag) throw badRequest(`invalid If-Match ${JSON.stringify(ifMatch.slice(0, 80))}: give * or one ETag as a GET answers it ("<24 hex digits>")`);
   return { version: Buffer.from(etag[1]!, 'hex') };
 }
 

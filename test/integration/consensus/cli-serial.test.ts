@@ -36,6 +36,23 @@ describe('cli: conditional puts, serial gets, incr and append', function () {
     assert.match(bad.stderr, /DSTASH_INVALID_ARGUMENT/);
   });
 
+  it('del --if-version deletes at that version only, and exits 1 with DSTASH_CONDITION_FAILED otherwise', async () => {
+    const put = await runCli(['put', 'doomed', 'v', '--if-absent', '--node', node, '--json']);
+    assert.equal(put.code, 0, put.stderr);
+    const { version } = JSON.parse(put.stdout) as { version: string };
+    const stale = await runCli(['del', 'doomed', '--if-version', '000000000000000000000001', '--node', node]);
+    assert.equal(stale.code, 1);
+    assert.match(stale.stderr, /DSTASH_CONDITION_FAILED/);
+    assert.equal((await runCli(['get', 'doomed', '--node', node])).stdout, 'v', 'still there');
+    const deleted = await runCli(['del', 'doomed', '--if-version', version, '--node', node]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal(deleted.stdout.trim(), 'OK');
+    assert.equal((await runCli(['get', 'doomed', '--node', node])).code, 1, 'gone');
+    const bad = await runCli(['del', 'doomed', '--if-version', 'nothex', '--node', node]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /DSTASH_INVALID_ARGUMENT/);
+  });
+
   it('incr counts, append appends, and a non-counter is refused with DSTASH_NOT_A_COUNTER', async () => {
     assert.equal((await runCli(['incr', 'visits', '--node', node])).stdout.trim(), '1');
     assert.equal((await runCli(['incr', 'visits', '--by', '41', '--node', node])).stdout.trim(), '42');

@@ -45,6 +45,19 @@ describe('http: conditional requests (ETag, If-Match, If-None-Match) and serial 
     assert.equal(absent.status, 412, 'If-Match on an absent key fails');
   });
 
+  it('If-Match: * writes or deletes only a key that exists', async () => {
+    const missing = await call(port, 'PUT', '/v1/kv/default/star', 'v1', { 'if-match': '*' });
+    assert.equal(missing.status, 412);
+    assert.equal(missing.json.error.code, 'DSTASH_CONDITION_FAILED');
+    assert.equal((await call(port, 'GET', '/v1/kv/default/star')).status, 404, 'nothing was created');
+    await call(port, 'PUT', '/v1/kv/default/star', 'v1');
+    const updated = await call(port, 'PUT', '/v1/kv/default/star', 'v2', { 'if-match': '*' });
+    assert.equal(updated.status, 200);
+    assert.equal((await call(port, 'GET', '/v1/kv/default/star')).body.toString(), 'v2');
+    assert.equal((await call(port, 'DELETE', '/v1/kv/default/star', undefined, { 'if-match': '*' })).status, 200);
+    assert.equal((await call(port, 'DELETE', '/v1/kv/default/star', undefined, { 'if-match': '*' })).status, 412, 'a deleted key is absent');
+  });
+
   it('?consistency=serial is a linearizable read; bad preconditions are 400', async () => {
     await call(port, 'PUT', '/v1/kv/default/s', 'serial?');
     const read = await call(port, 'GET', '/v1/kv/default/s?consistency=serial');
@@ -52,7 +65,7 @@ describe('http: conditional requests (ETag, If-Match, If-None-Match) and serial 
     assert.equal(read.body.toString(), 'serial?');
     assert.ok(read.headers.get('etag'));
     assert.equal((await call(port, 'GET', '/v1/kv/default/nothing?consistency=SERIAL')).status, 404);
-    const bads: Record<string, string>[] = [{ 'if-match': 'abc' }, { 'if-none-match': '"0123"' }, { 'if-match': '*' }, { 'if-match': '"000000000000000000000000"', 'if-none-match': '*' }];
+    const bads: Record<string, string>[] = [{ 'if-match': 'abc' }, { 'if-none-match': '"0123"' }, { 'if-match': '* "0123"' }, { 'if-match': '"000000000000000000000000"', 'if-none-match': '*' }];
     for (const headers of bads) {
       const bad = await call(port, 'PUT', '/v1/kv/default/s', 'x', headers);
       assert.equal(bad.status, 400, JSON.stringify(headers));

@@ -21,6 +21,11 @@ describe('serial operations as change functions', () => {
     assert.equal(applyOperation({ kind: 'set', expect: { absent: true }, value: Buffer.from('b'), ttlMs: 0 }, current, v(9), NOW, 100).outcome.applied, false);
     const created = applyOperation({ kind: 'set', expect: { absent: true }, value: Buffer.from('b'), ttlMs: 50 }, undefined, v(9), NOW, 100);
     assert.equal(created.write?.expiresAt, NOW + 50);
+    // `present`: any live version (HTTP's If-Match: *, the SDK's 'present').
+    assert.equal(applyOperation({ kind: 'set', expect: { present: true }, value: Buffer.from('b'), ttlMs: 0 }, current, v(9), NOW, 100).outcome.applied, true);
+    const none = applyOperation({ kind: 'set', expect: { present: true }, value: Buffer.from('b'), ttlMs: 0 }, undefined, v(9), NOW, 100);
+    assert.equal(none.write, undefined);
+    assert.equal(none.outcome.applied, false);
   });
 
   it('deletes with a tombstone; appends and increments keep the expiry', () => {

@@ -25,6 +25,12 @@ export interface SerialRequest {
    * INCREMENT: the amount, in decimal (a signed 64-bit integer).
    */
   'by'?: (string);
+  /**
+   * SET and DELETE: apply only when the key holds a live value, at any version
+   * (HTTP's If-Match: *). At most one of expect_absent, expect_present and
+   * expected_version.
+   */
+  'expectPresent'?: (boolean);
 }
 
 export interface SerialRequest__Output {
@@ -48,4 +54,10 @@ export interface SerialRequest__Output {
    * INCREMENT: the amount, in decimal (a signed 64-bit integer).
    */
   'by': (string);
+  /**
+   * SET and DELETE: apply only when the key holds a live value, at any version
+   * (HTTP's If-Match: *). At most one of expect_absent, expect_present and
+   * expected_version.
+   */
+  'expectPresent': (boolean);
 }
