@@ -48,7 +48,7 @@ describe('node: KV protocol round trips', function () {
 
   it('expires a record after its TTL', async () => {
     const kv = t.clients.kv;
-    const put = await unary<{ version: Buffer }>(kv, kv.Put, { index: 'default', key: b('short'), value: b('v'), ttlMs: 50 });
+    const put = await unary<{ version: Buffer }>(kv, kv.Put, { index: 'default', key: b('short'), value: b('v'), ttlMs: 1000 });
     assert.equal(put.version.length, 12);
     const first = await unary<{ found: boolean; expiresAtMs: number }>(kv, kv.Lookup, { index: 'default', key: b('short') });
     assert.ok(first.found && first.expiresAtMs > Date.now() - 1000);
