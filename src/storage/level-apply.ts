@@ -5,6 +5,7 @@
  * removal of the entries of the records they replace.
  */
 import { compareVersions, NO_VERSION } from '../version.js';
+import type { KeyFilter } from './key-filter.js';
 import { checkPartition, encodeDataKey, encodePurgeKey } from './key-layout.js';
 import { type LevelBatch, type LevelDb, writeBatch } from './level-db.js';
 import { purgeTime } from './purge-time.js';
@@ -44,6 +45,8 @@ export interface ApplyContext {
   sync: boolean;
   /** Told about stored records that do not decode; a newer record replaces them. */
   onCorrupt: CorruptRecordHandler;
+  /** The data keys that may be stored: keys it rules out are not read (none is, without it). */
+  filter?: KeyFilter;
 }
 
 /** Commits a group of calls as one cycle; per call, per record, whether it was written. */
@@ -53,7 +56,7 @@ export async function commitApplies(context: ApplyContext, calls: ApplyCall[]): 
   const keys = one ? calls[0].keys : calls.flatMap((call) => call.keys);
   const records = one ? calls[0].records : calls.flatMap((call) => call.records);
   const values = one ? calls[0].values : calls.flatMap((call) => call.values);
-  const stored = await db.getMany(keys);
+  const stored = await readStored(context, keys);
   const written = await writeBatch(db, context.sync, (batch) => planApply(context, batch, keys, records, values, stored));
 
   const results: boolean[][] = [];
@@ -64,6 +67,29 @@ export async function commitApplies(context: ApplyContext, calls: ApplyCall[]): 
     results.push(result);
   }
   return results;
+}
+
+/**
+ * The stored records of `keys`, read in one `getMany`, except the keys the
+ * filter rules out (certainly not stored: nothing to read). Every key is
+ * then added to the filter, before the cycle writes it.
+ */
+async function readStored({ db, filter }: ApplyContext, keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
+  if (filter === undefined) return db.getMany(keys as Buffer[]);
+  const n = keys.length;
+  const toRead: Buffer[] = [];
+  const readAt: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!filter.mayContain(keys[i])) continue;
+    toRead.push(keys[i]);
+    readAt.push(i);
+  }
+  for (let i = 0; i < n; i++) filter.add(keys[i]);
+  const stored = new Array<Buffer | undefined>(n);
+  if (toRead.length === 0) return stored;
+  const found = await db.getMany(toRead);
+  for (let j = 0; j < readAt.length; j++) stored[readAt[j]] = found[j];
+  return stored;
 }
 
 /**
