@@ -72,7 +72,7 @@ export async function commitApplies(context: ApplyContext, calls: ApplyCall[]): 
 /**
  * The stored records of `keys`, read in one `getMany`, except the keys the
  * filter rules out (certainly not stored: nothing to read). Every key is
- * then added to the filter, before the cycle writes it.
+ * added to the filter as it is checked, before the cycle writes it.
  */
 async function readStored({ db, filter }: ApplyContext, keys: readonly Buffer[]): Promise<(Buffer | undefined)[]> {
   if (filter === undefined) return db.getMany(keys as Buffer[]);
@@ -80,11 +80,11 @@ async function readStored({ db, filter }: ApplyContext, keys: readonly Buffer[])
   const toRead: Buffer[] = [];
   const readAt: number[] = [];
   for (let i = 0; i < n; i++) {
-    if (!filter.mayContain(keys[i])) continue;
+    // A repeated key of the group is read (and found missing): planApply resolves repeats.
+    if (!filter.addAndCheck(keys[i])) continue;
     toRead.push(keys[i]);
     readAt.push(i);
   }
-  for (let i = 0; i < n; i++) filter.add(keys[i]);
   const stored = new Array<Buffer | undefined>(n);
   if (toRead.length === 0) return stored;
   const found = await db.getMany(toRead);
