@@ -71,7 +71,7 @@ export class LocalReplica {
             this.onHintsDropped(hintFor, dropped);
           }
         }
-        for (let j = 0; j < validAt.length; j++) outcomes[validAt[j]!] = { applied: applied[j]! };
+        for (let j = 0; j < validAt.length; j++) outcomes[validAt[j]!] = applied[j] ? APPLIED : NOT_APPLIED;
       } catch (err) {
         if (!(err instanceof InvalidArgumentError)) this.onStoreError(err);
         const error = asDstashError(err);
@@ -167,6 +167,9 @@ export class LocalReplica {
 }
 
 const EMPTY = Buffer.alloc(0);
+// Shared: outcomes are only read (by the codec, or by the node's own coordinator).
+const APPLIED: ApplyOutcome = Object.freeze({ applied: true });
+const NOT_APPLIED: ApplyOutcome = Object.freeze({ applied: false });
 
 function keyError(key: Buffer): DstashError | undefined {
   try {
