@@ -37,7 +37,7 @@ export async function measure(ctx: BenchContext, info: WorkloadInfo, once: (run:
     ...info,
     ms: round(mid.ms),
     opsPerSec: Math.round(info.ops / (mid.ms / 1000)),
-    ...(cpu.length > 0 ? { cpuMs: round(median(cpu)) } : {}),
+    ...(cpu.length > 0 ? { cpuMs: round(median(cpu)), cpuUsPerOp: round((median(cpu) * 1000) / info.ops, 2) } : {}),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
     runs: runs.map((r) => round(r.ms)),
     ...(mid.latency ? { latency: mid.latency } : {}),

@@ -27,6 +27,11 @@ export interface Measurement {
    * (dstash workloads only): steadier than wall time on a busy machine.
    */
   cpuMs?: number;
+  /**
+   * `cpuMs` per operation, in µs: the cluster's CPU cost of one operation
+   * (one key of a batch), comparable across workloads and runs of any size.
+   */
+  cpuUsPerOp?: number;
   /** Operations that failed or read a wrong value, over all runs (0 when healthy). */
   errors: number;
   /** Wall time of every run, ms. */

@@ -22,7 +22,12 @@ export function compareVersions(a: Uint8Array, b: Uint8Array): number {
 
 /** Wall-clock milliseconds of a version (0 for the empty version). */
 export function versionTime(version: Uint8Array): number {
-  return version.length === VERSION_BYTES ? Buffer.from(version.buffer, version.byteOffset, VERSION_BYTES).readUIntBE(0, 6) : 0;
+  return version.length === VERSION_BYTES ? wallOf(version) : 0;
+}
+
+/** Bytes 0-5 of a version, big-endian (read in place: replicas call it for every record). */
+function wallOf(v: Uint8Array): number {
+  return (v[0]! * 0x100 + v[1]!) * 0x100000000 + ((v[2]! << 24) >>> 0) + ((v[3]! << 16) | (v[4]! << 8) | v[5]!);
 }
 
 /** True when `version` is a well-formed 12-byte version. */
@@ -76,10 +81,9 @@ export class HybridClock {
    */
   observe(version: Uint8Array): boolean {
     if (!isVersion(version)) return false;
-    const buf = Buffer.from(version.buffer, version.byteOffset, VERSION_BYTES);
-    const wall = buf.readUIntBE(0, 6);
+    const wall = wallOf(version);
     if (wall - this.physicalNow() > this.maxForwardMs) return false;
-    const logical = buf.readUInt16BE(6);
+    const logical = (version[6]! << 8) | version[7]!;
     if (wall > this.wall || (wall === this.wall && logical > this.logical)) {
       this.wall = wall;
       this.logical = logical;

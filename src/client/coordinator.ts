@@ -200,7 +200,7 @@ export class Coordinator implements KvCoordinator {
     const replicas = new Uint8Array(n);
     const required = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
-      const keyError = check(() => validateKey(keys[i]!));
+      const keyError = invalidKey(keys[i]!);
       if (keyError) {
         outcomes[i] = { error: keyError, found: false };
         continue;
@@ -383,6 +383,16 @@ export class Coordinator implements KvCoordinator {
       ErrorCode.Unavailable,
       members.length === 0 ? 'no members known: check the peers or discovery options' : `no healthy replica among ${members.length} member(s)`,
     );
+  }
+}
+
+/** Why `key` is not a valid key, or undefined (no closure: lookups check every key). */
+function invalidKey(key: Buffer): DstashError | undefined {
+  try {
+    validateKey(key);
+    return undefined;
+  } catch (err) {
+    return asError(err);
   }
 }
 

@@ -40,6 +40,8 @@ export interface ReplicaLaneOptions {
 
 /** Latency samples kept for the percentile. */
 const SAMPLES = 128;
+/** New samples after which the percentile is computed again. */
+const P99_REFRESH = 8;
 
 /** Error codes that say the replica did not answer (as opposed to answering with an error). */
 const UNREACHABLE = new Set<string>([ErrorCode.Timeout, ErrorCode.Unavailable, ErrorCode.Closed]);
@@ -64,6 +66,9 @@ export class ReplicaLane {
   private probing = false;
   private readonly samples = new Float64Array(SAMPLES);
   private sampleCount = 0;
+  /** The last p99 computed, and `sampleCount` then. */
+  private p99Ms = 0;
+  private p99At = 0;
   private stallTimer?: NodeJS.Timeout;
 
   constructor(
@@ -91,8 +96,13 @@ export class ReplicaLane {
   p99(fallbackMs: number): number {
     const n = Math.min(this.sampleCount, SAMPLES);
     if (n < 16) return fallbackMs;
-    const sorted = Array.from(this.samples.subarray(0, n)).sort((a, b) => a - b);
-    return sorted[Math.min(n - 1, Math.ceil(n * 0.99) - 1)]!;
+    // Every read message asks for it: sort again only after a few new answers.
+    if (this.sampleCount - this.p99At >= P99_REFRESH || this.p99At === 0) {
+      const sorted = this.samples.slice(0, n).sort();
+      this.p99Ms = sorted[Math.min(n - 1, Math.ceil(n * 0.99) - 1)]!;
+      this.p99At = this.sampleCount;
+    }
+    return this.p99Ms;
   }
 
   /**

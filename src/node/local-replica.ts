@@ -44,7 +44,7 @@ export class LocalReplica {
     const validAt: number[] = [];
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
-      const error = indexError ?? catchError(() => this.validateRecord(r));
+      const error = indexError ?? this.recordError(r);
       if (error) {
         outcomes[i] = { error, applied: false };
         continue;
@@ -71,7 +71,7 @@ export class LocalReplica {
             this.onHintsDropped(hintFor, dropped);
           }
         }
-        for (let j = 0; j < validAt.length; j++) outcomes[validAt[j]!] = { applied: applied[j]! };
+        for (let j = 0; j < validAt.length; j++) outcomes[validAt[j]!] = applied[j] ? APPLIED : NOT_APPLIED;
       } catch (err) {
         if (!(err instanceof InvalidArgumentError)) this.onStoreError(err);
         const error = asDstashError(err);
@@ -89,7 +89,7 @@ export class LocalReplica {
     const lookupAt: number[] = [];
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      const error = indexError ?? catchError(() => validateKey(key));
+      const error = indexError ?? keyError(key);
       if (error) {
         outcomes[i] = { error };
         continue;
@@ -143,6 +143,16 @@ export class LocalReplica {
     return (await digestOf(this.store.partition(partition), buckets)).digests;
   }
 
+  /** Why `r` cannot be applied, or undefined (a method, not a closure per record: batches run it for every one). */
+  private recordError(r: ReplicaRecord): DstashError | undefined {
+    try {
+      this.validateRecord(r);
+      return undefined;
+    } catch (err) {
+      return asDstashError(err);
+    }
+  }
+
   private validateRecord(r: ReplicaRecord): void {
     validateKey(r.key);
     validateValue(r.value, this.maxValueBytes);
@@ -157,6 +167,18 @@ export class LocalReplica {
 }
 
 const EMPTY = Buffer.alloc(0);
+// Shared: outcomes are only read (by the codec, or by the node's own coordinator).
+const APPLIED: ApplyOutcome = Object.freeze({ applied: true });
+const NOT_APPLIED: ApplyOutcome = Object.freeze({ applied: false });
+
+function keyError(key: Buffer): DstashError | undefined {
+  try {
+    validateKey(key);
+    return undefined;
+  } catch (err) {
+    return asDstashError(err);
+  }
+}
 
 function catchError(fn: () => void): DstashError | undefined {
   try {

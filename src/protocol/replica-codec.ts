@@ -95,6 +95,15 @@ function writeRecord(w: WireWriter, r: ReplicaValue, key: Buffer): void {
 }
 
 function readRecord(r: WireReader, end: number): ReplicaRecord {
+  return readFields(r, end, true) as ReplicaRecord;
+}
+
+/** A record of a read result: its fields without the key (which read results leave out). */
+function readValue(r: WireReader, end: number): ReplicaValue {
+  return readFields(r, end, false);
+}
+
+function readFields(r: WireReader, end: number, withKey: boolean): ReplicaRecord | ReplicaValue {
   let key = EMPTY;
   let value = EMPTY;
   let version = EMPTY;
@@ -109,7 +118,7 @@ function readRecord(r: WireReader, end: number): ReplicaRecord {
     else if (t === RECORD_TOMBSTONE) tombstone = r.varint() !== 0;
     else r.skip(t & 7);
   }
-  return { key, value, version, expiresAt, tombstone };
+  return withKey ? { key, value, version, expiresAt, tombstone } : { value, version, expiresAt, tombstone };
 }
 
 // dstash.v1.EntryStatus: only errors carry one (an absent status is OK).
@@ -255,7 +264,7 @@ function encodeResults<O extends { error?: unknown }>(id: number, outcomes: read
 }
 
 /** Decodes a batch result's id and its outcomes, each built by `outcome` from its fields. */
-function decodeResults<O>(buf: Buffer, name: string, outcome: (status: EntryStatus | undefined, flag: boolean, record: ReplicaRecord | undefined, syncing: boolean) => O): { id: number; results: O[] } {
+function decodeResults<O>(buf: Buffer, name: string, outcome: (status: EntryStatus | undefined, flag: boolean, record: ReplicaValue | undefined, syncing: boolean) => O): { id: number; results: O[] } {
   const r = new WireReader(buf, name);
   let id = 0;
   const results: O[] = [];
@@ -265,7 +274,7 @@ function decodeResults<O>(buf: Buffer, name: string, outcome: (status: EntryStat
       const end = r.delimited();
       let status: EntryStatus | undefined;
       let flag = false;
-      let record: ReplicaRecord | undefined;
+      let record: ReplicaValue | undefined;
       let syncing = false;
       while (r.before(end)) {
         const f = r.varint();
@@ -273,7 +282,7 @@ function decodeResults<O>(buf: Buffer, name: string, outcome: (status: EntryStat
         else if (f === OUTCOME_SYNCING) syncing = r.varint() !== 0;
         else if (f === OUTCOME_RECORD) {
           const recordEnd = r.delimited();
-          record = readRecord(r, recordEnd);
+          record = readValue(r, recordEnd);
           r.end(recordEnd);
         } else if (f === OUTCOME_STATUS) {
           const statusEnd = r.delimited();
@@ -345,8 +354,7 @@ export function decodeReadBatchResult(buf: Buffer): ReadBatchResultMessage {
     const error = fromEntryStatus(status);
     if (error) return { error };
     if (!found || !record) return syncing ? SYNCING_NOT_FOUND : NOT_FOUND;
-    const value = { value: record.value, version: record.version, expiresAt: record.expiresAt, tombstone: record.tombstone };
-    return syncing ? { record: value, syncing } : { record: value };
+    return syncing ? { record, syncing } : { record };
   });
 }
 

@@ -100,6 +100,11 @@ export function describeDataKey(dataKey: Buffer): string {
   }
 }
 
+/** The range of every data key, all partitions and indexes. */
+export function dataRange(): KeyRange {
+  return { gte: Buffer.from([DATA]), lt: Buffer.from([DATA + 1]) };
+}
+
 /** The range of every data key of one partition, all indexes. */
 export function partitionRange(partition: number): KeyRange {
   checkPartition(partition, MAX_PARTITION + 1);

@@ -5,6 +5,7 @@
  * removal of the entries of the records they replace.
  */
 import { compareVersions, NO_VERSION } from '../version.js';
+import { keyHash, type KeyFilter } from './key-filter.js';
 import { checkPartition, encodeDataKey, encodePurgeKey } from './key-layout.js';
 import { type LevelBatch, type LevelDb, writeBatch } from './level-db.js';
 import { purgeTime } from './purge-time.js';
@@ -44,6 +45,8 @@ export interface ApplyContext {
   sync: boolean;
   /** Told about stored records that do not decode; a newer record replaces them. */
   onCorrupt: CorruptRecordHandler;
+  /** The data keys that may be stored: keys it rules out are not read (none is, without it). */
+  filter?: KeyFilter;
 }
 
 /** Commits a group of calls as one cycle; per call, per record, whether it was written. */
@@ -53,8 +56,10 @@ export async function commitApplies(context: ApplyContext, calls: ApplyCall[]): 
   const keys = one ? calls[0].keys : calls.flatMap((call) => call.keys);
   const records = one ? calls[0].records : calls.flatMap((call) => call.records);
   const values = one ? calls[0].values : calls.flatMap((call) => call.values);
-  const stored = await db.getMany(keys);
-  const written = await writeBatch(db, context.sync, (batch) => planApply(context, batch, keys, records, values, stored));
+  const hashes = new Int32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) hashes[i] = keyHash(keys[i]);
+  const stored = await readStored(context, keys, hashes);
+  const written = await writeBatch(db, context.sync, (batch) => planApply(context, batch, keys, hashes, records, values, stored));
 
   const results: boolean[][] = [];
   let at = 0;
@@ -67,6 +72,29 @@ export async function commitApplies(context: ApplyContext, calls: ApplyCall[]): 
 }
 
 /**
+ * The stored records of `keys`, read in one `getMany`, except the keys the
+ * filter rules out (certainly not stored: nothing to read). Every key is
+ * added to the filter as it is checked, before the cycle writes it.
+ */
+async function readStored({ db, filter }: ApplyContext, keys: readonly Buffer[], hashes: Int32Array): Promise<(Buffer | undefined)[]> {
+  if (filter === undefined) return db.getMany(keys as Buffer[]);
+  const n = keys.length;
+  const toRead: Buffer[] = [];
+  const readAt: number[] = [];
+  for (let i = 0; i < n; i++) {
+    // A repeated key of the group is read (and found missing): planApply resolves repeats.
+    if (!filter.addAndCheckHash(hashes[i])) continue;
+    toRead.push(keys[i]);
+    readAt.push(i);
+  }
+  const stored = new Array<Buffer | undefined>(n);
+  if (toRead.length === 0) return stored;
+  const found = await db.getMany(toRead);
+  for (let j = 0; j < readAt.length; j++) stored[readAt[j]] = found[j];
+  return stored;
+}
+
+/**
  * Decides which records win and adds them to `batch`. Per distinct key,
  * only the newest record of the group is written, and only when it is strictly
  * newer than the stored one; every other record reports false, as if the
@@ -76,22 +104,35 @@ function planApply(
   { tombstoneGraceMs, onCorrupt }: ApplyContext,
   batch: LevelBatch,
   keys: readonly Buffer[],
+  hashes: Int32Array,
   records: readonly KeyedRecord[],
   values: readonly Buffer[],
   stored: readonly (Buffer | undefined)[],
 ): Uint8Array {
   const n = keys.length;
   // Per distinct key: the position of its first record, which holds the stored
-  // record and the position of the winner so far (-1: the stored one).
-  const firstOf = new Map<string, number>();
+  // record and the position of the winner so far (-1: the stored one). First
+  // positions are found by key hash; keys whose hashes collide are chained
+  // (`sameHash`, -1 ends a chain) and told apart by their bytes.
+  const firstOf = new Map<number, number>();
+  const sameHash = new Int32Array(n);
+  const isFirst = new Uint8Array(n);
   const before = new Array<StoredRecord | undefined>(n);
   const winner = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
-    const id = keys[i].toString('latin1');
-    let first = firstOf.get(id);
-    if (first === undefined) {
+    const head = firstOf.get(hashes[i]) ?? -1;
+    let first = -1;
+    for (let f = head; f >= 0; f = sameHash[f]) {
+      if (keys[f].equals(keys[i])) {
+        first = f;
+        break;
+      }
+    }
+    if (first < 0) {
       first = i;
-      firstOf.set(id, i);
+      isFirst[i] = 1;
+      sameHash[i] = head;
+      firstOf.set(hashes[i], i);
       const bytes = stored[i];
       before[i] = bytes === undefined ? undefined : decodeForWrite(bytes, keys[i], onCorrupt);
     }
@@ -101,7 +142,8 @@ function planApply(
   }
 
   const written = new Uint8Array(n);
-  for (const first of firstOf.values()) {
+  for (let first = 0; first < n; first++) {
+    if (isFirst[first] === 0) continue;
     const w = winner[first];
     if (w < 0) continue;
     written[w] = 1;

@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import { logger, type Logger } from '../logger.js';
-import { checkPartition, describeDataKey, encodeDataKey, encodeMetaKey, encodePaxosKey } from './key-layout.js';
+import { KeyFilter } from './key-filter.js';
+import { checkPartition, dataRange, describeDataKey, encodeDataKey, encodeMetaKey, encodePaxosKey } from './key-layout.js';
 import { directoryBytes } from './directory-size.js';
 import { commitApplies, prepareApply, type ApplyCall } from './level-apply.js';
 import { type LevelDb, levelCall, openLevelDb, storeName } from './level-db.js';
@@ -20,6 +21,11 @@ import { WriteQueue } from './write-queue.js';
 import * as handoff from './level-handoff.js';
 
 type State = 'new' | 'opening' | 'open' | 'closing' | 'closed';
+
+/** Keys per `nextv` call of the scan that fills the key filter. */
+const FILTER_CHUNK = 1000;
+/** Bytes such a call may buffer. */
+const FILTER_CHUNK_BYTES = 1 << 20;
 
 /**
  * A {@link Store} on LevelDB. Writes are last-writer-wins through a write
@@ -41,6 +47,9 @@ export class LevelStore implements Store {
   /** Sweeps in progress, which `close()` lets finish their current chunk. */
   private readonly sweeps = new Set<Promise<unknown>>();
   private hints = new Map<string, number>();
+  /** The scan that fills the key filter after `open()`, which `close()` stops and waits for. */
+  private filling: Promise<void> | undefined;
+  private filter: KeyFilter | undefined;
 
   /** Writers replace or skip a corrupt record; the operator hears of it here. */
   private readonly onCorrupt: CorruptRecordHandler = (dataKey, err) => {
@@ -59,6 +68,14 @@ export class LevelStore implements Store {
     return this.state === 'open';
   }
 
+  /**
+   * True once the key filter holds every stored key (its scan after `open()`
+   * finished): from then on, writes of new keys skip the version read.
+   */
+  get keyFilterReady(): boolean {
+    return this.isOpen && this.filter?.ready === true;
+  }
+
   /** Opens (creating it when missing) the database; see `openLevelDb` for the errors. */
   async open(): Promise<void> {
     if (this.state === 'open') return;
@@ -74,11 +91,15 @@ export class LevelStore implements Store {
     try {
       const { dataDir, writeBufferSize, cacheSize } = this.options;
       const db = await openLevelDb(dataDir, { writeBufferSize, cacheSize });
-      const context = { db, tombstoneGraceMs: this.options.tombstoneGraceMs, sync: this.options.sync, onCorrupt: this.onCorrupt };
+      // Created before any write can run, so that it hears of every key written from now on.
+      const filter = this.options.keyFilterBytes > 0 ? new KeyFilter(this.options.keyFilterBytes) : undefined;
+      const context = { db, tombstoneGraceMs: this.options.tombstoneGraceMs, sync: this.options.sync, onCorrupt: this.onCorrupt, filter };
       this.db = db;
+      this.filter = filter;
       this.queue = new WriteQueue((calls) => levelCall(db, commitApplies(context, calls)));
       this.hints = await levelCall(db, handoff.countHints(db));
       this.state = 'open';
+      if (filter) this.filling = this.fillFilter(db, filter);
     } catch (err) {
       this.state = 'closed';
       throw err;
@@ -87,6 +108,30 @@ export class LevelStore implements Store {
       this.sweepTimer = setInterval(() => this.backgroundSweep(), this.options.sweepIntervalMs);
       // The sweep is housekeeping: it must not keep a process alive on its own.
       this.sweepTimer.unref();
+    }
+  }
+
+  /**
+   * Adds the keys already stored to `filter`, a chunk per LevelDB call, then
+   * marks it complete. Keys written meanwhile are added by their write
+   * cycles: the scan's snapshot is taken after the filter started hearing of
+   * writes, so together they cover every stored key. A failed or stopped
+   * scan leaves the filter incomplete (every apply reads, as without it).
+   */
+  private async fillFilter(db: LevelDb, filter: KeyFilter): Promise<void> {
+    const iterator = db.keys({ ...dataRange(), highWaterMarkBytes: FILTER_CHUNK_BYTES });
+    try {
+      for (;;) {
+        if (this.state !== 'open') return;
+        const chunk = await iterator.nextv(FILTER_CHUNK);
+        if (chunk.length === 0) break;
+        for (const key of chunk) filter.add(key);
+      }
+      filter.markComplete();
+    } catch (err) {
+      if (this.state === 'open') this.log.warn({ err }, 'could not list the stored keys: every write reads the stored version first (slower, not less safe)');
+    } finally {
+      await iterator.close().catch(() => undefined);
     }
   }
 
@@ -106,10 +151,13 @@ export class LevelStore implements Store {
     clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
     await Promise.allSettled(this.sweeps);
+    await this.filling;
+    this.filling = undefined;
     await this.queue?.idle();
     await this.db?.close();
     this.db = undefined;
     this.queue = undefined;
+    this.filter = undefined;
   }
 
   /**

@@ -45,7 +45,7 @@ describe('bench: --quick smoke run', function () {
     for (const m of results.measurements) {
       assert.equal(m.system, 'dstash');
       assert.equal(m.errors, 0, `${m.name} had errors`);
-      assert.ok(m.ops > 0 && m.ms > 0 && m.opsPerSec > 0 && m.cpuMs! > 0, `${m.name} has figures: ${JSON.stringify(m)}`);
+      assert.ok(m.ops > 0 && m.ms > 0 && m.opsPerSec > 0 && m.cpuMs! > 0 && m.cpuUsPerOp! > 0, `${m.name} has figures: ${JSON.stringify(m)}`);
     }
     for (const m of results.measurements.filter((x) => /^(single|mixed)-/.test(x.name))) {
       assert.ok(m.latency && m.latency.p50 > 0 && m.latency.p99 >= m.latency.p50 && m.latency.p999 >= m.latency.p99, `${m.name} latency`);

@@ -6,6 +6,7 @@ import { ClassicLevel } from 'classic-level';
 import { DstashError, ErrorCode } from '../../../src/errors.js';
 import { encodeDataKey } from '../../../src/storage/key-layout.js';
 import { LevelStore } from '../../../src/storage/level-store.js';
+import type { KeyedRecord } from '../../../src/storage/store.js';
 import { DEFAULT_STORE_OPTIONS, type LevelStoreOptions } from '../../../src/storage/store-options.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -56,6 +57,48 @@ describe('LevelStore', () => {
     await second.close();
     await second.open();
     assert.equal((await second.getMany([key('k')]))[0]?.value.toString(), 'v');
+  });
+
+  describe('key filter', () => {
+    const many = (n: number, wallMs: number, tag = 'k'): KeyedRecord[] => Array.from({ length: n }, (_, i) => put(`${tag}${i}`, `v${wallMs}`, wallMs));
+
+    it('keeps last-writer-wins for keys stored before a reopen, while the filter fills and once it is full', async () => {
+      const first = makeStore();
+      await first.open();
+      // More keys than one chunk of the scan that fills the filter.
+      await first.apply(many(2500, 5));
+      await first.close();
+
+      const store = makeStore();
+      await store.open();
+      // Older versions, at once (the filter may still be filling) and once it is full.
+      assert.ok((await store.apply(many(2500, 3))).every((applied) => !applied));
+      await waitFor(() => store.keyFilterReady, 'the key filter to fill');
+      assert.ok((await store.apply(many(2500, 4))).every((applied) => !applied));
+      const stored = await store.getMany(many(2500, 0).map(({ partition, index, key }) => ({ partition, index, key })));
+      assert.ok(stored.every((r) => r?.value.toString() === 'v5' && r.version.equals(many(1, 5)[0]!.version)));
+      // New keys are written, and then protect their versions too.
+      assert.ok((await store.apply(many(100, 7, 'new'))).every(Boolean));
+      assert.ok((await store.apply(many(100, 6, 'new'))).every((applied) => !applied));
+      assert.ok((await store.apply([tombstone('new1', 8)]))[0]);
+      assert.deepEqual(await store.apply([put('new1', 'old', 7)]), [false]);
+    });
+
+    it('resolves duplicates within a group by version for new keys', async () => {
+      const store = makeStore();
+      await store.open();
+      await waitFor(() => store.keyFilterReady, 'the key filter to fill');
+      assert.deepEqual(await store.apply([put('d', 'a', 2), put('d', 'b', 3), put('d', 'c', 1)]), [false, true, false]);
+      assert.equal((await store.getMany([key('d')]))[0]?.value.toString(), 'b');
+    });
+
+    it('works without a filter (keyFilterBytes 0)', async () => {
+      const store = makeStore({ keyFilterBytes: 0 });
+      await store.open();
+      assert.equal(store.keyFilterReady, false);
+      assert.deepEqual(await store.apply([put('k', 'new', 2)]), [true]);
+      assert.deepEqual(await store.apply([put('k', 'old', 1)]), [false]);
+    });
   });
 
   describe('corrupt records', () => {
