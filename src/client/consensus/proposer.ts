@@ -141,7 +141,8 @@ export class Proposer implements SerialCoordinator {
         continue;
       }
 
-      const earlier = current?.ops.find((id) => mine.has(id.toString('hex')));
+      // Only after an attempt of this operation sent a value (never in the first round) can the register hold it.
+      const earlier = mine.size > 0 ? current?.ops.find((id) => mine.has(id.toString('hex'))) : undefined;
       if (earlier) {
         // An earlier attempt of this operation took effect: make sure it stays, and answer as it would have.
         if (!committed && !(await this.settle(index, key, ballot, current!, homes, need, remaining))) continue;
