@@ -3,17 +3,19 @@
  * prepares and accepts made in one tick, on any keys, are gathered
  * (auto-batching) and sent as one message of the `Batch` stream, as single
  * puts ride the Apply stream; one unary call per phase cost more CPU than
- * the consensus itself.
+ * the consensus itself. A node of an earlier version, which has no Batch
+ * stream, gets the unary Prepare and Accept calls instead.
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { RegisterValue } from '../../consensus/acceptor-state.js';
 import type { AcceptorRequest, AcceptorResult, AcceptorTransport, AcceptReply, PrepareReply } from '../../consensus/acceptor-transport.js';
-import { DstashError, ErrorCode } from '../../errors.js';
+import { DstashError, ErrorCode, hasCode } from '../../errors.js';
 import { PaxosService } from '../../protocol/definitions.js';
 import type { PaxosBatch } from '../../protocol/generated/dstash/v1/PaxosBatch.js';
 import type { PaxosBatchResult__Output } from '../../protocol/generated/dstash/v1/PaxosBatchResult.js';
 import type { PaxosClient } from '../../protocol/generated/dstash/v1/Paxos.js';
-import { fromPaxosEntryResult, toPaxosEntry } from '../../protocol/paxos-wire.js';
+import { fromAcceptResponse, fromPaxosEntryResult, fromPrepareResponse, toPaxosEntry, toPaxosValue } from '../../protocol/paxos-wire.js';
+import { fromServiceError } from '../../protocol/status.js';
 import { AutoBatcher } from '../auto-batcher.js';
 import { BatchStream } from '../batch-stream.js';
 import type { CoordinatorOptions } from '../client-options.js';
@@ -33,6 +35,9 @@ interface Pending {
   result: Promise<AcceptorResult>;
 }
 
+/** How long steps go as unary calls after a node said it has no Batch stream, before the stream is tried again. */
+const UNARY_FALLBACK_MS = 60_000;
+
 /** Bytes of a step besides its key and value: index, ballot, record fields and framing, about. */
 const STEP_OVERHEAD = 128;
 
@@ -41,6 +46,8 @@ export class GrpcAcceptorTransport implements AcceptorTransport {
   private readonly client: PaxosClient;
   private readonly stream: BatchStream<PaxosBatch, PaxosBatchResult__Output>;
   private readonly batcher: AutoBatcher<Queued, Pending>;
+  /** Until then (Date.now()), steps go as unary calls: the node answered that it has no Batch stream. */
+  private unaryUntil = 0;
 
   constructor(
     readonly address: string,
@@ -72,8 +79,8 @@ export class GrpcAcceptorTransport implements AcceptorTransport {
   }
 
   private async step(request: AcceptorRequest, timeoutMs: number): Promise<PrepareReply | AcceptReply> {
-    const { result } = await this.batcher.add('', { request, deadline: Date.now() + timeoutMs });
-    const settled = await result;
+    const deadline = Date.now() + timeoutMs;
+    const settled = Date.now() < this.unaryUntil ? await this.unaryStep(request, deadline) : await (await this.batcher.add('', { request, deadline })).result;
     if ('error' in settled) throw settled.error;
     return settled.reply;
   }
@@ -90,10 +97,31 @@ export class GrpcAcceptorTransport implements AcceptorTransport {
     const answer = this.stream.send({ id: 0, entries: steps.map((s) => toPaxosEntry(s.request)) }, Math.max(1, deadline - now)).then((res) => {
       if (res.results.length !== steps.length) throw new DstashError(ErrorCode.Internal, `${this.address} answered ${res.results.length} results to a batch of ${steps.length}`);
       return res.results.map((r, i) => fromPaxosEntryResult(r, steps[i]!.request.phase));
+    }, (err: unknown) => {
+      if (!hasCode(err, ErrorCode.Unsupported)) throw err;
+      // A node of an earlier version, without the Batch stream (nothing of the batch ran): one call per step for a while.
+      this.unaryUntil = Date.now() + UNARY_FALLBACK_MS;
+      return Promise.all(steps.map((s) => this.unaryStep(s.request, s.deadline)));
     });
     return steps.map((s, i) => {
       const own = answer.then((all) => all[i]!);
       return { result: s.deadline === deadline ? own : this.within(own, s.deadline - now) };
+    });
+  }
+
+  /** One step as a unary call (Prepare or Accept), for nodes without the Batch stream. */
+  private unaryStep(request: AcceptorRequest, deadline: number): Promise<AcceptorResult> {
+    return new Promise((resolve) => {
+      const { index, key, ballot } = request;
+      const done = (err: grpc.ServiceError | null): boolean => {
+        if (err) resolve({ error: fromServiceError(err, this.address) });
+        return !err;
+      };
+      if (request.phase === 'prepare') {
+        this.client.Prepare({ index, key, ballot }, { deadline }, (err, res) => done(err) && resolve({ phase: 'prepare', reply: fromPrepareResponse(res!) }));
+      } else {
+        this.client.Accept({ index, key, ballot, value: toPaxosValue(key, request.value) }, { deadline }, (err, res) => done(err) && resolve({ phase: 'accept', reply: fromAcceptResponse(res!) }));
+      }
     });
   }
 

@@ -7,6 +7,9 @@ import { ErrorCode, hasCode } from '../../../src/errors.js';
 import { PaxosService } from '../../../src/protocol/definitions.js';
 import type { PaxosClient } from '../../../src/protocol/generated/dstash/v1/Paxos.js';
 import type { PaxosBatchResult__Output } from '../../../src/protocol/generated/dstash/v1/PaxosBatchResult.js';
+import { LocalAcceptor } from '../../../src/node/consensus/local-acceptor.js';
+import { paxosHandlers } from '../../../src/node/consensus/paxos-handlers.js';
+import { MemoryStore } from '../../../src/storage/memory-store.js';
 import { encodeVersion } from '../../../src/version.js';
 import { exchange } from '../../helpers/grpc-clients.js';
 import { startTestNode, type TestNode } from '../../helpers/in-process-node.js';
@@ -101,6 +104,28 @@ describe('Paxos Batch stream (one node, real gRPC)', function () {
       client.close();
     }
     assert.equal((await transport.prepare('default', key(1), ballot(50), 5000)).promised, true);
+  });
+
+  it('speaks the unary calls to a node without the Batch stream (an earlier version)', async () => {
+    const store = new MemoryStore();
+    await store.open();
+    const { Batch: _batch, ...unaryOnly } = paxosHandlers(new LocalAcceptor(store, 1024, 1024), { maxInFlight: 4, maxEntries: 100 });
+    const server = new grpc.Server();
+    server.addService(PaxosService.service, unaryOnly);
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    const earlier = new GrpcAcceptorTransport(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), DEFAULT_COORDINATOR_OPTIONS);
+    try {
+      const promises = await Promise.all([1, 2, 3].map((i) => earlier.prepare('default', key(i), ballot(10), 5000)));
+      assert.ok(promises.every((p) => p.promised));
+      assert.equal((await earlier.accept('default', key(1), ballot(10), value('one', ballot(10)), 5000)).accepted, true);
+      const refused = await earlier.prepare('default', key(1), ballot(9), 5000);
+      assert.equal(refused.promised, false);
+      assert.equal(refused.accepted?.record.value.toString(), 'one');
+    } finally {
+      earlier.close();
+      server.forceShutdown();
+      await store.close();
+    }
   });
 
   it('fails the steps in flight with a typed error when the node goes away', async () => {
