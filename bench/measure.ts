@@ -52,26 +52,27 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
 }
 
 /**
- * `callers` concurrent loops share `ops` operations (operation `i` is
- * `op(i)`, false when it failed); each operation's latency goes in a
- * histogram. `progress` hears of every completed operation.
+ * `callers` concurrent loops share `ops` operations (operation `i`, made by
+ * caller number `caller`, is `op(i, caller)`, false when it failed); each
+ * operation's latency goes in a histogram. `progress` hears of every
+ * completed operation.
  */
-export async function runCallers(callers: number, ops: number, op: (i: number) => Promise<boolean>, progress: (done: number) => void): Promise<Run> {
+export async function runCallers(callers: number, ops: number, op: (i: number, caller: number) => Promise<boolean>, progress: (done: number) => void): Promise<Run> {
   const histogram = createHistogram();
   let next = 0;
   let done = 0;
   let errors = 0;
-  const loop = async (): Promise<void> => {
+  const loop = async (caller: number): Promise<void> => {
     while (next < ops) {
       const i = next++;
       const start = performance.now();
-      const ok = await op(i).catch(() => false);
+      const ok = await op(i, caller).catch(() => false);
       histogram.record(Math.max(1, Math.round((performance.now() - start) * 1e6)));
       if (!ok) errors += 1;
       progress(++done);
     }
   };
-  const { ms } = await timed(() => Promise.all(Array.from({ length: Math.min(callers, ops) }, loop)));
+  const { ms } = await timed(() => Promise.all(Array.from({ length: Math.min(callers, ops) }, (_, caller) => loop(caller))));
   return { ms, errors, latency: latencyOf(histogram) };
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The workload groups, in the order they run. */
-export const WORKLOAD_GROUPS = ['batch', 'single', 'mixed', '1m', 'clusters'] as const;
+export const WORKLOAD_GROUPS = ['batch', 'single', 'mixed', 'serial', '1m', 'clusters'] as const;
 /** A group of workloads to run. */
 export type WorkloadGroup = (typeof WORKLOAD_GROUPS)[number];
 
@@ -75,6 +75,12 @@ export interface BenchOptions {
    */
   ops: number;
   /**
+   * Operations of each serial (compare-and-set, increment) workload: each is
+   * a consensus round over the key's replicas, far slower than a put.
+   * @default 3000
+   */
+  serialOps: number;
+  /**
    * Keys of the large workload ("1M keys"), written and read in batches of `keys`.
    * @default 1000000
    */
@@ -95,7 +101,8 @@ export interface BenchOptions {
    */
   peers: PeerName[];
   /**
-   * Most keys etcd writes; its throughput is scaled to `keys` (etcd is slow, and this keeps the run short).
+   * Most writes of each etcd workload (puts, compare-and-set transactions):
+   * etcd is slow, and this keeps the run short; throughput is what is compared.
    * @default 10000
    */
   etcdKeys: number;
@@ -148,6 +155,7 @@ export const DEFAULT_BENCH_OPTIONS: Readonly<BenchOptions> = Object.freeze({
   concurrency: 32,
   callers: 64,
   ops: 100_000,
+  serialOps: 3000,
   largeKeys: 1_000_000,
   clusterSizes: [1, 3, 5],
   workloads: [...WORKLOAD_GROUPS],
@@ -167,6 +175,7 @@ function quickDefaults(): Partial<BenchOptions> {
   return {
     keys: 1000,
     ops: 1000,
+    serialOps: 200,
     largeKeys: 3000,
     etcdKeys: 500,
     peers: [],
@@ -191,6 +200,7 @@ const KINDS: Record<keyof BenchOptions, Kind> = {
   concurrency: 'int',
   callers: 'int',
   ops: 'int',
+  serialOps: 'int',
   largeKeys: 'int',
   clusterSizes: 'ints',
   workloads: 'workloads',
@@ -284,7 +294,7 @@ function validate(o: BenchOptions): void {
   atLeast('replicas', 1, 16);
   atLeast('writeQuorum', 1, o.replicas);
   atLeast('readQuorum', 1, o.replicas);
-  for (const name of ['keys', 'valueSize', 'batchSize', 'concurrency', 'callers', 'ops', 'etcdKeys', 'repeat'] as const) atLeast(name, 1);
+  for (const name of ['keys', 'valueSize', 'batchSize', 'concurrency', 'callers', 'ops', 'serialOps', 'etcdKeys', 'repeat'] as const) atLeast(name, 1);
   // Keys are 'k' and a decimal counter padded to keySize; single-key puts number theirs past the data set.
   atLeast('keySize', String(Math.max(o.keys + o.ops, o.largeKeys)).length + 1, 4096);
   atLeast('largeKeys', o.keys);

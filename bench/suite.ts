@@ -14,6 +14,7 @@ import type { BenchResults, Measurement, SkippedPeer } from './results.js';
 import { batchWorkloads, clientOptions, clusterWorkloads, largeWorkloads, putBatch, warmUp } from './workloads/batch.js';
 import { callerWorkloads, dstashSingleKeys, type CallerGroup } from './workloads/callers.js';
 import type { BenchContext } from './workloads/context.js';
+import { serialWorkloads } from './workloads/serial.js';
 
 const PEERS: Record<PeerName, (ctx: BenchContext) => Promise<PeerOutcome>> = {
   redis: (ctx) => runPeer(ctx, redisPeer),
@@ -25,7 +26,7 @@ async function dstashWorkloads(main: BenchContext): Promise<Measurement[]> {
   const { options } = main;
   const groups = new Set(options.workloads);
   const out: Measurement[] = [];
-  if (['batch', 'single', 'mixed', '1m'].some((g) => groups.has(g as never))) {
+  if (['batch', 'single', 'mixed', 'serial', '1m'].some((g) => groups.has(g as never))) {
     main.progress.note(`starting a ${options.nodes}-node cluster (N=${options.replicas} W=${options.writeQuorum} R=${options.readQuorum}${options.inProcess ? ', in-process' : ''})`);
     const cluster = await LocalCluster.start(options);
     const ctx: BenchContext = { ...main, cpu: () => cluster.cpuMicros() };
@@ -39,6 +40,7 @@ async function dstashWorkloads(main: BenchContext): Promise<Measurement[]> {
         if (!groups.has('batch')) await ctx.progress.around('loading the data set', () => putBatch(client, 'batch-0', ctx.dataSet));
         out.push(...(await callerWorkloads(ctx, 'dstash', dstashSingleKeys(client), callers)));
       }
+      if (groups.has('serial')) out.push(...(await serialWorkloads(ctx, client)));
       if (groups.has('1m')) out.push(...(await largeWorkloads(ctx, client)));
     } finally {
       await client.close();

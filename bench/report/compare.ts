@@ -11,6 +11,7 @@ const COMPARABLE: Record<string, readonly string[]> = {
   'batch-lookup': ['redis mget', 'redis pipeline-get'],
   'single-put': ['redis single-put', 'etcd put'],
   'single-lookup': ['redis single-lookup'],
+  cas: ['etcd cas'],
 };
 
 /** The id of a measurement: `system name`, e.g. `redis mset`. */

@@ -40,6 +40,8 @@ export function judgeTargets(measurements: readonly Measurement[], options: Benc
       { target: `single-key ${op} from ${options.callers} callers ≥ ${SINGLE_KEY_OPS_PER_SEC.toLocaleString('en-US')} ops/s`, limit: SINGLE_KEY_OPS_PER_SEC, unit: 'ops/s', atLeast: true },
       m(`dstash single-${op}`)?.opsPerSec, `dstash single-${op}`,
     )),
+    judge({ target: `compare-and-set throughput from ${options.callers} callers ≥ etcd's`, limit: 1, unit: 'x', atLeast: true },
+      timesSlower(m('etcd cas'), m('dstash cas')), 'dstash cas and etcd cas'),
     ...(['put', 'lookup'] as const).map((op) => judge(
       { target: `${largeKeys.toLocaleString('en-US')}-key ${op} time ≤ ${largeLimit}× the ${keys.toLocaleString('en-US')}-key batch ${op}`, limit: largeLimit, unit: 'x', atLeast: false },
       (m(`dstash large-${op}`)?.ms ?? NaN) / (m(`dstash batch-${op}`)?.ms ?? NaN), `dstash large-${op} and batch-${op}`,

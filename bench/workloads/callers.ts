@@ -4,12 +4,16 @@
  * mixes of reads and updates over the loaded data set.
  */
 import type { Client } from '../../src/index.js';
-import { measure, runCallers } from '../measure.js';
+import { measure, runCallers, type Run } from '../measure.js';
 import type { Measurement } from '../results.js';
 import type { BenchContext } from './context.js';
 
-/** One single-key operation on some store: number `i` of the run; false when it failed. */
-export type SingleOp = (i: number) => Promise<boolean>;
+/**
+ * One single-key operation on some store: number `i` of the run, made by
+ * caller number `caller` (each caller awaits its operations one at a time);
+ * false when it failed.
+ */
+export type SingleOp = (i: number, caller: number) => Promise<boolean>;
 
 /** A store's single-key calls; a call that fails rejects. */
 export interface SingleKeyStore {
@@ -24,11 +28,24 @@ export interface SingleKeyStore {
  */
 export type SingleKeyStores = (run: number, keys: 'fresh' | 'loaded') => SingleKeyStore;
 
-/** Measures `op` from `callers` concurrent callers. */
-export function measureCallers(ctx: BenchContext, info: Pick<Measurement, 'name' | 'system' | 'description'>, callers: number, ops: number, op: (run: number) => SingleOp): Promise<Measurement> {
-  return measure(ctx, { ...info, ops }, (r) => {
+/**
+ * Measures `op` from `callers` concurrent callers. `check`, when given, runs
+ * after each run, off the clock, and throws when the store's state does not
+ * match what the run reported.
+ */
+export function measureCallers(
+  ctx: BenchContext,
+  info: Pick<Measurement, 'name' | 'system' | 'description'>,
+  callers: number,
+  ops: number,
+  op: (run: number) => SingleOp,
+  check?: (run: number, result: Run) => Promise<void>,
+): Promise<Measurement> {
+  return measure(ctx, { ...info, ops }, async (r) => {
     const stage = ctx.progress.stage(`${info.system} ${info.name}`, ops);
-    return runCallers(callers, ops, op(r), (done) => stage.update(done)).finally(() => stage.done());
+    const result = await runCallers(callers, ops, op(r), (done) => stage.update(done)).finally(() => stage.done());
+    await check?.(r, result);
+    return result;
   });
 }
 

@@ -8,6 +8,14 @@
 interface Group<In, Out> {
   items: In[];
   waiters: { resolve(out: Out): void; reject(err: unknown): void }[];
+  /** Sum of the items' sizes (with {@link BatchSizing}). */
+  bytes: number;
+}
+
+/** Bounds a group by bytes as well as by items: an item that would take it past `maxBytes` starts the next group (one larger item travels alone). */
+export interface BatchSizing<In> {
+  sizeOf(item: In): number;
+  maxBytes: number;
 }
 
 /** Sends a group of items as one batch; one result per item, in order. */
@@ -23,15 +31,23 @@ export class AutoBatcher<In, Out> {
   constructor(
     private readonly send: BatchSender<In, Out>,
     private readonly maxItems: number,
+    private readonly sizing?: BatchSizing<In>,
   ) {}
 
   /** Queues one item in group `key`; resolves with its own result. */
   add(key: string, item: In): Promise<Out> {
+    const size = this.sizing ? this.sizing.sizeOf(item) : 0;
     let group = this.groups.get(key);
-    if (!group) this.groups.set(key, (group = { items: [], waiters: [] }));
+    if (group && this.sizing && group.bytes + size > this.sizing.maxBytes) {
+      this.groups.delete(key);
+      this.flushGroup(key, group);
+      group = undefined;
+    }
+    if (!group) this.groups.set(key, (group = { items: [], waiters: [], bytes: 0 }));
     const g = group;
     const result = new Promise<Out>((resolve, reject) => g.waiters.push({ resolve, reject }));
     g.items.push(item);
+    g.bytes += size;
     if (g.items.length >= this.maxItems) {
       this.groups.delete(key);
       this.flushGroup(key, g);

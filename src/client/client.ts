@@ -198,7 +198,7 @@ export class Client<T = Buffer> {
     this.batcher = new AutoBatcher((group, items) => this.sendGroup(group, items), this.coordinator.options.maxBatchEntries);
     this.serial = new SerialOperations(async () => {
       await this.connect();
-      this.proposer ??= new Proposer(this.coordinator, (m) => new GrpcAcceptorTransport(m.address, credentials, this.coordinator.options.maxMessageBytes, token));
+      this.proposer ??= new Proposer(this.coordinator, (m) => new GrpcAcceptorTransport(m.address, credentials, this.coordinator.options, token));
       return this.proposer;
     }, this.codec);
   }

@@ -61,24 +61,38 @@ const TOMBSTONE = 0x01;
  */
 export function encodeAcceptorState(state: AcceptorState): Buffer {
   const { promised, acceptedBallot, accepted } = state;
-  const head = Buffer.concat([Buffer.from([FORMAT, promised.length]), promised, Buffer.from([acceptedBallot.length]), acceptedBallot]);
-  if (!accepted) return head;
+  const headBytes = 2 + promised.length + 1 + acceptedBallot.length;
+  const size = headBytes + (accepted ? 1 + VERSION_BYTES + 6 + 1 + accepted.ops.length * OP_ID_BYTES + accepted.record.value.length : 0);
+  // One allocation, filled in place: a state is written for every prepare and accept.
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  out[at++] = FORMAT;
+  out[at++] = promised.length;
+  at += promised.copy(out, at);
+  out[at++] = acceptedBallot.length;
+  at += acceptedBallot.copy(out, at);
+  if (!accepted) return out;
   const { record, ops } = accepted;
-  const fixed = Buffer.alloc(1 + VERSION_BYTES + 6 + 1);
-  fixed[0] = record.tombstone ? TOMBSTONE : 0;
-  fixed.set(record.version, 1);
-  fixed.writeUIntBE(record.expiresAt, 1 + VERSION_BYTES, 6);
-  fixed[1 + VERSION_BYTES + 6] = ops.length;
-  return Buffer.concat([head, fixed, ...ops, record.value]);
+  out[at++] = record.tombstone ? TOMBSTONE : 0;
+  at += record.version.copy(out, at);
+  at = out.writeUIntBE(record.expiresAt, at, 6);
+  out[at++] = ops.length;
+  for (const op of ops) at += op.copy(out, at);
+  record.value.copy(out, at);
+  return out;
 }
 
-/** Decodes a state; throws `DSTASH_CORRUPT` for bytes that are not one. */
+/**
+ * Decodes a state; throws `DSTASH_CORRUPT` for bytes that are not one. The
+ * state's buffers are views of `bytes`, which the caller must not change
+ * (the store hands out a fresh buffer per read).
+ */
 export function decodeAcceptorState(bytes: Buffer): AcceptorState {
   const corrupt = (): DstashError => new DstashError(ErrorCode.Corrupt, `corrupt acceptor state: ${bytes.length} bytes starting ${bytes.subarray(0, 4).toString('hex')}`);
   let at = 0;
   const take = (n: number): Buffer => {
     if (at + n > bytes.length) throw corrupt();
-    const out = Buffer.from(bytes.subarray(at, at + n));
+    const out = bytes.subarray(at, at + n);
     at += n;
     return out;
   };
@@ -92,7 +106,7 @@ export function decodeAcceptorState(bytes: Buffer): AcceptorState {
   const count = take(1)[0]!;
   const ops: Buffer[] = [];
   for (let i = 0; i < count; i++) ops.push(take(OP_ID_BYTES));
-  const value = Buffer.from(bytes.subarray(at));
+  const value = bytes.subarray(at);
   if ((flags & ~TOMBSTONE) !== 0) throw corrupt();
   return { promised, acceptedBallot, accepted: { record: { value, version, expiresAt, tombstone: flags === TOMBSTONE }, ops } };
 }

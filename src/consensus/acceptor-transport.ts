@@ -25,6 +25,17 @@ export interface AcceptReply {
   promisedBallot: Buffer;
 }
 
+/** One phase on one key, as a batch carries it. */
+export type AcceptorRequest =
+  | { phase: 'prepare'; index: string; key: Buffer; ballot: Buffer }
+  | { phase: 'accept'; index: string; key: Buffer; ballot: Buffer; value: RegisterValue };
+
+/** The answer to one {@link AcceptorRequest}: its reply, or why that entry alone failed. */
+export type AcceptorResult =
+  | { phase: 'prepare'; reply: PrepareReply }
+  | { phase: 'accept'; reply: AcceptReply }
+  | { error: unknown };
+
 /** Phase 1 and phase 2 of single-key Paxos on one acceptor. Both reject when the acceptor cannot be reached. */
 export interface AcceptorTransport {
   prepare(index: string, key: Buffer, ballot: Buffer, timeoutMs: number): Promise<PrepareReply>;

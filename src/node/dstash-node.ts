@@ -323,13 +323,14 @@ export class DstashNode {
       // Requests are counted only when an HTTP port can serve the counts.
       interceptors: [...(this.http ? [rpcInterceptor(this.metrics.rpc)] : []), ...(this.auth ? [authInterceptor(this.auth)] : [])],
     });
-    server.addService(KvService.service, kvHandlers(coordinator, { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries }));
-    server.addService(ReplicaService.service, replicaHandlers(replica, () => this.info(), { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries }));
+    const limits = { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries };
+    server.addService(KvService.service, kvHandlers(coordinator, limits));
+    server.addService(ReplicaService.service, replicaHandlers(replica, () => this.info(), limits));
     server.addService(HealthService.service, this.health.handlers());
     server.addService(AdminService.service, adminHandlers(this));
     this.proposer = addConsensusServices(server, {
       store: this.store!, coordinator, nodeId: () => this.id, credentials: channelCredentials(o.tls), token: this.peerToken(), auth: this.auth,
-      partitions: o.partitions, maxValueBytes: o.maxValueBytes, maxMessageBytes: o.maxMessageBytes,
+      partitions: o.partitions, maxValueBytes: o.maxValueBytes, limits,
     });
     server.addService(MembershipService.service, membershipHandlers(() => this.discovery));
     const credentials = serverCredentials(o.tls);

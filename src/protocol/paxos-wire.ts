@@ -2,17 +2,20 @@
  * The Paxos and Serial services' messages to and from the shapes of
  * src/consensus/, both ways, for the node's handlers and the SDK's transports.
  */
-import { InvalidArgumentError, ErrorCode } from '../errors.js';
-import type { AcceptReply, PrepareReply } from '../consensus/acceptor-transport.js';
+import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
+import type { AcceptorRequest, AcceptorResult, AcceptReply, PrepareReply } from '../consensus/acceptor-transport.js';
 import type { RegisterValue } from '../consensus/acceptor-state.js';
 import type { SerialCondition, SerialOperation, SerialOutcome } from '../consensus/serial-operation.js';
 import type { PaxosAcceptResponse, PaxosAcceptResponse__Output } from './generated/dstash/v1/PaxosAcceptResponse.js';
 import type { PaxosPrepareResponse, PaxosPrepareResponse__Output } from './generated/dstash/v1/PaxosPrepareResponse.js';
+import type { PaxosEntry, PaxosEntry__Output } from './generated/dstash/v1/PaxosEntry.js';
+import type { PaxosEntryResult, PaxosEntryResult__Output } from './generated/dstash/v1/PaxosEntryResult.js';
 import type { PaxosValue, PaxosValue__Output } from './generated/dstash/v1/PaxosValue.js';
 import type { Record as WireRecord, Record__Output as WireRecordOutput } from './generated/dstash/v1/Record.js';
 import type { SerialRequest, SerialRequest__Output } from './generated/dstash/v1/SerialRequest.js';
 import type { SerialResponse, SerialResponse__Output } from './generated/dstash/v1/SerialResponse.js';
 import type { ReplicaValue } from './replica-types.js';
+import { fromEntryStatus, OK_STATUS, toEntryStatus } from './status.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -61,6 +64,34 @@ export function toAcceptResponse(r: AcceptReply): PaxosAcceptResponse {
 
 export function fromAcceptResponse(r: PaxosAcceptResponse__Output): AcceptReply {
   return { accepted: r.accepted, promisedBallot: r.promisedBallot };
+}
+
+/** A batch entry of the Paxos service's Batch stream. */
+export function toPaxosEntry(r: AcceptorRequest): PaxosEntry {
+  const { index, key, ballot } = r;
+  return r.phase === 'prepare' ? { prepare: { index, key, ballot } } : { accept: { index, key, ballot, value: toPaxosValue(key, r.value) } };
+}
+
+/** A batch entry from a message; `DSTASH_INVALID_ARGUMENT` when it names no phase or an accept has no value. */
+export function fromPaxosEntry(e: PaxosEntry__Output): AcceptorRequest {
+  if (e.phase === 'prepare' && e.prepare) return { phase: 'prepare', index: e.prepare.index, key: e.prepare.key, ballot: e.prepare.ballot };
+  if (e.phase === 'accept' && e.accept) return { phase: 'accept', index: e.accept.index, key: e.accept.key, ballot: e.accept.ballot, value: fromPaxosValue(e.accept.value) };
+  throw new InvalidArgumentError(ErrorCode.InvalidArgument, 'a Paxos batch entry needs a prepare or an accept');
+}
+
+/** A batch entry's result as a message; `key` is the entry's key (records carry it). */
+export function toPaxosEntryResult(key: Buffer, r: AcceptorResult): PaxosEntryResult {
+  if ('error' in r) return { status: toEntryStatus(r.error) };
+  return r.phase === 'prepare' ? { status: OK_STATUS, prepare: toPrepareResponse(key, r.reply) } : { status: OK_STATUS, accept: toAcceptResponse(r.reply) };
+}
+
+/** A batch entry's result from a message: the entry's error, or its reply (an error when it is not of `phase`). */
+export function fromPaxosEntryResult(r: PaxosEntryResult__Output, phase: AcceptorRequest['phase']): AcceptorResult {
+  const error = fromEntryStatus(r.status);
+  if (error) return { error };
+  if (phase === 'prepare' && r.prepare) return { phase, reply: fromPrepareResponse(r.prepare) };
+  if (phase === 'accept' && r.accept) return { phase, reply: fromAcceptResponse(r.accept) };
+  return { error: new DstashError(ErrorCode.Internal, `a Paxos batch result without the ${phase} reply it answers`) };
 }
 
 /** A serial operation as a request message. */

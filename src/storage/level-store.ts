@@ -10,7 +10,7 @@ import { KeyFilter } from './key-filter.js';
 import { checkPartition, dataRange, describeDataKey, encodeDataKey, encodeMetaKey, encodePaxosKey } from './key-layout.js';
 import { directoryBytes } from './directory-size.js';
 import { commitApplies, prepareApply, type ApplyCall } from './level-apply.js';
-import { type LevelDb, levelCall, openLevelDb, storeName } from './level-db.js';
+import { type LevelDb, levelCall, openLevelDb, storeName, writeBatch } from './level-db.js';
 import { partitionLevel, scanLevel } from './level-scan.js';
 import { sweepLevel } from './level-sweep.js';
 import { type CorruptRecordHandler, decodeRecord } from './record-codec.js';
@@ -236,18 +236,26 @@ export class LevelStore implements Store {
     await levelCall(db, db.put(encodeMetaKey(name), Buffer.from(value, 'utf8'), { sync: true }));
   }
 
-  /** See {@link Store.getPaxosState}. */
-  async getPaxosState({ partition, index, key }: RecordKey): Promise<Buffer | undefined> {
+  /** See {@link Store.getPaxosStates}: one LevelDB `getMany` for all the keys. */
+  async getPaxosStates(keys: readonly RecordKey[]): Promise<(Buffer | undefined)[]> {
     const { db } = this.opened();
-    checkPartition(partition, this.options.partitions);
-    return levelCall(db, db.get(encodePaxosKey(partition, index, key)));
+    const paxosKeys = keys.map((k) => this.paxosKey(k));
+    return levelCall(db, db.getMany(paxosKeys));
   }
 
-  /** See {@link Store.putPaxosState}: fsync'ed when the `sync` option is on. */
-  async putPaxosState({ partition, index, key }: RecordKey, state: Buffer): Promise<void> {
+  /** See {@link Store.putPaxosStates}: one LevelDB batch, fsync'ed when the `sync` option is on. */
+  async putPaxosStates(states: readonly { key: RecordKey; state: Buffer }[]): Promise<void> {
     const { db } = this.opened();
+    const keys = states.map(({ key }) => this.paxosKey(key));
+    // The batch copies the bytes as they are added.
+    await levelCall(db, writeBatch(db, this.options.sync, (batch) => {
+      states.forEach(({ state }, i) => batch.put(keys[i]!, state));
+    }));
+  }
+
+  private paxosKey({ partition, index, key }: RecordKey): Buffer {
     checkPartition(partition, this.options.partitions);
-    await levelCall(db, db.put(encodePaxosKey(partition, index, key), Buffer.from(state), { sync: this.options.sync }));
+    return encodePaxosKey(partition, index, key);
   }
 
   /**

@@ -136,17 +136,20 @@ export class MemoryStore implements Store {
     this.meta.set(name, value);
   }
 
-  /** See {@link Store.getPaxosState}. */
-  async getPaxosState(key: RecordKey): Promise<Buffer | undefined> {
+  /** See {@link Store.getPaxosStates}. */
+  async getPaxosStates(keys: readonly RecordKey[]): Promise<(Buffer | undefined)[]> {
     this.assertOpen();
-    const state = this.paxos.get(this.id(key));
-    return state && Buffer.from(state);
+    return keys.map((key) => {
+      const state = this.paxos.get(this.id(key));
+      return state && Buffer.from(state);
+    });
   }
 
-  /** See {@link Store.putPaxosState}. */
-  async putPaxosState(key: RecordKey, state: Buffer): Promise<void> {
+  /** See {@link Store.putPaxosStates}: all or nothing, as a LevelDB batch. */
+  async putPaxosStates(states: readonly { key: RecordKey; state: Buffer }[]): Promise<void> {
     this.assertOpen();
-    this.paxos.set(this.id(key), Buffer.from(state));
+    const ids = states.map(({ key }) => this.id(key));
+    states.forEach(({ state }, i) => this.paxos.set(ids[i]!, Buffer.from(state)));
   }
 
   /** See {@link Store.approximateSize}: the bytes of the encoded keys and records held. */

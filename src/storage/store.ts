@@ -84,15 +84,16 @@ export interface Store {
   putMeta(name: string, value: string): Promise<void>;
 
   /**
-   * Reads the consensus state of one key (opaque bytes that src/consensus/
-   * encodes), kept apart from its record; `undefined` when there is none.
+   * Reads the consensus state of keys (opaque bytes that src/consensus/
+   * encodes), kept apart from their records; `undefined` where there is none.
    */
-  getPaxosState(key: RecordKey): Promise<Buffer | undefined>;
+  getPaxosStates(keys: readonly RecordKey[]): Promise<(Buffer | undefined)[]>;
   /**
-   * Writes the consensus state of one key durably before resolving: the write
-   * is in LevelDB's log, fsync'ed when the store's `sync` option is on.
+   * Writes the consensus state of keys atomically and durably before
+   * resolving: the write is in LevelDB's log, fsync'ed when the store's `sync`
+   * option is on. A key given twice keeps its last state.
    */
-  putPaxosState(key: RecordKey, state: Buffer): Promise<void>;
+  putPaxosStates(states: readonly { key: RecordKey; state: Buffer }[]): Promise<void>;
 
   /** Approximate bytes on disk. */
   approximateSize(): Promise<number>;

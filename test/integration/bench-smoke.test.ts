@@ -16,7 +16,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 const BENCH = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
 
 const WORKLOADS = [
-  'batch-put', 'batch-lookup', 'single-put', 'single-lookup', 'mixed-50-50', 'mixed-95-5', 'large-put', 'large-lookup',
+  'batch-put', 'batch-lookup', 'single-put', 'single-lookup', 'mixed-50-50', 'mixed-95-5', 'cas', 'increment', 'large-put', 'large-lookup',
   'cluster-1-put', 'cluster-1-lookup', 'cluster-3-put', 'cluster-3-lookup', 'cluster-5-put', 'cluster-5-lookup',
 ];
 
@@ -47,7 +47,7 @@ describe('bench: --quick smoke run', function () {
       assert.equal(m.errors, 0, `${m.name} had errors`);
       assert.ok(m.ops > 0 && m.ms > 0 && m.opsPerSec > 0 && m.cpuMs! > 0 && m.cpuUsPerOp! > 0, `${m.name} has figures: ${JSON.stringify(m)}`);
     }
-    for (const m of results.measurements.filter((x) => /^(single|mixed)-/.test(x.name))) {
+    for (const m of results.measurements.filter((x) => /^(single-|mixed-|cas$|increment$)/.test(x.name))) {
       assert.ok(m.latency && m.latency.p50 > 0 && m.latency.p99 >= m.latency.p50 && m.latency.p999 >= m.latency.p99, `${m.name} latency`);
     }
     assert.deepEqual(results.skipped, [], 'no peer was asked for');

@@ -33,8 +33,9 @@ import type { Member } from '../../discovery/discovery.js';
 import { DstashError, ErrorCode } from '../../errors.js';
 import { validateIndex, validateKey, validateTtl, validateValue } from '../../limits.js';
 import { partitionOf } from '../../placement/index.js';
-import type { ReplicaValue } from '../../protocol/replica-types.js';
+import type { ApplyOutcome, ReplicaRecord, ReplicaValue } from '../../protocol/replica-types.js';
 import { compareVersions, VERSION_BYTES } from '../../version.js';
+import { AutoBatcher } from '../auto-batcher.js';
 import type { Coordinator } from '../coordinator.js';
 import { quorumRound } from './quorum-round.js';
 
@@ -60,11 +61,25 @@ export interface ProposerStats {
 /** Longest pause between two rounds of one operation. */
 const MAX_BACKOFF_MS = 1000;
 
+/** Bytes of a committed record besides its key and value (version, expiry, framing), about. */
+const COMMIT_OVERHEAD = 32;
+
+/** A chosen value on its way to one replica. */
+interface Commit {
+  nodeId: string;
+  index: string;
+  record: ReplicaRecord;
+  /** How long its caller waits, in ms. */
+  timeoutMs: number;
+}
+
 /** Proposes serial operations over the home replicas the coordinator's view names. */
 export class Proposer implements SerialCoordinator {
   readonly stats: ProposerStats = { operations: 0, retries: 0, finished: 0 };
   private readonly acceptors = new Map<string, { address: string; transport: AcceptorTransport }>();
   private readonly unsubscribe: () => void;
+  /** Commits of one tick, gathered per replica and index (as single puts are). */
+  private readonly commits: AutoBatcher<Commit, ApplyOutcome>;
   private closed = false;
 
   constructor(
@@ -72,6 +87,11 @@ export class Proposer implements SerialCoordinator {
     private readonly connect: AcceptorFactory,
   ) {
     this.unsubscribe = coordinator.onMembershipChange(() => this.dropDeparted());
+    const { maxBatchEntries, maxBatchBytes } = coordinator.options;
+    this.commits = new AutoBatcher((_group, commits) => this.sendCommits(commits), maxBatchEntries, {
+      sizeOf: (c) => c.record.key.length + c.record.value.length + COMMIT_OVERHEAD,
+      maxBytes: maxBatchBytes,
+    });
   }
 
   async execute(index: string, key: Buffer, op: SerialOperation): Promise<SerialOutcome> {
@@ -82,7 +102,7 @@ export class Proposer implements SerialCoordinator {
     if (op.kind === 'set') validateTtl(op.ttlMs);
     const deadline = Date.now() + timeoutMs;
     const partition = partitionOf(index, key, partitions);
-    const base = randomBytes(OP_ID_BYTES - VERSION_BYTES);
+    const base = randomOpBytes();
     /** What each attempt that sent a value would answer, by attempt id. */
     const mine = new Map<string, SerialOutcome>();
     /** Attempts whose value some acceptor may hold. */
@@ -121,7 +141,8 @@ export class Proposer implements SerialCoordinator {
         continue;
       }
 
-      const earlier = current?.ops.find((id) => mine.has(id.toString('hex')));
+      // Only after an attempt of this operation sent a value (never in the first round) can the register hold it.
+      const earlier = mine.size > 0 ? current?.ops.find((id) => mine.has(id.toString('hex'))) : undefined;
       if (earlier) {
         // An earlier attempt of this operation took effect: make sure it stays, and answer as it would have.
         if (!committed && !(await this.settle(index, key, ballot, current!, homes, need, remaining))) continue;
@@ -185,7 +206,14 @@ export class Proposer implements SerialCoordinator {
    * serial operation on the key.
    */
   private async commit(index: string, key: Buffer, record: ReplicaValue, homes: readonly string[], need: number, timeoutMs: number): Promise<void> {
-    await quorumRound(homes, need, (id) => this.coordinator.replica(id).apply(index, [{ key, ...record }], timeoutMs), (r) => !r[0]?.error);
+    const entry = { key, ...record };
+    await quorumRound(homes, need, (nodeId) => this.commits.add(`${nodeId}\0${index}`, { nodeId, index, record: entry, timeoutMs }), (r) => !r.error);
+  }
+
+  /** Writes the commits of one tick bound for one replica and index as one Apply message. */
+  private async sendCommits(commits: readonly Commit[]): Promise<ApplyOutcome[]> {
+    const { nodeId, index } = commits[0]!;
+    return this.coordinator.replica(nodeId).apply(index, commits.map((c) => c.record), Math.max(...commits.map((c) => c.timeoutMs)));
   }
 
   private done(outcome: SerialOutcome): SerialOutcome {
@@ -237,6 +265,22 @@ export function currentValue(promises: readonly PrepareReply[]): { current?: Reg
   if (stored && (!current || compareVersions(stored.version, current.record.version) > 0)) current = { record: stored, ops: [] };
   const committed = !current || (stored !== undefined && compareVersions(stored.version, current.record.version) >= 0);
   return { current, committed };
+}
+
+/** Random bytes drawn at a time: one call to the generator serves many operations. */
+const RANDOM_POOL_BYTES = 4096;
+let randomPool = Buffer.alloc(0);
+let randomAt = 0;
+
+/** Fresh random bytes for one operation's attempt ids (a view of a pool that is never reused). */
+function randomOpBytes(): Buffer {
+  const n = OP_ID_BYTES - VERSION_BYTES;
+  if (randomAt + n > randomPool.length) {
+    randomPool = randomBytes(RANDOM_POOL_BYTES);
+    randomAt = 0;
+  }
+  randomAt += n;
+  return randomPool.subarray(randomAt - n, randomAt);
 }
 
 /** An attempt's id: its ballot, then the operation's random bytes. */

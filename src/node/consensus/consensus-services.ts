@@ -9,6 +9,7 @@ import { PaxosService, SerialService } from '../../protocol/definitions.js';
 import type { Store } from '../../storage/store.js';
 import type { TokenSource } from '../../protocol/bearer-token.js';
 import type { Authenticator } from '../auth/authenticator.js';
+import type { BatchLimits } from '../batch-stream.js';
 import { LocalAcceptor } from './local-acceptor.js';
 import { paxosHandlers } from './paxos-handlers.js';
 import { serialHandlers } from './serial-handlers.js';
@@ -26,14 +27,15 @@ export interface ConsensusContext {
   auth?: Authenticator;
   partitions: number;
   maxValueBytes: number;
-  maxMessageBytes: number;
+  /** Bounds of the Paxos Batch stream, as of the Replica service's. */
+  limits: BatchLimits;
 }
 
 /** Adds the Paxos and Serial services to `server`; returns the proposer (close it when the node stops). */
 export function addConsensusServices(server: grpc.Server, c: ConsensusContext): Proposer {
   const acceptor = new LocalAcceptor(c.store, c.partitions, c.maxValueBytes);
-  const proposer = new Proposer(c.coordinator, (member) => (member.id === c.nodeId() ? acceptor : new GrpcAcceptorTransport(member.address, c.credentials, c.maxMessageBytes, c.token)));
-  server.addService(PaxosService.service, paxosHandlers(acceptor));
+  const proposer = new Proposer(c.coordinator, (member) => (member.id === c.nodeId() ? acceptor : new GrpcAcceptorTransport(member.address, c.credentials, c.coordinator.options, c.token)));
+  server.addService(PaxosService.service, paxosHandlers(acceptor, c.limits));
   server.addService(SerialService.service, serialHandlers(proposer, c.auth));
   return proposer;
 }

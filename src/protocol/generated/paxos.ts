@@ -6,6 +6,10 @@ import type { EntryStatus as _dstash_v1_EntryStatus, EntryStatus__Output as _dst
 import type { PaxosClient as _dstash_v1_PaxosClient, PaxosDefinition as _dstash_v1_PaxosDefinition } from './dstash/v1/Paxos.js';
 import type { PaxosAcceptRequest as _dstash_v1_PaxosAcceptRequest, PaxosAcceptRequest__Output as _dstash_v1_PaxosAcceptRequest__Output } from './dstash/v1/PaxosAcceptRequest.js';
 import type { PaxosAcceptResponse as _dstash_v1_PaxosAcceptResponse, PaxosAcceptResponse__Output as _dstash_v1_PaxosAcceptResponse__Output } from './dstash/v1/PaxosAcceptResponse.js';
+import type { PaxosBatch as _dstash_v1_PaxosBatch, PaxosBatch__Output as _dstash_v1_PaxosBatch__Output } from './dstash/v1/PaxosBatch.js';
+import type { PaxosBatchResult as _dstash_v1_PaxosBatchResult, PaxosBatchResult__Output as _dstash_v1_PaxosBatchResult__Output } from './dstash/v1/PaxosBatchResult.js';
+import type { PaxosEntry as _dstash_v1_PaxosEntry, PaxosEntry__Output as _dstash_v1_PaxosEntry__Output } from './dstash/v1/PaxosEntry.js';
+import type { PaxosEntryResult as _dstash_v1_PaxosEntryResult, PaxosEntryResult__Output as _dstash_v1_PaxosEntryResult__Output } from './dstash/v1/PaxosEntryResult.js';
 import type { PaxosPrepareRequest as _dstash_v1_PaxosPrepareRequest, PaxosPrepareRequest__Output as _dstash_v1_PaxosPrepareRequest__Output } from './dstash/v1/PaxosPrepareRequest.js';
 import type { PaxosPrepareResponse as _dstash_v1_PaxosPrepareResponse, PaxosPrepareResponse__Output as _dstash_v1_PaxosPrepareResponse__Output } from './dstash/v1/PaxosPrepareResponse.js';
 import type { PaxosValue as _dstash_v1_PaxosValue, PaxosValue__Output as _dstash_v1_PaxosValue__Output } from './dstash/v1/PaxosValue.js';
@@ -23,6 +27,10 @@ export interface ProtoGrpcType {
       Paxos: SubtypeConstructor<typeof grpc.Client, _dstash_v1_PaxosClient> & { service: _dstash_v1_PaxosDefinition }
       PaxosAcceptRequest: MessageTypeDefinition<_dstash_v1_PaxosAcceptRequest, _dstash_v1_PaxosAcceptRequest__Output>
       PaxosAcceptResponse: MessageTypeDefinition<_dstash_v1_PaxosAcceptResponse, _dstash_v1_PaxosAcceptResponse__Output>
+      PaxosBatch: MessageTypeDefinition<_dstash_v1_PaxosBatch, _dstash_v1_PaxosBatch__Output>
+      PaxosBatchResult: MessageTypeDefinition<_dstash_v1_PaxosBatchResult, _dstash_v1_PaxosBatchResult__Output>
+      PaxosEntry: MessageTypeDefinition<_dstash_v1_PaxosEntry, _dstash_v1_PaxosEntry__Output>
+      PaxosEntryResult: MessageTypeDefinition<_dstash_v1_PaxosEntryResult, _dstash_v1_PaxosEntryResult__Output>
       PaxosPrepareRequest: MessageTypeDefinition<_dstash_v1_PaxosPrepareRequest, _dstash_v1_PaxosPrepareRequest__Output>
       PaxosPrepareResponse: MessageTypeDefinition<_dstash_v1_PaxosPrepareResponse, _dstash_v1_PaxosPrepareResponse__Output>
       PaxosValue: MessageTypeDefinition<_dstash_v1_PaxosValue, _dstash_v1_PaxosValue__Output>

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { acceptRule, decodeAcceptorState, EMPTY_ACCEPTOR_STATE, encodeAcceptorState, prepareRule, type RegisterValue } from '../../../src/consensus/acceptor-state.js';
 import { ErrorCode, hasCode } from '../../../src/errors.js';
 import { LocalAcceptor } from '../../../src/node/consensus/local-acceptor.js';
+import { partitionOf } from '../../../src/placement/partition.js';
 import { LevelStore } from '../../../src/storage/level-store.js';
 import { encodeVersion } from '../../../src/version.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -82,6 +83,28 @@ describe('Paxos acceptor', () => {
         const replies = await Promise.all([3, 1, 2].map((w) => acceptor.prepare('default', key, ballot(100, w))));
         // In arrival order 3, 1, 2: only writer 3's ballot is the highest when it arrives first.
         assert.deepEqual(replies.map((r) => r.promised), [true, false, false]);
+      } finally {
+        await store.close();
+        await dir.cleanup();
+      }
+    });
+
+    it('reads and writes a batch at once; a corrupt state fails its own step only', async () => {
+      const dir = await tempDir('dstash-acceptor-');
+      const store = new LevelStore({ dataDir: dir.path, sweepIntervalMs: 0 });
+      try {
+        await store.open();
+        const acceptor = new LocalAcceptor(store, 1024, 1024);
+        const bad = Buffer.from('bad');
+        await store.putPaxosStates([{ key: { partition: partitionOf('default', bad, 1024), index: 'default', key: bad }, state: Buffer.from([9, 9]) }]);
+        const results = await acceptor.run([
+          { phase: 'prepare', index: 'default', key: Buffer.from('a'), ballot: ballot(5) },
+          { phase: 'prepare', index: 'default', key: bad, ballot: ballot(5) },
+          { phase: 'accept', index: 'default', key: Buffer.from('a'), ballot: ballot(5), value: value('five', ballot(5)) },
+          { phase: 'prepare', index: 'default', key: Buffer.alloc(0), ballot: ballot(5) },
+        ]);
+        assert.deepEqual(results.map((r) => ('error' in r ? (r.error as { code: string }).code : r.phase)), ['prepare', ErrorCode.Corrupt, 'accept', ErrorCode.InvalidKey]);
+        assert.equal((await acceptor.prepare('default', Buffer.from('a'), ballot(6))).accepted?.record.value.toString(), 'five', 'the accept ran after the prepare of its batch');
       } finally {
         await store.close();
         await dir.cleanup();

@@ -377,16 +377,20 @@ export function storeCompliance(name: string, makeStore: (options?: { maxHints?:
 
       it('keeps consensus state per key, apart from records and from the same key elsewhere', async () => {
         const address = { partition: 3, index: 'default', key: Buffer.from('k') };
-        assert.equal(await store.getPaxosState(address), undefined);
+        const other = { partition: 3, index: 'default', key: Buffer.from('l') };
+        assert.deepEqual(await store.getPaxosStates([address]), [undefined]);
         const state = Buffer.from([1, 2, 3]);
-        await store.putPaxosState(address, state);
+        await store.putPaxosStates([{ key: address, state }, { key: other, state: Buffer.from([4]) }]);
         state[0] = 9;
-        assert.deepEqual(await store.getPaxosState(address), Buffer.from([1, 2, 3]), 'a copy is stored');
-        assert.equal(await store.getPaxosState({ ...address, partition: 4 }), undefined);
-        assert.equal(await store.getPaxosState({ ...address, index: 'other' }), undefined);
+        assert.deepEqual(await store.getPaxosStates([address, other]), [Buffer.from([1, 2, 3]), Buffer.from([4])], 'copies are stored');
+        await store.putPaxosStates([{ key: other, state: Buffer.from([5]) }, { key: other, state: Buffer.from([6]) }]);
+        assert.deepEqual(await store.getPaxosStates([other]), [Buffer.from([6])], 'the last state of a key given twice');
+        assert.deepEqual(await store.getPaxosStates([{ ...address, partition: 4 }, { ...address, index: 'other' }]), [undefined, undefined]);
         assert.deepEqual(await store.getMany([address]), [undefined]);
         assert.deepEqual(await collect(store.partition(3)), []);
-        await rejectsWithCode(store.putPaxosState({ ...address, partition: -1 }, state), ErrorCode.InvalidArgument);
+        await rejectsWithCode(store.putPaxosStates([{ key: other, state: Buffer.from([7]) }, { key: { ...address, partition: -1 }, state }]), ErrorCode.InvalidArgument);
+        assert.deepEqual(await store.getPaxosStates([other]), [Buffer.from([6])], 'a batch with a bad key writes nothing');
+        assert.deepEqual(await store.putPaxosStates([]), undefined);
       });
 
       it('reports an approximate size that counts what was just written', async () => {

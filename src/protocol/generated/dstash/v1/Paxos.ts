@@ -5,6 +5,8 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { PaxosAcceptRequest as _dstash_v1_PaxosAcceptRequest, PaxosAcceptRequest__Output as _dstash_v1_PaxosAcceptRequest__Output } from '../../dstash/v1/PaxosAcceptRequest.js';
 import type { PaxosAcceptResponse as _dstash_v1_PaxosAcceptResponse, PaxosAcceptResponse__Output as _dstash_v1_PaxosAcceptResponse__Output } from '../../dstash/v1/PaxosAcceptResponse.js';
+import type { PaxosBatch as _dstash_v1_PaxosBatch, PaxosBatch__Output as _dstash_v1_PaxosBatch__Output } from '../../dstash/v1/PaxosBatch.js';
+import type { PaxosBatchResult as _dstash_v1_PaxosBatchResult, PaxosBatchResult__Output as _dstash_v1_PaxosBatchResult__Output } from '../../dstash/v1/PaxosBatchResult.js';
 import type { PaxosPrepareRequest as _dstash_v1_PaxosPrepareRequest, PaxosPrepareRequest__Output as _dstash_v1_PaxosPrepareRequest__Output } from '../../dstash/v1/PaxosPrepareRequest.js';
 import type { PaxosPrepareResponse as _dstash_v1_PaxosPrepareResponse, PaxosPrepareResponse__Output as _dstash_v1_PaxosPrepareResponse__Output } from '../../dstash/v1/PaxosPrepareResponse.js';
 
@@ -18,10 +20,35 @@ export interface PaxosClient extends grpc.Client {
   accept(argument: _dstash_v1_PaxosAcceptRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_PaxosAcceptResponse__Output>): grpc.ClientUnaryCall;
   accept(argument: _dstash_v1_PaxosAcceptRequest, callback: grpc.requestCallback<_dstash_v1_PaxosAcceptResponse__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Many prepares and accepts, on any keys, in one message each way: what
+   * proposers use. Each answer carries the request's id and one result per
+   * entry, in order; an entry that fails (a bad key, a corrupt state) has an
+   * error status and fails alone. Every acceptor state the batch changed is
+   * durable before the answer leaves, written in one LevelDB batch.
+   */
+  Batch(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_dstash_v1_PaxosBatch, _dstash_v1_PaxosBatchResult__Output>;
+  Batch(options?: grpc.CallOptions): grpc.ClientDuplexStream<_dstash_v1_PaxosBatch, _dstash_v1_PaxosBatchResult__Output>;
+  /**
+   * Many prepares and accepts, on any keys, in one message each way: what
+   * proposers use. Each answer carries the request's id and one result per
+   * entry, in order; an entry that fails (a bad key, a corrupt state) has an
+   * error status and fails alone. Every acceptor state the batch changed is
+   * durable before the answer leaves, written in one LevelDB batch.
+   */
+  batch(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_dstash_v1_PaxosBatch, _dstash_v1_PaxosBatchResult__Output>;
+  batch(options?: grpc.CallOptions): grpc.ClientDuplexStream<_dstash_v1_PaxosBatch, _dstash_v1_PaxosBatchResult__Output>;
+  
+  /**
+   * One key per call, as proposers before Batch spoke; still served.
+   */
   Prepare(argument: _dstash_v1_PaxosPrepareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_PaxosPrepareResponse__Output>): grpc.ClientUnaryCall;
   Prepare(argument: _dstash_v1_PaxosPrepareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dstash_v1_PaxosPrepareResponse__Output>): grpc.ClientUnaryCall;
   Prepare(argument: _dstash_v1_PaxosPrepareRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_PaxosPrepareResponse__Output>): grpc.ClientUnaryCall;
   Prepare(argument: _dstash_v1_PaxosPrepareRequest, callback: grpc.requestCallback<_dstash_v1_PaxosPrepareResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * One key per call, as proposers before Batch spoke; still served.
+   */
   prepare(argument: _dstash_v1_PaxosPrepareRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_PaxosPrepareResponse__Output>): grpc.ClientUnaryCall;
   prepare(argument: _dstash_v1_PaxosPrepareRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dstash_v1_PaxosPrepareResponse__Output>): grpc.ClientUnaryCall;
   prepare(argument: _dstash_v1_PaxosPrepareRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_PaxosPrepareResponse__Output>): grpc.ClientUnaryCall;
@@ -32,11 +59,24 @@ export interface PaxosClient extends grpc.Client {
 export interface PaxosHandlers extends grpc.UntypedServiceImplementation {
   Accept: grpc.handleUnaryCall<_dstash_v1_PaxosAcceptRequest__Output, _dstash_v1_PaxosAcceptResponse>;
   
+  /**
+   * Many prepares and accepts, on any keys, in one message each way: what
+   * proposers use. Each answer carries the request's id and one result per
+   * entry, in order; an entry that fails (a bad key, a corrupt state) has an
+   * error status and fails alone. Every acceptor state the batch changed is
+   * durable before the answer leaves, written in one LevelDB batch.
+   */
+  Batch: grpc.handleBidiStreamingCall<_dstash_v1_PaxosBatch__Output, _dstash_v1_PaxosBatchResult>;
+  
+  /**
+   * One key per call, as proposers before Batch spoke; still served.
+   */
   Prepare: grpc.handleUnaryCall<_dstash_v1_PaxosPrepareRequest__Output, _dstash_v1_PaxosPrepareResponse>;
   
 }
 
 export interface PaxosDefinition extends grpc.ServiceDefinition {
   Accept: MethodDefinition<_dstash_v1_PaxosAcceptRequest, _dstash_v1_PaxosAcceptResponse, _dstash_v1_PaxosAcceptRequest__Output, _dstash_v1_PaxosAcceptResponse__Output>
+  Batch: MethodDefinition<_dstash_v1_PaxosBatch, _dstash_v1_PaxosBatchResult, _dstash_v1_PaxosBatch__Output, _dstash_v1_PaxosBatchResult__Output>
   Prepare: MethodDefinition<_dstash_v1_PaxosPrepareRequest, _dstash_v1_PaxosPrepareResponse, _dstash_v1_PaxosPrepareRequest__Output, _dstash_v1_PaxosPrepareResponse__Output>
 }
