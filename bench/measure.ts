@@ -23,14 +23,21 @@ function median(values: readonly number[]): number {
 /**
  * Runs `once` `options.repeat` times (each with its run number) and reports
  * the median run, and the median CPU time when the context can sample it.
+ * `prepare` runs before each run, outside the clock and the CPU sample.
  */
-export async function measure(ctx: BenchContext, info: WorkloadInfo, once: (run: number) => Promise<Run>): Promise<Measurement> {
+export async function measure(ctx: BenchContext, info: WorkloadInfo, once: (run: number) => Promise<Run>, prepare?: (run: number) => Promise<void>): Promise<Measurement> {
   const runs: Run[] = [];
   const cpu: number[] = [];
+  const serverCpu: number[] = [];
   for (let r = 0; r < ctx.options.repeat; r++) {
+    await prepare?.(r);
     const before = await ctx.cpu?.();
     runs.push(await once(r));
-    if (before !== undefined) cpu.push(((await ctx.cpu!()) - before) / 1000);
+    if (!before) continue;
+    const after = await ctx.cpu!();
+    const servers = after.servers !== undefined && before.servers !== undefined ? after.servers - before.servers : undefined;
+    cpu.push((after.client - before.client + (servers ?? 0)) / 1000);
+    if (servers !== undefined) serverCpu.push(servers / 1000);
   }
   const mid = runs.find((r) => r.ms === median(runs.map((x) => x.ms)))!;
   return {
@@ -38,6 +45,7 @@ export async function measure(ctx: BenchContext, info: WorkloadInfo, once: (run:
     ms: round(mid.ms),
     opsPerSec: Math.round(info.ops / (mid.ms / 1000)),
     ...(cpu.length > 0 ? { cpuMs: round(median(cpu)), cpuUsPerOp: round((median(cpu) * 1000) / info.ops, 2) } : {}),
+    ...(serverCpu.length === runs.length ? { serverCpuMs: round(median(serverCpu)) } : {}),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
     runs: runs.map((r) => round(r.ms)),
     ...(mid.latency ? { latency: mid.latency } : {}),

@@ -13,7 +13,7 @@ export const WORKLOAD_GROUPS = ['batch', 'single', 'mixed', 'serial', '1m', 'clu
 export type WorkloadGroup = (typeof WORKLOAD_GROUPS)[number];
 
 /** The peers the suite can measure beside dstash. */
-export const PEER_NAMES = ['redis', 'etcd'] as const;
+export const PEER_NAMES = ['redis', 'redis-aof-no', 'redis-aof-everysec', 'etcd'] as const;
 /** A peer store. */
 export type PeerName = (typeof PEER_NAMES)[number];
 
@@ -97,7 +97,8 @@ export interface BenchOptions {
   workloads: WorkloadGroup[];
   /**
    * Peers to measure in the same run; one that is not installed is skipped with the reason.
-   * @default ['redis', 'etcd'] (none with `quick`)
+   * `redis-aof-no` and `redis-aof-everysec` are a Redis primary with 2 replicas and AOF.
+   * @default every peer (none with `quick`)
    */
   peers: PeerName[];
   /**

@@ -10,6 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { Child } from './child.js';
 import { findBinary, freePorts, launch } from './peers/launch.js';
+import { redisServerArgs } from './peers/redis-server.js';
 import { retry } from './retry.js';
 
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     await dev.stop(10_000, [dev.pid]);
   }
   const [port] = await freePorts(1);
-  const server = await launch('redis', (await findBinary('redis-server'))!, (dir) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
+  const server = await launch('redis', (await findBinary('redis-server'))!, (dir) => redisServerArgs(port!, dir, ['--appendonly', 'no']));
   let redis: Record<string, number>;
   try {
     redis = await retry(() => runBenchmark(port!), 'redis-benchmark against redis-server');

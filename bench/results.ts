@@ -12,8 +12,11 @@ export interface Latency {
 export interface Measurement {
   /** Workload id, e.g. `batch-put` or `redis-mset`. */
   name: string;
-  /** The store measured. */
-  system: 'dstash' | 'redis' | 'etcd';
+  /**
+   * The store measured: `redis` is one in-memory server, `redis-aof-no` and
+   * `redis-aof-everysec` a primary and 2 replicas with AOF and that appendfsync.
+   */
+  system: 'dstash' | 'redis' | 'redis-aof-no' | 'redis-aof-everysec' | 'etcd';
   /** What was done, in a few words. */
   description: string;
   /** Operations (keys) per run. */
@@ -23,8 +26,9 @@ export interface Measurement {
   /** `ops` / `ms`, per second. */
   opsPerSec: number;
   /**
-   * Median CPU time of a run, ms, over the client and every dstash node
-   * (dstash workloads only): steadier than wall time on a busy machine.
+   * Median CPU time of a run, ms, over the client (the benchmark's process)
+   * and the servers (dstash's nodes, a peer's server processes): steadier
+   * than wall time on a busy machine. Absent where it cannot be sampled.
    */
   cpuMs?: number;
   /**
@@ -32,6 +36,11 @@ export interface Measurement {
    * (one key of a batch), comparable across workloads and runs of any size.
    */
   cpuUsPerOp?: number;
+  /**
+   * Median CPU time of a run, ms, of the servers alone (dstash's node
+   * processes, a peer's server processes); absent with in-process nodes.
+   */
+  serverCpuMs?: number;
   /** Operations that failed or read a wrong value, over all runs (0 when healthy). */
   errors: number;
   /** Wall time of every run, ms. */
@@ -77,6 +86,8 @@ export interface Machine {
   memoryGiB: number;
   node: string;
   os: string;
+  /** Load averages over 1, 5 and 15 minutes at the end of the run: how busy the machine was. */
+  loadAverage: number[];
 }
 
 /** Everything one run produced. */

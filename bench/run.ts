@@ -25,7 +25,7 @@ function printReport(results: BenchResults): void {
   const { machine } = results;
   const lines = [
     '',
-    `dstash benchmark: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node.js ${machine.node}`,
+    `dstash benchmark: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node.js ${machine.node}, load average ${machine.loadAverage.join(' ')}`,
     '',
     renderTable(measurementsTable(results), 'text'),
     '',

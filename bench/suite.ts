@@ -10,6 +10,7 @@ import { judgeTargets } from './report/targets.js';
 import { etcdPeer } from './peers/etcd.js';
 import { runPeer, type PeerOutcome } from './peers/peer.js';
 import { redisPeer } from './peers/redis.js';
+import { redisAofEverysecPeer, redisAofNoPeer } from './peers/redis-replicated.js';
 import type { BenchResults, Measurement, SkippedPeer } from './results.js';
 import { batchWorkloads, clientOptions, clusterWorkloads, largeWorkloads, putBatch, warmUp } from './workloads/batch.js';
 import { callerWorkloads, dstashSingleKeys, type CallerGroup } from './workloads/callers.js';
@@ -18,6 +19,8 @@ import { serialWorkloads } from './workloads/serial.js';
 
 const PEERS: Record<PeerName, (ctx: BenchContext) => Promise<PeerOutcome>> = {
   redis: (ctx) => runPeer(ctx, redisPeer),
+  'redis-aof-no': (ctx) => runPeer(ctx, redisAofNoPeer),
+  'redis-aof-everysec': (ctx) => runPeer(ctx, redisAofEverysecPeer),
   etcd: (ctx) => runPeer(ctx, etcdPeer),
 };
 
@@ -29,7 +32,7 @@ async function dstashWorkloads(main: BenchContext): Promise<Measurement[]> {
   if (['batch', 'single', 'mixed', 'serial', '1m'].some((g) => groups.has(g as never))) {
     main.progress.note(`starting a ${options.nodes}-node cluster (N=${options.replicas} W=${options.writeQuorum} R=${options.readQuorum}${options.inProcess ? ', in-process' : ''})`);
     const cluster = await LocalCluster.start(options);
-    const ctx: BenchContext = { ...main, cpu: () => cluster.cpuMicros() };
+    const ctx: BenchContext = { ...main, cpu: () => cluster.cpu() };
     const client = cluster.client(clientOptions(options));
     try {
       await warmUp(ctx, client);

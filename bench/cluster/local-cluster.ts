@@ -12,6 +12,7 @@ import { Client, type ClientOptions } from '../../src/index.js';
 import { DstashNode } from '../../src/node/index.js';
 import { Child } from '../child.js';
 import { untilStopped } from '../cleanup.js';
+import { ownCpuMicros, type CpuSample } from '../cpu.js';
 import { retry } from '../retry.js';
 import { BENCH_HEALTH_INTERVAL_MS, benchNodeOptions, type BenchNodeConfig } from './node-config.js';
 
@@ -29,8 +30,8 @@ export interface ClusterShape {
 interface RunningNode {
   nodeId: string;
   address: string;
-  /** CPU time the node's own process has used, µs (0 in this process: counted with the benchmark's). */
-  cpuMicros(): Promise<number>;
+  /** CPU time the node's own process has used, µs; undefined in this process (counted with the benchmark's). */
+  cpuMicros(): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -99,13 +100,14 @@ export class LocalCluster {
 
   /**
    * CPU time used so far by this process (the client, and in-process nodes)
-   * and by the nodes' processes, µs: on a busy machine, a steadier measure of
-   * the work a workload took than its wall time.
+   * and by the nodes' processes: on a busy machine, a steadier measure of the
+   * work a workload took than its wall time.
    */
-  async cpuMicros(): Promise<number> {
-    const own = process.cpuUsage();
+  async cpu(): Promise<CpuSample> {
+    const client = ownCpuMicros();
     const nodes = await Promise.all(this.running.map((n) => n.cpuMicros()));
-    return nodes.reduce((sum, us) => sum + us, own.user + own.system);
+    const known = nodes.filter((us): us is number => us !== undefined);
+    return known.length < nodes.length ? { client } : { client, servers: known.reduce((sum, us) => sum + us, 0) };
   }
 
   /** A client of the cluster with its N, W and R. */
@@ -117,7 +119,7 @@ export class LocalCluster {
 async function startInProcess(config: BenchNodeConfig): Promise<RunningNode> {
   const node = new DstashNode(benchNodeOptions(config));
   await node.start();
-  return { nodeId: node.nodeId, address: node.address, cpuMicros: async () => 0, stop: () => node.stop() };
+  return { nodeId: node.nodeId, address: node.address, cpuMicros: async () => undefined, stop: () => node.stop() };
 }
 
 async function startChild(config: BenchNodeConfig): Promise<RunningNode> {

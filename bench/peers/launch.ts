@@ -21,6 +21,8 @@ const GUARD = '"$@" </dev/null >&2 & pid=$!; echo "$pid"; cat >/dev/null; kill "
 
 /** A running peer server. */
 export interface PeerServer {
+  /** The server's process id (not the guard's). */
+  pid: number;
   /** Its fresh data directory. */
   dir: string;
   /** The end of what the server wrote, for error messages. */
@@ -68,5 +70,5 @@ export async function launch(name: string, binary: string, args: (dir: string) =
     await stop();
     throw err;
   }
-  return { dir, stop, output: () => child.output() };
+  return { pid: serverPid, dir, stop, output: () => child.output() };
 }

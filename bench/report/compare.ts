@@ -7,8 +7,8 @@ import type { Comparison, Measurement } from '../results.js';
 
 /** dstash workload → the peer workloads (`system name`) that do the same job. */
 const COMPARABLE: Record<string, readonly string[]> = {
-  'batch-put': ['redis mset', 'redis pipeline-set', 'etcd put'],
-  'batch-lookup': ['redis mget', 'redis pipeline-get'],
+  'batch-put': ['redis mset', 'redis pipeline-set', 'redis-aof-no mset-wait', 'redis-aof-everysec mset-wait', 'etcd put'],
+  'batch-lookup': ['redis mget', 'redis pipeline-get', 'redis-aof-no mget', 'redis-aof-everysec mget'],
   'single-put': ['redis single-put', 'etcd put'],
   'single-lookup': ['redis single-lookup'],
   cas: ['etcd cas'],

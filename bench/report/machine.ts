@@ -1,5 +1,5 @@
 /** The machine a run came from, for the report: figures mean little without it. */
-import { cpus, release, totalmem, type } from 'node:os';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import type { Machine } from '../results.js';
 
 /** Describes this machine. */
@@ -11,5 +11,6 @@ export function describeMachine(): Machine {
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     os: `${type()} ${release()}`,
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }

@@ -18,6 +18,7 @@ export function markdownReport(results: BenchResults, markdownPath: string, char
     '',
     `- CPU: ${machine.cpu}, ${machine.cores} cores`,
     `- memory: ${machine.memoryGiB} GiB`,
+    `- load average at the end of the run (1, 5, 15 min): ${machine.loadAverage.join(', ')}`,
     `- Node.js ${machine.node}, ${machine.os}`,
     `- peers: ${peers}`,
     `- options: \`${JSON.stringify(config)}\``,

@@ -7,7 +7,13 @@ import type { Measurement } from '../results.js';
 import { measurementId } from './compare.js';
 import { formatShortRate } from './format.js';
 
-const COLOURS: Record<Measurement['system'], string> = { dstash: '#2b6cb0', redis: '#c53030', etcd: '#2f855a' };
+const COLOURS: Record<Measurement['system'], string> = {
+  dstash: '#2b6cb0',
+  redis: '#c53030',
+  'redis-aof-no': '#dd6b20',
+  'redis-aof-everysec': '#b7791f',
+  etcd: '#2f855a',
+};
 const ROW = 22;
 const LABEL = 190;
 const PLOT = 560;
@@ -15,6 +21,16 @@ const TOP = 46;
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The colour key, one entry a system, each as wide as its name (about 7 px a character). */
+function legend(): string[] {
+  let lx = LABEL + 40;
+  return Object.entries(COLOURS).map(([system, colour]) => {
+    const entry = `<rect x="${lx}" y="27" width="10" height="10" fill="${colour}"/><text x="${lx + 14}" y="36">${system}</text>`;
+    lx += 30 + system.length * 7;
+    return entry;
+  });
 }
 
 /** An SVG bar chart of each measurement's ops/s, titled `title`. */
@@ -30,10 +46,7 @@ export function barChart(measurements: readonly Measurement[], title: string): s
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="10" y="20" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
     `<text x="10" y="36" fill="#555">operations per second (log scale)</text>`,
-    ...Object.entries(COLOURS).map(([system, colour], i) => {
-      const lx = LABEL + 40 + i * 80;
-      return `<rect x="${lx}" y="27" width="10" height="10" fill="${colour}"/><text x="${lx + 14}" y="36">${system}</text>`;
-    }),
+    ...legend(),
   ];
   for (let decade = low; decade <= high; decade++) {
     const gx = x(10 ** decade).toFixed(1);

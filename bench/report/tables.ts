@@ -33,7 +33,7 @@ export function measurementsTable(results: BenchResults): Table {
     .filter((c) => m.system === 'dstash' && c.workload === m.name)
     .map((c) => `${c.peer} ${formatRatio(c.speedup)}`)
     .join(', ');
-  const header = ['workload', 'what', 'ops', 'time ms', 'ops/s', 'cpu ms', 'cpu µs/op', 'p50 ms', 'p99 ms', 'p999 ms', ...(withErrors ? ['errors'] : []), 'speed vs peers (>1×: dstash faster)'];
+  const header = ['workload', 'what', 'ops', 'time ms', 'ops/s', 'cpu ms', 'cpu µs/op', 'server cpu ms', 'p50 ms', 'p99 ms', 'p999 ms', ...(withErrors ? ['errors'] : []), 'speed vs peers (>1×: dstash faster)'];
   const rows = results.measurements.map((m) => [
     measurementId(m),
     m.description,
@@ -42,6 +42,7 @@ export function measurementsTable(results: BenchResults): Table {
     formatRate(m.opsPerSec),
     m.cpuMs === undefined ? '' : formatMs(m.cpuMs),
     m.cpuUsPerOp === undefined ? '' : formatMs(m.cpuUsPerOp),
+    m.serverCpuMs === undefined ? '' : formatMs(m.serverCpuMs),
     formatLatency(m.latency?.p50),
     formatLatency(m.latency?.p99),
     formatLatency(m.latency?.p999),

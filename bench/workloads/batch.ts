@@ -106,7 +106,7 @@ export async function clusterWorkloads(ctx: BenchContext): Promise<Measurement[]
     const client = cluster.client(clientOptions(options));
     try {
       await warmUp(ctx, client);
-      out.push(...(await batchWorkloads({ ...ctx, cpu: () => cluster.cpuMicros() }, client, `cluster-${nodes}`)));
+      out.push(...(await batchWorkloads({ ...ctx, cpu: () => cluster.cpu() }, client, `cluster-${nodes}`)));
     } finally {
       await client.close();
       await cluster.stop();

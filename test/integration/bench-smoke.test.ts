@@ -1,8 +1,9 @@
 /**
  * A smoke run of the benchmark program (`--quick`: tiny key counts, no
  * peers) as a child process, so that the suite cannot rot: every workload
- * must report figures and no errors. It times nothing: figures from a smoke
- * run mean nothing.
+ * must report figures and no errors; and one with the replicated Redis peer,
+ * where redis-server is installed. It times nothing: figures from a smoke run
+ * mean nothing.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -11,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResults } from '../../bench/results.js';
+import { requireTool } from '../helpers/system-tool.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const BENCH = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
@@ -28,9 +30,11 @@ describe('bench: --quick smoke run', function () {
   });
   afterEach(() => dir.cleanup());
 
-  it('runs every workload on its own cluster and writes the JSON, the chart and the report', async () => {
-    const out = (name: string): string => join(dir.path, name);
-    const child = spawn(process.execPath, [BENCH, '--quick', '--peers', 'none', '--json', out('results.json'), '--svg', out('chart.svg'), '--markdown', out('RESULTS.md')], {
+  const out = (name: string): string => join(dir.path, name);
+
+  /** Runs `--quick` with `args`, outputs in the temp dir; resolves with what it printed and the JSON results. */
+  async function runBench(args: string[]): Promise<{ output: string; results: BenchResults }> {
+    const child = spawn(process.execPath, [BENCH, '--quick', ...args, '--json', out('results.json'), '--svg', out('chart.svg'), '--markdown', out('RESULTS.md')], {
       env: { ...process.env, CI: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -39,8 +43,11 @@ describe('bench: --quick smoke run', function () {
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk; });
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 0, output);
+    return { output, results: JSON.parse(await readFile(out('results.json'), 'utf8')) as BenchResults };
+  }
 
-    const results = JSON.parse(await readFile(out('results.json'), 'utf8')) as BenchResults;
+  it('runs every workload on its own cluster and writes the JSON, the chart and the report', async () => {
+    const { output, results } = await runBench(['--peers', 'none']);
     assert.deepEqual(results.measurements.map((m) => m.name), WORKLOADS);
     for (const m of results.measurements) {
       assert.equal(m.system, 'dstash');
@@ -56,5 +63,20 @@ describe('bench: --quick smoke run', function () {
     assert.match(output, /dstash batch-put/, 'the table is printed');
     assert.match(await readFile(out('chart.svg'), 'utf8'), /^<svg[^>]*>[\s\S]*dstash batch-lookup[\s\S]*<\/svg>\n$/);
     assert.match(await readFile(out('RESULTS.md'), 'utf8'), /# dstash benchmark results[\s\S]*## Machine[\s\S]*chart\.svg/);
+  });
+
+  it('measures the replicated Redis peer (primary, 2 replicas, AOF) with its servers\' CPU, and compares it', async function () {
+    requireTool(this, 'redis-server', 'redis-server');
+    const { results } = await runBench(['--workloads', 'batch', '--peers', 'redis-aof-no']);
+    assert.deepEqual(results.skipped, []);
+    const peer = results.measurements.filter((m) => m.system === 'redis-aof-no');
+    assert.deepEqual(peer.map((m) => m.name), ['mset-wait', 'mget']);
+    for (const m of peer) {
+      assert.equal(m.errors, 0, `${m.name} had errors`);
+      assert.ok(m.opsPerSec > 0 && m.cpuMs! > 0 && m.serverCpuMs !== undefined, `${m.name} has figures: ${JSON.stringify(m)}`);
+    }
+    assert.deepEqual(results.comparisons.filter((c) => c.peer.startsWith('redis-aof-no')).map((c) => `${c.workload} ${c.peer}`),
+      ['batch-put redis-aof-no mset-wait', 'batch-lookup redis-aof-no mget']);
+    assert.ok(results.targets.some((t) => /replicated Redis MGET/.test(t.target) && t.verdict !== 'n/a'));
   });
 });
