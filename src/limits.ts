@@ -31,10 +31,17 @@ export function validateIndex(index: unknown): asserts index is string {
 
 /** Throws `DSTASH_INVALID_KEY` unless `key` is 1 byte to 4 KiB. */
 export function validateKey(key: Uint8Array): void {
-  if (key.length === 0) throw new InvalidArgumentError(ErrorCode.InvalidKey, 'invalid key: empty (keys are 1 byte to 4 KiB)');
+  const error = keyError(key);
+  if (error) throw error;
+}
+
+/** The `DSTASH_INVALID_KEY` error `validateKey` would throw, or undefined for a valid key (no throw: hot loops check every key). */
+export function keyError(key: Uint8Array): InvalidArgumentError | undefined {
+  if (key.length === 0) return new InvalidArgumentError(ErrorCode.InvalidKey, 'invalid key: empty (keys are 1 byte to 4 KiB)');
   if (key.length > MAX_KEY_BYTES) {
-    throw new InvalidArgumentError(ErrorCode.InvalidKey, `invalid key: ${key.length} bytes (keys are 1 byte to ${MAX_KEY_BYTES} bytes)`);
+    return new InvalidArgumentError(ErrorCode.InvalidKey, `invalid key: ${key.length} bytes (keys are 1 byte to ${MAX_KEY_BYTES} bytes)`);
   }
+  return undefined;
 }
 
 /** Throws `DSTASH_INVALID_VALUE` when `value` is over `maxValueBytes`. */

@@ -12,7 +12,7 @@
  */
 import type { Discovery, Member } from '../discovery/discovery.js';
 import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
-import { validateIndex, validateKey, validateTtl, validateValue } from '../limits.js';
+import { keyError, validateIndex, validateKey, validateTtl, validateValue } from '../limits.js';
 import { logger, type Logger } from '../logger.js';
 import { partitionOf, type PreferredReplica } from '../placement/index.js';
 import type { ReplicaRecord, ReplicaTransport, ReplicaValue } from '../protocol/replica-types.js';
@@ -200,9 +200,9 @@ export class Coordinator implements KvCoordinator {
     const replicas = new Uint8Array(n);
     const required = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
-      const keyError = invalidKey(keys[i]!);
-      if (keyError) {
-        outcomes[i] = { error: keyError, found: false };
+      const invalid = keyError(keys[i]!);
+      if (invalid) {
+        outcomes[i] = { error: invalid, found: false };
         continue;
       }
       const p = partitionOf(index, keys[i]!, this.options.partitions);
@@ -386,15 +386,6 @@ export class Coordinator implements KvCoordinator {
   }
 }
 
-/** Why `key` is not a valid key, or undefined (no closure: lookups check every key). */
-function invalidKey(key: Buffer): DstashError | undefined {
-  try {
-    validateKey(key);
-    return undefined;
-  } catch (err) {
-    return asError(err);
-  }
-}
 
 function check(fn: () => void): DstashError | undefined {
   try {

@@ -5,7 +5,7 @@
  * write is checked the same way before it can reach the store.
  */
 import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
-import { validateIndex, validateKey, validateValue } from '../limits.js';
+import { keyError, validateIndex, validateKey, validateValue } from '../limits.js';
 import { partitionOf } from '../placement/partition.js';
 import type { ApplyOutcome, PartitionRecord, ReadOutcome, ReplicaRecord, ReplicaScanOptions } from '../protocol/replica-types.js';
 import { bucketOf, digestOf } from './partition-digest.js';
@@ -171,14 +171,6 @@ const EMPTY = Buffer.alloc(0);
 const APPLIED: ApplyOutcome = Object.freeze({ applied: true });
 const NOT_APPLIED: ApplyOutcome = Object.freeze({ applied: false });
 
-function keyError(key: Buffer): DstashError | undefined {
-  try {
-    validateKey(key);
-    return undefined;
-  } catch (err) {
-    return asDstashError(err);
-  }
-}
 
 function catchError(fn: () => void): DstashError | undefined {
   try {
