@@ -10,6 +10,7 @@ import { DstashError, ErrorCode } from '../../errors.js';
 import { AUTHORIZATION_KEY, bearerToken, type Role } from '../../protocol/bearer-token.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import { HttpError } from './http-errors.js';
+import { UI_PATHS } from './ui/ui-route.js';
 
 /** Which routes need a token. */
 export interface HttpAuthOptions {
@@ -20,8 +21,6 @@ export interface HttpAuthOptions {
 }
 
 const PROBES = new Set(['/healthz', '/readyz']);
-/** The dashboard's page and assets: static, and they hold no data; the stats they poll need a token. */
-const DASHBOARD = new Set(['/ui', '/ui/', '/ui/dashboard.css', '/ui/dashboard.js']);
 
 /** The role the request needs once its body is known (a batch with puts or deletes writes). */
 function neededRole(request: FastifyRequest): Role {
@@ -43,7 +42,7 @@ export function registerAuthHooks(app: FastifyInstance, options: HttpAuthOptions
   const { authenticator } = options;
   const open = (request: FastifyRequest): boolean => {
     const path = request.url.split('?')[0]!;
-    return PROBES.has(path) || DASHBOARD.has(path) || (path === '/metrics' && !options.protectMetrics);
+    return PROBES.has(path) || UI_PATHS.has(path) || (path === '/metrics' && !options.protectMetrics);
   };
   const token = (request: FastifyRequest): string | undefined => bearerToken(request.headers[AUTHORIZATION_KEY]);
   // Who: before the body is read, so that an unknown caller cannot make the node buffer one.

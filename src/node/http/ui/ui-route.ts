@@ -15,6 +15,9 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/ui/dashboard.js': { file: 'dashboard.js', type: 'text/javascript; charset=utf-8' },
 };
 
+/** Every path the dashboard serves: static files that hold no data, open even when the node asks for tokens. */
+export const UI_PATHS: ReadonlySet<string> = new Set([...Object.keys(ASSETS), '/ui/']);
+
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'";
 
 /** Registers /ui and its assets (read once, at registration). */
