@@ -53,9 +53,9 @@ export interface ApplyContext {
 export async function commitApplies(context: ApplyContext, calls: ApplyCall[]): Promise<boolean[][]> {
   const { db } = context;
   const one = calls.length === 1;
-  const keys = one ? calls[0].keys : calls.flatMap((call) => call.keys);
-  const records = one ? calls[0].records : calls.flatMap((call) => call.records);
-  const values = one ? calls[0].values : calls.flatMap((call) => call.values);
+  const keys = one ? calls[0].keys : concat(calls, (call) => call.keys);
+  const records = one ? calls[0].records : concat(calls, (call) => call.records);
+  const values = one ? calls[0].values : concat(calls, (call) => call.values);
   const hashes = new Int32Array(keys.length);
   for (let i = 0; i < keys.length; i++) hashes[i] = keyHash(keys[i]);
   const stored = await readStored(context, keys, hashes);
@@ -69,6 +69,19 @@ export async function commitApplies(context: ApplyContext, calls: ApplyCall[]): 
     results.push(result);
   }
   return results;
+}
+
+/** The arrays `part` picks from each call, end to end (`flatMap` cost 0.5 µs a record, three times a cycle). */
+function concat<T>(calls: readonly ApplyCall[], part: (call: ApplyCall) => readonly T[]): T[] {
+  let length = 0;
+  for (const call of calls) length += part(call).length;
+  const out = new Array<T>(length);
+  let at = 0;
+  for (const call of calls) {
+    const items = part(call);
+    for (let i = 0; i < items.length; i++) out[at++] = items[i];
+  }
+  return out;
 }
 
 /**
@@ -112,15 +125,27 @@ function planApply(
   const n = keys.length;
   // Per distinct key: the position of its first record, which holds the stored
   // record and the position of the winner so far (-1: the stored one). First
-  // positions are found by key hash; keys whose hashes collide are chained
-  // (`sameHash`, -1 ends a chain) and told apart by their bytes.
-  const firstOf = new Map<number, number>();
+  // positions are found by key hash in an open-addressing table (`slots`: 1 +
+  // the position of the latest first record with that hash, 0 for empty; a
+  // Map cost 0.4 µs a key); keys whose hashes collide are chained (`sameHash`,
+  // -1 ends a chain) and told apart by their bytes.
+  const mask = tableMask(n);
+  const slots = new Int32Array(mask + 1);
   const sameHash = new Int32Array(n);
   const isFirst = new Uint8Array(n);
   const before = new Array<StoredRecord | undefined>(n);
   const winner = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
-    const head = firstOf.get(hashes[i]) ?? -1;
+    const hash = hashes[i];
+    let slot = hash & mask;
+    let head = -1;
+    for (let taken = slots[slot]; taken !== 0; taken = slots[slot]) {
+      if (hashes[taken - 1] === hash) {
+        head = taken - 1;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
     let first = -1;
     for (let f = head; f >= 0; f = sameHash[f]) {
       if (keys[f].equals(keys[i])) {
@@ -132,7 +157,7 @@ function planApply(
       first = i;
       isFirst[i] = 1;
       sameHash[i] = head;
-      firstOf.set(hashes[i], i);
+      slots[slot] = i + 1;
       const bytes = stored[i];
       before[i] = bytes === undefined ? undefined : decodeForWrite(bytes, keys[i], onCorrupt);
     }
@@ -157,4 +182,11 @@ function planApply(
     if (newPurgeAt > 0) batch.put(encodePurgeKey(newPurgeAt, key), EMPTY);
   }
   return written;
+}
+
+/** The mask of a power-of-two table with at least twice `n` slots (so that probes stay short). */
+function tableMask(n: number): number {
+  let size = 16;
+  while (size < 2 * n) size *= 2;
+  return size - 1;
 }

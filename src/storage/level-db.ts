@@ -11,7 +11,55 @@ import { notOpenError } from './store-checks.js';
 export type LevelDb = ClassicLevel<Buffer, Buffer>;
 
 /** The operations a write batch takes. */
-export type LevelBatch = Pick<ReturnType<LevelDb['batch']>, 'put' | 'del'>;
+export interface LevelBatch {
+  put(key: Buffer, value: Buffer): void;
+  del(key: Buffer): void;
+}
+
+type ChainedBatch = ReturnType<LevelDb['batch']>;
+
+/**
+ * The implementation half of abstract-level's chained batch (its documented
+ * contract for implementations, which classic-level fills in): `_put` and
+ * `_del` add an operation to the native batch as they are.
+ */
+interface NativeOperations {
+  _put(key: Buffer, value: Buffer, options: object): void;
+  _del(key: Buffer, options: object): void;
+}
+
+const NO_OPTIONS = Object.freeze({});
+
+/**
+ * A chained batch that sends every operation but the first straight to
+ * classic-level's native batch. abstract-level's public `put` and `del` check
+ * the key, spread an options object, look up the encodings and run hooks, about
+ * 0.6 µs an operation, which is a fifth of the node's work per record; this
+ * store uses Buffer keys and values, no sublevels, hooks or events, so for it
+ * they change nothing. The first operation goes through the public method, so
+ * that the batch knows it is not empty and writes.
+ */
+class DirectBatch implements LevelBatch {
+  private started = false;
+  private readonly native: NativeOperations | undefined;
+
+  constructor(readonly batch: ChainedBatch) {
+    const native = batch as unknown as Partial<NativeOperations>;
+    this.native = typeof native._put === 'function' && typeof native._del === 'function' ? (native as NativeOperations) : undefined;
+  }
+
+  put(key: Buffer, value: Buffer): void {
+    if (this.started && this.native) this.native._put(key, value, NO_OPTIONS);
+    else this.batch.put(key, value);
+    this.started = true;
+  }
+
+  del(key: Buffer): void {
+    if (this.started && this.native) this.native._del(key, NO_OPTIONS);
+    else this.batch.del(key);
+    this.started = true;
+  }
+}
 
 /**
  * Writes what `fill` adds to a new batch, atomically, with fsync when `sync`
@@ -23,7 +71,7 @@ export async function writeBatch<T>(db: LevelDb, sync: boolean, fill: (batch: Le
   const batch = db.batch();
   let result: T;
   try {
-    result = fill(batch);
+    result = fill(new DirectBatch(batch));
   } catch (err) {
     await batch.close();
     throw err;
