@@ -91,17 +91,19 @@ class WriteRound {
   private sizeOf = (i: number): number => this.w.records[i]!.key.length + this.w.records[i]!.value.length;
 
   private dispatch(plan: Map<string, number[]>): void {
+    let last: { entries: number[]; batch: ReplicaRecord[] } | undefined;
     for (const m of planMessages(plan, this.sizeOf, this.ctx.options)) {
       for (const i of m.entries) this.outstanding[i]! += 1;
       this.messagesOut += 1;
-      void this.send(m.nodeId, m.entries);
+      // Replicas that get the same records get the same array, which the codec encodes once.
+      if (!last || !sameEntries(last.entries, m.entries)) last = { entries: m.entries, batch: m.entries.map((i) => this.w.records[i]!) };
+      void this.send(m.nodeId, m.entries, last.batch);
     }
   }
 
-  private async send(target: string, entries: number[]): Promise<void> {
+  private async send(target: string, entries: number[], batch: readonly ReplicaRecord[]): Promise<void> {
     const [nodeId, hintFor] = target.split(HINT_SEPARATOR) as [string, string | undefined];
     const { index } = this.w;
-    const batch = entries.map((i) => this.w.records[i]!);
     const retry = new Map<string, number[]>();
     const failed = (i: number, message: string): void => {
       addFailure(this.failures, i, nodeId, message);
@@ -200,4 +202,10 @@ class WriteRound {
     }
     this.ctx.stats.hintsFailed += 1;
   }
+}
+
+function sameEntries(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -301,10 +301,35 @@ function decodeResults<O>(buf: Buffer, name: string, outcome: (status: EntryStat
   return { id, results };
 }
 
-/** Encodes a dstash.v1.ApplyBatch. */
+/**
+ * The encoded entries (and hint field) of the record arrays sent lately, by
+ * array: a coordinator sends the same records to every replica of a key, and
+ * when every replica gets the same keys (N equal to the cluster size, as
+ * `dstash dev` runs) it passes the same array to each, so the records are
+ * encoded once and copied, not encoded again for each replica.
+ */
+const encodedEntries = new WeakMap<readonly ReplicaRecord[], { hintFor: string; bytes: Buffer }>();
+
+/**
+ * Encodes a dstash.v1.ApplyBatch. Its records must not change once it is
+ * encoded (the encoding of the array is kept for the next message that sends it).
+ */
 export function encodeApplyBatch(m: ApplyBatchMessage): Buffer {
   const { records } = m;
-  return encodeBatch(m.id, m.index, m.hintFor ?? '', records.length, (i) => recordSize(records[i]!, records[i]!.key), (w, i) => writeRecord(w, records[i]!, records[i]!.key));
+  const hintFor = m.hintFor ?? '';
+  let entries = encodedEntries.get(records);
+  if (entries?.hintFor !== hintFor) {
+    // Fields 3 and 4, as a batch with neither id nor index encodes them.
+    const bytes = encodeBatch(0, '', hintFor, records.length, (i) => recordSize(records[i]!, records[i]!.key), (w, i) => writeRecord(w, records[i]!, records[i]!.key));
+    entries = { hintFor, bytes };
+    encodedEntries.set(records, entries);
+  }
+  const indexBytes = Buffer.byteLength(m.index);
+  const w = new WireWriter(idSize(m.id) + indexSize(indexBytes) + entries.bytes.length);
+  writeId(w, m.id);
+  writeIndex(w, m.index, indexBytes);
+  w.raw(entries.bytes);
+  return w.finish();
 }
 
 /** Decodes a dstash.v1.ApplyBatch; the records' bytes are views of `buf`. */

@@ -70,6 +70,20 @@ describe('protocol/replica-codec', () => {
     assert.equal(encodeApplyBatch(bare).length, 0, 'every field at its default is left out');
   });
 
+  it('encodes the records of an array once, and each message with its own id, index and hint target', () => {
+    const records = applyBatch.records;
+    const first = encodeApplyBatch({ ...applyBatch, records });
+    // The same array to another replica: another id and index, no hint; then to a stand-in with a hint again.
+    const second = encodeApplyBatch({ id: 3, index: 'other', records });
+    const third = encodeApplyBatch({ id: 4, index: 'other', hintFor: 'node-9', records });
+    const fresh = (m: ApplyBatchMessage): Buffer => encodeApplyBatch({ ...m, records: records.slice() });
+    assert.deepEqual(first, fresh(applyBatch));
+    assert.deepEqual(second, fresh({ id: 3, index: 'other', records }));
+    assert.deepEqual(third, fresh({ id: 4, index: 'other', hintFor: 'node-9', records }));
+    assert.deepEqual(decodeApplyBatch(second), { id: 3, index: 'other', hintFor: '', records });
+    assert.deepEqual(generic('ApplyBatch').deserialize(third), genericApplyBatch({ id: 4, index: 'other', hintFor: 'node-9', records }));
+  });
+
   it('writes and reads ReadBatch like protobufjs, empty keys included', () => {
     const m = { id: 1, index: 'default', keys: [b('a'), Buffer.alloc(0), Buffer.alloc(5000, 1)] };
     assert.deepEqual(generic('ReadBatch').deserialize(encodeReadBatch(m)), m);
