@@ -12,7 +12,15 @@ import { fromServiceError } from '../protocol/status.js';
 import { withToken, type TokenSource } from '../protocol/bearer-token.js';
 import { BatchStream } from './batch-stream.js';
 
-/** Channel options: reconnect quickly to a node that comes back, and allow large messages. */
+/**
+ * The HTTP/2 receive window of a connection to a replica. At HTTP/2's default
+ * (64 KiB) a node answering a read of 1,000 keys (about 135 KB) waits for
+ * window updates mid-message; with room for a few dozen such answers, reads
+ * of 1,000 keys took 7–12 % less client CPU and 10 % less time (bench).
+ */
+export const RECEIVE_WINDOW_BYTES = 8 * 1024 * 1024;
+
+/** Channel options: reconnect quickly to a node that comes back, allow large messages, and receive them without stalls. */
 export function channelOptions(maxMessageBytes: number): grpc.ChannelOptions {
   return {
     'grpc.max_receive_message_length': maxMessageBytes,
@@ -21,6 +29,7 @@ export function channelOptions(maxMessageBytes: number): grpc.ChannelOptions {
     'grpc.max_reconnect_backoff_ms': 2000,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
+    'grpc-node.flow_control_window': RECEIVE_WINDOW_BYTES,
   };
 }
 
