@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The workload groups, in the order they run. */
-export const WORKLOAD_GROUPS = ['batch', 'single', 'mixed', 'serial', '1m', 'clusters'] as const;
+export const WORKLOAD_GROUPS = ['batch', 'single', 'mixed', 'serial', '1m', 'clusters', 'floor'] as const;
 /** A group of workloads to run. */
 export type WorkloadGroup = (typeof WORKLOAD_GROUPS)[number];
 
@@ -55,7 +55,8 @@ export interface BenchOptions {
    */
   valueSize: number;
   /**
-   * Entries in one stream message (the client's `maxBatchEntries`).
+   * Entries in one stream message (the client's `maxBatchEntries`), and
+   * records in one LevelDB batch or `getMany` of the `floor` group.
    * @default 1000
    */
   batchSize: number;

@@ -14,9 +14,11 @@ export interface Measurement {
   name: string;
   /**
    * The store measured: `redis` is one in-memory server, `redis-aof-no` and
-   * `redis-aof-everysec` a primary and 2 replicas with AOF and that appendfsync.
+   * `redis-aof-everysec` a primary and 2 replicas with AOF and that appendfsync;
+   * `leveldb` is classic-level alone, in the benchmark's process: the storage
+   * engine's own cost per record.
    */
-  system: 'dstash' | 'redis' | 'redis-aof-no' | 'redis-aof-everysec' | 'etcd';
+  system: 'dstash' | 'redis' | 'redis-aof-no' | 'redis-aof-everysec' | 'etcd' | 'leveldb';
   /** What was done, in a few words. */
   description: string;
   /** Operations (keys) per run. */
@@ -67,14 +69,20 @@ export interface Comparison {
 export interface TargetResult {
   /** What is promised, in words. */
   target: string;
-  /** The measured figure, in the target's terms (a time ratio or ops/s). */
+  /** The measured figure, in the target's terms (a time ratio, ops/s or µs of CPU per key). */
   measured?: number;
   /** The bound the figure must meet. */
   limit: number;
   /** 'pass', 'miss', or 'n/a' when a figure it needs was not measured. */
   verdict: 'pass' | 'miss' | 'n/a';
-  /** How `measured` is expressed: 'x' for a ratio, 'ops/s'. */
-  unit: 'x' | 'ops/s';
+  /** How `measured` is expressed: 'x' for a ratio, 'ops/s', 'µs' of CPU per key. */
+  unit: 'x' | 'ops/s' | 'µs';
+  /**
+   * The storage engine's own CPU for the same work: copies × its cost per
+   * record, from the floor workloads of the same run; in `unit`. Only on the
+   * CPU targets, when the `floor` group ran.
+   */
+  floor?: number;
   /** Why it is n/a. */
   note?: string;
 }

@@ -1,6 +1,8 @@
 /**
- * The whole suite: dstash's workloads on its own local cluster, then each
- * peer's, and the comparisons and targets that tie them together.
+ * The whole suite: dstash's workloads on its own local cluster, then the
+ * storage engine's alone (once the clusters have stopped, so that nothing
+ * else runs in this process), then each peer's, and the comparisons and
+ * targets that tie them together.
  */
 import { LocalCluster } from './cluster/local-cluster.js';
 import type { PeerName } from './options.js';
@@ -15,6 +17,7 @@ import type { BenchResults, Measurement, SkippedPeer } from './results.js';
 import { batchWorkloads, clientOptions, clusterWorkloads, largeWorkloads, putBatch, warmUp } from './workloads/batch.js';
 import { callerWorkloads, dstashSingleKeys, type CallerGroup } from './workloads/callers.js';
 import type { BenchContext } from './workloads/context.js';
+import { floorWorkloads } from './workloads/floor.js';
 import { serialWorkloads } from './workloads/serial.js';
 
 const PEERS: Record<PeerName, (ctx: BenchContext) => Promise<PeerOutcome>> = {
@@ -58,6 +61,7 @@ async function dstashWorkloads(main: BenchContext): Promise<Measurement[]> {
 export async function runSuite(ctx: BenchContext): Promise<BenchResults> {
   const startedAt = new Date();
   const measurements = await dstashWorkloads(ctx);
+  if (ctx.options.workloads.includes('floor')) measurements.push(...(await floorWorkloads(ctx)));
   const skipped: SkippedPeer[] = [];
   const peerVersions: Record<string, string> = {};
   for (const name of ctx.options.peers) {

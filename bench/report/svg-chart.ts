@@ -1,13 +1,19 @@
 /**
  * The results as a horizontal bar chart of throughput, hand-written SVG (no
  * charting dependency). The scale is logarithmic: etcd's few thousand ops/s
- * and a batch's hundreds of thousands both stay readable.
+ * and a batch's hundreds of thousands both stay readable. The storage
+ * engine's floor workloads are left out: their figure is CPU per record in
+ * one process, and their throughput, without a network or replicas, is not
+ * a store's to compare.
  */
 import type { Measurement } from '../results.js';
 import { measurementId } from './compare.js';
 import { formatShortRate } from './format.js';
 
-const COLOURS: Record<Measurement['system'], string> = {
+/** The systems the chart shows: the stores a user would pick. */
+type ChartedSystem = Exclude<Measurement['system'], 'leveldb'>;
+
+const COLOURS: Record<ChartedSystem, string> = {
   dstash: '#2b6cb0',
   redis: '#c53030',
   'redis-aof-no': '#dd6b20',
@@ -33,8 +39,9 @@ function legend(): string[] {
   });
 }
 
-/** An SVG bar chart of each measurement's ops/s, titled `title`. */
-export function barChart(measurements: readonly Measurement[], title: string): string {
+/** An SVG bar chart of each store's measurements' ops/s, titled `title`. */
+export function barChart(all: readonly Measurement[], title: string): string {
+  const measurements = all.filter((m): m is Measurement & { system: ChartedSystem } => m.system !== 'leveldb');
   const rates = measurements.map((m) => Math.max(1, m.opsPerSec));
   const low = Math.floor(Math.log10(Math.min(...rates, 1000)));
   const high = Math.ceil(Math.log10(Math.max(...rates, 10_000)));

@@ -52,12 +52,27 @@ export function measurementsTable(results: BenchResults): Table {
   return { header, rows, right: header.map((h) => /ms|ops|\/op|errors/.test(h) && h !== 'workload') };
 }
 
-/** The targets with their measured figures and verdicts. */
+/** A target's figure in its unit. */
+function targetFigure(t: TargetResult, x: number): string {
+  switch (t.unit) {
+    case 'x':
+      return formatRatio(x);
+    case 'µs':
+      return `${formatMs(x)} µs`;
+    default:
+      return `${formatRate(x)} ops/s`;
+  }
+}
+
+/** The targets with their measured figures and verdicts, and the storage engine's floor beside a CPU target's verdict. */
 export function targetsTable(targets: readonly TargetResult[]): Table {
-  const figure = (t: TargetResult, x: number): string => (t.unit === 'x' ? formatRatio(x) : `${formatRate(x)} ops/s`);
+  const verdict = (t: TargetResult): string => [
+    t.note ? `${t.verdict}: ${t.note}` : t.verdict,
+    ...(t.floor === undefined ? [] : [`(LevelDB alone: ${targetFigure(t, t.floor)})`]),
+  ].join(' ');
   return {
     header: ['target', 'measured', 'verdict'],
-    rows: targets.map((t) => [t.target, t.measured === undefined ? '' : figure(t, t.measured), t.note ? `${t.verdict}: ${t.note}` : t.verdict]),
+    rows: targets.map((t) => [t.target, t.measured === undefined ? '' : targetFigure(t, t.measured), verdict(t)]),
     right: [false, true, false],
   };
 }

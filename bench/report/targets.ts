@@ -3,6 +3,7 @@
  * never fatal: the figures depend on the machine, and a run on a loaded
  * laptop should still produce its report.
  */
+import { round } from '../measure.js';
 import type { BenchOptions } from '../options.js';
 import type { Measurement, TargetResult } from '../results.js';
 import { find } from './compare.js';
@@ -29,10 +30,18 @@ function replicatedMget(m: (id: string) => Measurement | undefined): Measurement
   return m('redis-aof-everysec mget') ?? m('redis-aof-no mget');
 }
 
+/**
+ * The storage engine's CPU for work of `copies` times its floor workload
+ * `engine` (N writes, R reads of each key), when the `floor` group measured it.
+ */
+function floorOf(engine: Measurement | undefined, copies: number): Pick<TargetResult, 'floor'> {
+  return engine?.cpuUsPerOp === undefined ? {} : { floor: round(copies * engine.cpuUsPerOp, 2) };
+}
+
 /** Judges every target on `measurements`. */
 export function judgeTargets(measurements: readonly Measurement[], options: BenchOptions): TargetResult[] {
   const m = (id: string): Measurement | undefined => find(measurements, id);
-  const { keys, largeKeys, readQuorum: r, writeQuorum: w } = options;
+  const { keys, largeKeys, replicas, readQuorum: r, writeQuorum: w } = options;
   const largeLimit = Math.round(1.1 * (largeKeys / keys) * 100) / 100;
   return [
     judge({ target: `batch lookup (R=${r}) time ≤ 1.5× Redis MGET`, limit: 1.5, unit: 'x', atLeast: false },
@@ -43,6 +52,16 @@ export function judgeTargets(measurements: readonly Measurement[], options: Benc
       timesSlower(m('dstash batch-put'), m('redis mset')), 'dstash batch-put and redis mset'),
     judge({ target: `batch put (W=${w}) throughput ≥ 30× etcd put`, limit: 30, unit: 'x', atLeast: true },
       timesSlower(m('etcd put'), m('dstash batch-put')), 'dstash batch-put and etcd put'),
+    {
+      ...judge({ target: `batch put (N=${replicas}) cluster CPU ≤ 15 µs per key`, limit: 15, unit: 'µs', atLeast: false },
+        m('dstash batch-put')?.cpuUsPerOp, 'dstash batch-put with its CPU'),
+      ...floorOf(m('leveldb write'), replicas),
+    },
+    {
+      ...judge({ target: `batch lookup (R=${r}) cluster CPU ≤ 9 µs per key`, limit: 9, unit: 'µs', atLeast: false },
+        m('dstash batch-lookup')?.cpuUsPerOp, 'dstash batch-lookup with its CPU'),
+      ...floorOf(m('leveldb getmany'), r),
+    },
     ...(['put', 'lookup'] as const).map((op) => judge(
       { target: `single-key ${op} from ${options.callers} callers ≥ ${SINGLE_KEY_OPS_PER_SEC.toLocaleString('en-US')} ops/s`, limit: SINGLE_KEY_OPS_PER_SEC, unit: 'ops/s', atLeast: true },
       m(`dstash single-${op}`)?.opsPerSec, `dstash single-${op}`,

@@ -1,9 +1,9 @@
 /**
  * A smoke run of the benchmark program (`--quick`: tiny key counts, no
  * peers) as a child process, so that the suite cannot rot: every workload
- * must report figures and no errors; and one with the replicated Redis peer,
- * where redis-server is installed. It times nothing: figures from a smoke run
- * mean nothing.
+ * must report figures and no errors; one of the storage engine's floor
+ * alone; and one with the replicated Redis peer, where redis-server is
+ * installed. It times nothing: figures from a smoke run mean nothing.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchResults } from '../../bench/results.js';
+import type { BenchResults, TargetResult } from '../../bench/results.js';
 import { requireTool } from '../helpers/system-tool.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -20,7 +20,23 @@ const BENCH = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
 const WORKLOADS = [
   'batch-put', 'batch-lookup', 'single-put', 'single-lookup', 'mixed-50-50', 'mixed-95-5', 'cas', 'increment', 'large-put', 'large-lookup',
   'cluster-1-put', 'cluster-1-lookup', 'cluster-3-put', 'cluster-3-lookup', 'cluster-5-put', 'cluster-5-lookup',
-];
+].map((name) => `dstash ${name}`);
+
+/** The `floor` group's workloads: classic-level alone. */
+const FLOOR_WORKLOADS = ['leveldb write', 'leveldb getmany'];
+
+/** The CPU targets, which carry the storage engine's floor. */
+const CPU_TARGETS = [/^batch put \(N=3\) cluster CPU ≤ 15 µs per key$/, /^batch lookup \(R=2\) cluster CPU ≤ 9 µs per key$/];
+
+/** The CPU targets of `targets`, in order; fails unless both are there. */
+function cpuTargets(targets: readonly TargetResult[]): TargetResult[] {
+  return CPU_TARGETS.map((pattern) => {
+    const target = targets.find((t) => pattern.test(t.target));
+    assert.ok(target, `a target matching ${String(pattern)}`);
+    assert.equal(target.unit, 'µs');
+    return target;
+  });
+}
 
 describe('bench: --quick smoke run', function () {
   this.timeout(120_000);
@@ -48,9 +64,8 @@ describe('bench: --quick smoke run', function () {
 
   it('runs every workload on its own cluster and writes the JSON, the chart and the report', async () => {
     const { output, results } = await runBench(['--peers', 'none']);
-    assert.deepEqual(results.measurements.map((m) => m.name), WORKLOADS);
+    assert.deepEqual(results.measurements.map((m) => `${m.system} ${m.name}`), [...WORKLOADS, ...FLOOR_WORKLOADS]);
     for (const m of results.measurements) {
-      assert.equal(m.system, 'dstash');
       assert.equal(m.errors, 0, `${m.name} had errors`);
       assert.ok(m.ops > 0 && m.ms > 0 && m.opsPerSec > 0 && m.cpuMs! > 0 && m.cpuUsPerOp! > 0, `${m.name} has figures: ${JSON.stringify(m)}`);
     }
@@ -59,10 +74,26 @@ describe('bench: --quick smoke run', function () {
     }
     assert.deepEqual(results.skipped, [], 'no peer was asked for');
     assert.ok(results.targets.length >= 7 && results.targets.every((t) => ['pass', 'miss', 'n/a'].includes(t.verdict)));
+    for (const t of cpuTargets(results.targets)) {
+      assert.ok(t.measured! > 0 && t.floor! > 0, `${t.target} has the cluster's figure and the floor: ${JSON.stringify(t)}`);
+    }
     assert.ok(results.machine.cores > 0 && results.machine.node === process.version);
     assert.match(output, /dstash batch-put/, 'the table is printed');
     assert.match(await readFile(out('chart.svg'), 'utf8'), /^<svg[^>]*>[\s\S]*dstash batch-lookup[\s\S]*<\/svg>\n$/);
-    assert.match(await readFile(out('RESULTS.md'), 'utf8'), /# dstash benchmark results[\s\S]*## Machine[\s\S]*chart\.svg/);
+    assert.match(await readFile(out('RESULTS.md'), 'utf8'), /# dstash benchmark results[\s\S]*## Machine[\s\S]*chart\.svg[\s\S]*\(LevelDB alone: [\d.]+ µs\)/);
+  });
+
+  it('measures the storage engine alone with `--workloads floor`, without starting a cluster', async () => {
+    const { output, results } = await runBench(['--workloads', 'floor']);
+    assert.deepEqual(results.measurements.map((m) => `${m.system} ${m.name}`), FLOOR_WORKLOADS);
+    for (const m of results.measurements) {
+      assert.equal(m.errors, 0, `${m.name} had errors`);
+      assert.ok(m.cpuUsPerOp! > 0 && m.serverCpuMs === undefined, `${m.name} has its CPU, no servers': ${JSON.stringify(m)}`);
+    }
+    assert.doesNotMatch(output, /starting a/, 'no cluster is started');
+    for (const t of cpuTargets(results.targets)) {
+      assert.ok(t.verdict === 'n/a' && t.floor! > 0, `${t.target} has the floor alone: ${JSON.stringify(t)}`);
+    }
   });
 
   it('measures the replicated Redis peer (primary, 2 replicas, AOF) with its servers\' CPU, and compares it', async function () {
