@@ -8,19 +8,19 @@ import type * as grpc from '@grpc/grpc-js';
 import { ErrorCode, InvalidArgumentError } from '../errors.js';
 import type { Consistency__Output } from '../protocol/generated/dstash/v1/Consistency.js';
 import type { KVHandlers } from '../protocol/generated/dstash/v1/KV.js';
+import type { KvServiceHandlers } from '../protocol/kv-messages.js';
 import type { LookupResult } from '../protocol/generated/dstash/v1/LookupResult.js';
 import type { ScanEntry } from '../protocol/generated/dstash/v1/ScanEntry.js';
-import type { WriteResult } from '../protocol/generated/dstash/v1/WriteResult.js';
 import { OK_STATUS, toEntryStatus, toServiceError } from '../protocol/status.js';
 import { serveBatchStream, streamInChunks, type BatchLimits } from './batch-stream.js';
-import type { Consistency, KvCoordinator, LookupOutcome, ScanItem, WriteOutcome } from '../client/index.js';
+import type { Consistency, KvCoordinator, LookupOutcome, ScanItem } from '../client/index.js';
 
 /** Entries per Scan response message. */
 const SCAN_CHUNK = 256;
 const EMPTY = Buffer.alloc(0);
 
 /** Maps the wire enum to a consistency level (undefined = the coordinator's default). */
-export function consistencyOf(c: Consistency__Output | undefined): Consistency | undefined {
+export function consistencyOf(c: Consistency__Output | number | undefined): Consistency | undefined {
   switch (c) {
     case 'CONSISTENCY_ONE':
       return 'ONE';
@@ -33,10 +33,6 @@ export function consistencyOf(c: Consistency__Output | undefined): Consistency |
   }
 }
 
-function writeResult(o: WriteOutcome): WriteResult {
-  return o.error ? { status: toEntryStatus(o.error), version: EMPTY } : { status: OK_STATUS, version: o.version ?? EMPTY };
-}
-
 function lookupResult(o: LookupOutcome): LookupResult {
   if (o.error) return { status: toEntryStatus(o.error), found: false };
   if (!o.found) return { status: OK_STATUS, found: false };
@@ -44,7 +40,7 @@ function lookupResult(o: LookupOutcome): LookupResult {
 }
 
 /** Builds the KV service's handlers over `coordinator`. */
-export function kvHandlers(coordinator: KvCoordinator, limits: BatchLimits): KVHandlers {
+export function kvHandlers(coordinator: KvCoordinator, limits: BatchLimits): KvServiceHandlers {
   return {
     Put(call, callback) {
       const r = call.request;
@@ -68,23 +64,24 @@ export function kvHandlers(coordinator: KvCoordinator, limits: BatchLimits): KVH
         (err) => callback(toServiceError(err)),
       );
     },
+    // The batch streams arrive and leave in the coordinator's own shapes (the hand-written codec, kv-codec.ts).
     PutStream(call) {
-      serveBatchStream(call, async (batch) => {
-        const outcomes = await coordinator.putMany(batch.index, batch.entries, consistencyOf(batch.consistency));
-        return { id: batch.id, results: outcomes.map(writeResult) };
-      }, limits, (batch) => batch.entries.length);
+      serveBatchStream(call, async (batch) => ({
+        id: batch.id,
+        results: await coordinator.putMany(batch.index, batch.entries, consistencyOf(batch.consistency)),
+      }), limits, (batch) => batch.entries.length);
     },
     LookupStream(call) {
-      serveBatchStream(call, async (batch) => {
-        const outcomes = await coordinator.lookupMany(batch.index, batch.keys, consistencyOf(batch.consistency));
-        return { id: batch.id, results: outcomes.map(lookupResult) };
-      }, limits, (batch) => batch.keys.length);
+      serveBatchStream(call, async (batch) => ({
+        id: batch.id,
+        results: await coordinator.lookupMany(batch.index, batch.keys, consistencyOf(batch.consistency)),
+      }), limits, (batch) => batch.keys.length);
     },
     DeleteStream(call) {
-      serveBatchStream(call, async (batch) => {
-        const outcomes = await coordinator.deleteMany(batch.index, batch.keys, consistencyOf(batch.consistency));
-        return { id: batch.id, results: outcomes.map(writeResult) };
-      }, limits, (batch) => batch.keys.length);
+      serveBatchStream(call, async (batch) => ({
+        id: batch.id,
+        results: await coordinator.deleteMany(batch.index, batch.keys, consistencyOf(batch.consistency)),
+      }), limits, (batch) => batch.keys.length);
     },
     Scan(call) {
       void streamScan(call, coordinator);

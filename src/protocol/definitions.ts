@@ -14,6 +14,7 @@ import type { ProtoGrpcType as HealthProto } from './generated/health.js';
 import type { ProtoGrpcType as PaxosProto } from './generated/paxos.js';
 import type { ProtoGrpcType as SerialProto } from './generated/serial.js';
 import type { ProtoGrpcType as MembershipProto } from './generated/membership.js';
+import { KV_SERVER_CODECS } from './kv-codec.js';
 import { REPLICA_CLIENT_CODECS, REPLICA_SERVER_CODECS } from './replica-codec.js';
 import type { ReplicaServiceClient } from './replica-messages.js';
 
@@ -50,8 +51,15 @@ const paxos = load<PaxosProto>('dstash/v1/paxos.proto');
 const serial = load<SerialProto>('dstash/v1/serial.proto');
 const membership = load<MembershipProto>('dstash/v1/membership.proto');
 
-/** `dstash.v1.KV`: the public key/value service. */
+/**
+ * `dstash.v1.KV`: the public key/value service. A server built from it reads
+ * and answers the batch streams (`PutStream`, `LookupStream`, `DeleteStream`)
+ * with the hand-written codec (kv-codec.ts), in the shapes of kv-messages.ts;
+ * a client built from it keeps the generic codec and the generated shapes.
+ */
 export const KvService = kv.dstash.v1.KV;
+// A client constructor has taken its codec functions already; addService reads these later.
+for (const method of ['PutStream', 'LookupStream', 'DeleteStream'] as const) Object.assign(KvService.service[method], KV_SERVER_CODECS[method]);
 /**
  * `dstash.v1.Replica`: the replica service coordinators speak to each replica.
  * A server built from it reads and answers the `Apply` and `Read` streams

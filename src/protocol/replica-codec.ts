@@ -123,11 +123,13 @@ function readFields(r: WireReader, end: number, withKey: boolean): ReplicaRecord
 
 // dstash.v1.EntryStatus: only errors carry one (an absent status is OK).
 
-function statusSize(s: EntryStatus): number {
+/** Bytes of an EntryStatus's fields (without its own tag and length). */
+export function statusSize(s: EntryStatus): number {
   return 1 + varintSize(s.code!) + delimitedSize(Buffer.byteLength(s.reason!)) + delimitedSize(Buffer.byteLength(s.message!));
 }
 
-function writeStatus(w: WireWriter, s: EntryStatus, size: number): void {
+/** Writes an EntryStatus as field 1 of the message being written (tag, `size` from {@link statusSize}, fields). */
+export function writeStatus(w: WireWriter, s: EntryStatus, size: number): void {
   w.tag(1, LENGTH_DELIMITED);
   w.varint(size);
   w.tag(1, VARINT);
