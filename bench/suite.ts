@@ -19,6 +19,7 @@ import { callerWorkloads, dstashSingleKeys, type CallerGroup } from './workloads
 import type { BenchContext } from './workloads/context.js';
 import { floorWorkloads } from './workloads/floor.js';
 import { serialWorkloads } from './workloads/serial.js';
+import { streamWorkloads } from './workloads/streams.js';
 
 const PEERS: Record<PeerName, (ctx: BenchContext) => Promise<PeerOutcome>> = {
   redis: (ctx) => runPeer(ctx, redisPeer),
@@ -32,7 +33,7 @@ async function dstashWorkloads(main: BenchContext): Promise<Measurement[]> {
   const { options } = main;
   const groups = new Set(options.workloads);
   const out: Measurement[] = [];
-  if (['batch', 'single', 'mixed', 'serial', '1m'].some((g) => groups.has(g as never))) {
+  if (['batch', 'streams', 'single', 'mixed', 'serial', '1m'].some((g) => groups.has(g as never))) {
     main.progress.note(`starting a ${options.nodes}-node cluster (N=${options.replicas} W=${options.writeQuorum} R=${options.readQuorum}${options.inProcess ? ', in-process' : ''})`);
     const cluster = await LocalCluster.start(options);
     const ctx: BenchContext = { ...main, cpu: () => cluster.cpu() };
@@ -40,6 +41,7 @@ async function dstashWorkloads(main: BenchContext): Promise<Measurement[]> {
     try {
       await warmUp(ctx, client);
       if (groups.has('batch')) out.push(...(await batchWorkloads(ctx, client)));
+      if (groups.has('streams')) out.push(...(await streamWorkloads(ctx, cluster.addresses[0]!)));
       const callers = (['single', 'mixed'] as const).filter((g): g is CallerGroup => groups.has(g));
       if (callers.length > 0) {
         // The caller workloads read the data set from index batch-0, which `batch` leaves behind.

@@ -2,16 +2,20 @@
  * Which peer workload each dstash workload is compared with, and the speed
  * ratios: dstash ops/s ÷ the peer's ops/s (above 1, dstash is faster).
  * Throughput, not time, so that etcd's capped key count compares fairly.
+ * The public streams compare with the SDK's batches the same way: above 1,
+ * the path through one node is faster.
  */
 import type { Comparison, Measurement } from '../results.js';
 
-/** dstash workload → the peer workloads (`system name`) that do the same job. */
+/** dstash workload → the peer workloads (`system name`), or dstash's own by another path, that do the same job. */
 const COMPARABLE: Record<string, readonly string[]> = {
   'batch-put': ['redis mset', 'redis pipeline-set', 'redis-aof-no mset-wait', 'redis-aof-everysec mset-wait', 'etcd put'],
   'batch-lookup': ['redis mget', 'redis pipeline-get', 'redis-aof-no mget', 'redis-aof-everysec mget'],
   'single-put': ['redis single-put', 'etcd put'],
   'single-lookup': ['redis single-lookup'],
   cas: ['etcd cas'],
+  'stream-put': ['dstash batch-put'],
+  'stream-lookup': ['dstash batch-lookup'],
 };
 
 /** The id of a measurement: `system name`, e.g. `redis mset`. */

@@ -18,7 +18,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 const BENCH = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
 
 const WORKLOADS = [
-  'batch-put', 'batch-lookup', 'single-put', 'single-lookup', 'mixed-50-50', 'mixed-95-5', 'cas', 'increment', 'large-put', 'large-lookup',
+  'batch-put', 'batch-lookup', 'stream-put', 'stream-lookup', 'single-put', 'single-lookup', 'mixed-50-50', 'mixed-95-5', 'cas', 'increment', 'large-put', 'large-lookup',
   'cluster-1-put', 'cluster-1-lookup', 'cluster-3-put', 'cluster-3-lookup', 'cluster-5-put', 'cluster-5-lookup',
 ].map((name) => `dstash ${name}`);
 
@@ -72,6 +72,8 @@ describe('bench: --quick smoke run', function () {
     for (const m of results.measurements.filter((x) => /^(single-|mixed-|cas$|increment$)/.test(x.name))) {
       assert.ok(m.latency && m.latency.p50 > 0 && m.latency.p99 >= m.latency.p50 && m.latency.p999 >= m.latency.p99, `${m.name} latency`);
     }
+    assert.deepEqual(results.comparisons.filter((c) => c.workload.startsWith('stream-')).map((c) => `${c.workload} ${c.peer}`),
+      ['stream-put dstash batch-put', 'stream-lookup dstash batch-lookup'], 'the public streams beside the SDK\'s batches');
     assert.deepEqual(results.skipped, [], 'no peer was asked for');
     assert.ok(results.targets.length >= 7 && results.targets.every((t) => ['pass', 'miss', 'n/a'].includes(t.verdict)));
     for (const t of cpuTargets(results.targets)) {
