@@ -100,20 +100,25 @@ export class KeyFilter {
  * false "maybe" rate.
  */
 export function keyHash(key: Uint8Array): number {
-  const n = key.length;
-  const blocks = n & ~3;
+  return keyHashAt(key, 0, key.length);
+}
+
+/** {@link keyHash} of the key `bytes[start, end)`, without a view of it. */
+export function keyHashAt(bytes: Uint8Array, start: number, end: number): number {
+  const n = end - start;
+  const blocks = start + (n & ~3);
   let h = 0;
-  for (let i = 0; i < blocks; i += 4) {
-    let k = key[i]! | (key[i + 1]! << 8) | (key[i + 2]! << 16) | (key[i + 3]! << 24);
+  for (let i = start; i < blocks; i += 4) {
+    let k = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
     k = Math.imul(k, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
     h ^= Math.imul(k, 0x1b873593);
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  if (blocks < n) {
+  if (blocks < end) {
     let k = 0;
-    for (let i = n - 1; i >= blocks; i--) k = (k << 8) | key[i]!;
+    for (let i = end - 1; i >= blocks; i--) k = (k << 8) | bytes[i]!;
     k = Math.imul(k, 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
     h ^= Math.imul(k, 0x1b873593);

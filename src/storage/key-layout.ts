@@ -45,18 +45,33 @@ export interface KeyRange {
  * for a partition outside 0..65535 and `DSTASH_INVALID_INDEX` for a bad index.
  */
 export function encodeDataKey(partition: number, index: string, key: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(dataKeySize(index, key));
+  writeDataKey(out, 0, partition, index, key);
+  return out;
+}
+
+/** Bytes of the data key of `key` of `index`. Throws `DSTASH_INVALID_INDEX` for a bad index. */
+export function dataKeySize(index: string, key: Uint8Array): number {
+  return INDEX_OFFSET + indexBytes(index).length + 1 + key.length;
+}
+
+/**
+ * Writes the data key of (partition, index, key) into `out` at `at`, where
+ * {@link dataKeySize} bytes must be free; returns the position after it.
+ * Throws as {@link encodeDataKey} does, before writing anything.
+ */
+export function writeDataKey(out: Uint8Array, at: number, partition: number, index: string, key: Uint8Array): number {
   checkPartition(partition, MAX_PARTITION + 1);
   const name = indexBytes(index);
-  const keyOffset = INDEX_OFFSET + name.length + 1;
-  const out = Buffer.allocUnsafe(keyOffset + key.length);
-  out[0] = DATA;
-  out[PARTITION_OFFSET] = partition >> 8;
-  out[PARTITION_OFFSET + 1] = partition & 0xff;
+  const keyOffset = at + INDEX_OFFSET + name.length + 1;
+  out[at] = DATA;
+  out[at + PARTITION_OFFSET] = partition >> 8;
+  out[at + PARTITION_OFFSET + 1] = partition & 0xff;
   // Byte by byte: index names are short, and a native copy costs more to call than it saves.
-  for (let i = 0; i < name.length; i++) out[INDEX_OFFSET + i] = name[i]!;
+  for (let i = 0; i < name.length; i++) out[at + INDEX_OFFSET + i] = name[i]!;
   out[keyOffset - 1] = INDEX_END;
   out.set(key, keyOffset);
-  return out;
+  return keyOffset + key.length;
 }
 
 /**

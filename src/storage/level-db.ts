@@ -10,10 +10,10 @@ import { notOpenError } from './store-checks.js';
 /** The database as the store uses it: Buffer keys and values, no encodings. */
 export type LevelDb = ClassicLevel<Buffer, Buffer>;
 
-/** The operations a write batch takes. */
+/** The operations a write batch takes (keys and values are copied at once: the caller may reuse their bytes). */
 export interface LevelBatch {
-  put(key: Buffer, value: Buffer): void;
-  del(key: Buffer): void;
+  put(key: Uint8Array, value: Uint8Array): void;
+  del(key: Uint8Array): void;
 }
 
 type ChainedBatch = ReturnType<LevelDb['batch']>;
@@ -24,8 +24,8 @@ type ChainedBatch = ReturnType<LevelDb['batch']>;
  * `_del` add an operation to the native batch as they are.
  */
 interface NativeOperations {
-  _put(key: Buffer, value: Buffer, options: object): void;
-  _del(key: Buffer, options: object): void;
+  _put(key: Uint8Array, value: Uint8Array, options: object): void;
+  _del(key: Uint8Array, options: object): void;
 }
 
 const NO_OPTIONS = Object.freeze({});
@@ -48,17 +48,22 @@ class DirectBatch implements LevelBatch {
     this.native = typeof native._put === 'function' && typeof native._del === 'function' ? (native as NativeOperations) : undefined;
   }
 
-  put(key: Buffer, value: Buffer): void {
+  put(key: Uint8Array, value: Uint8Array): void {
     if (this.started && this.native) this.native._put(key, value, NO_OPTIONS);
-    else this.batch.put(key, value);
+    else this.batch.put(asBuffer(key), asBuffer(value));
     this.started = true;
   }
 
-  del(key: Buffer): void {
+  del(key: Uint8Array): void {
     if (this.started && this.native) this.native._del(key, NO_OPTIONS);
-    else this.batch.del(key);
+    else this.batch.del(asBuffer(key));
     this.started = true;
   }
+}
+
+/** `bytes` as a Buffer, without a copy. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**

@@ -26,6 +26,17 @@ export const RECORD_HEADER_BYTES = EXPIRES_OFFSET + EXPIRES_BYTES;
  * bytes or an expiry that is not a whole number of ms in the 6-byte range.
  */
 export function encodeRecord(record: StoredRecord): Buffer {
+  const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + record.value.length);
+  writeRecord(out, 0, record);
+  return out;
+}
+
+/**
+ * Writes the encoding of `record` into `out` at `at`, where
+ * {@link RECORD_HEADER_BYTES} + the value's length must be free; returns the
+ * position after it. Throws as {@link encodeRecord} does, before writing anything.
+ */
+export function writeRecord(out: Uint8Array, at: number, record: StoredRecord): number {
   if (!isVersion(record.version)) {
     throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid version: ${record.version.length} bytes (versions are ${VERSION_BYTES} bytes)`);
   }
@@ -33,12 +44,19 @@ export function encodeRecord(record: StoredRecord): Buffer {
   if (!Number.isInteger(expiresAt) || expiresAt < 0 || expiresAt > MAX_TIME_MS) {
     throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid expiresAt ${expiresAt}: must be a whole number of ms from 0 (never) to ${MAX_TIME_MS}`);
   }
-  const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + value.length);
-  out[0] = record.tombstone ? TOMBSTONE : 0;
-  out.set(record.version, VERSION_OFFSET);
-  out.writeUIntBE(expiresAt, EXPIRES_OFFSET, EXPIRES_BYTES);
-  out.set(value, RECORD_HEADER_BYTES);
-  return out;
+  out[at] = record.tombstone ? TOMBSTONE : 0;
+  out.set(record.version, at + VERSION_OFFSET);
+  // expiresAt as 6 bytes big-endian: below 2^48, so the high 16 bits are a whole division away.
+  const high = Math.floor(expiresAt / 2 ** 32);
+  const low = expiresAt - high * 2 ** 32;
+  out[at + EXPIRES_OFFSET] = high >>> 8;
+  out[at + EXPIRES_OFFSET + 1] = high & 0xff;
+  out[at + EXPIRES_OFFSET + 2] = low >>> 24;
+  out[at + EXPIRES_OFFSET + 3] = (low >>> 16) & 0xff;
+  out[at + EXPIRES_OFFSET + 4] = (low >>> 8) & 0xff;
+  out[at + EXPIRES_OFFSET + 5] = low & 0xff;
+  out.set(value, at + RECORD_HEADER_BYTES);
+  return at + RECORD_HEADER_BYTES + value.length;
 }
 
 /**
