@@ -17,15 +17,11 @@ import type { Consistency__Output } from './generated/dstash/v1/Consistency.js';
 import type { KeyBatchMessage, KvLookupOutcome, KvWriteOutcome, LookupBatchResultMessage, PutBatchMessage, PutEntryFields, WriteBatchResultMessage } from './kv-messages.js';
 import { statusSize, writeStatus } from './replica-codec.js';
 import { toEntryStatus } from './status.js';
-import { delimitedSize, LENGTH_DELIMITED, tag, VARINT, varintSize, WireReader, WireWriter } from './wire-format.js';
+import { type BatchField, decodeBatch, delimitedSize, LENGTH_DELIMITED, readBytesEntry, tag, VARINT, varintSize, WireReader, WireWriter } from './wire-format.js';
 
 const EMPTY: Buffer = Buffer.alloc(0);
 
 // Tags of the fields, by message (field numbers from kv.proto).
-const BATCH_ID = tag(1, VARINT);
-const BATCH_INDEX = tag(2, LENGTH_DELIMITED);
-const BATCH_ENTRIES = tag(3, LENGTH_DELIMITED); // PutBatch.entries, LookupBatch.keys, DeleteBatch.keys
-const BATCH_CONSISTENCY = tag(4, VARINT);
 const ENTRY_KEY = tag(1, LENGTH_DELIMITED);
 const ENTRY_VALUE = tag(2, LENGTH_DELIMITED);
 const ENTRY_TTL = tag(3, VARINT);
@@ -37,26 +33,8 @@ function consistencyName(value: number): Consistency__Output | number {
   return CONSISTENCY_NAMES[value] ?? value;
 }
 
-/** Decodes the fields every batch has, and each field-3 entry with `entry`. */
-function decodeBatch<T>(buf: Buffer, name: string, entry: (r: WireReader, end: number) => T): { id: number; index: string; entries: T[]; consistency: Consistency__Output | number } {
-  const r = new WireReader(buf, name);
-  let id = 0;
-  let index = '';
-  let consistency = 0;
-  const entries: T[] = [];
-  while (r.before(buf.length)) {
-    const t = r.varint();
-    if (t === BATCH_ENTRIES) {
-      const end = r.delimited();
-      entries.push(entry(r, end));
-      r.end(end);
-    } else if (t === BATCH_ID) id = r.varint();
-    else if (t === BATCH_INDEX) index = r.string();
-    else if (t === BATCH_CONSISTENCY) consistency = r.varint();
-    else r.skip(t & 7);
-  }
-  return { id, index, entries, consistency: consistencyName(consistency) };
-}
+/** The batches' field 4: the consistency. */
+const CONSISTENCY: BatchField<Consistency__Output | number> = { tag: tag(4, VARINT), read: (r) => consistencyName(r.varint()), absent: 'CONSISTENCY_UNSPECIFIED' };
 
 function readPutEntry(r: WireReader, end: number): PutEntryFields {
   let key = EMPTY;
@@ -72,27 +50,21 @@ function readPutEntry(r: WireReader, end: number): PutEntryFields {
   return { key, value, ttlMs };
 }
 
-function readKey(r: WireReader, end: number): Buffer {
-  const key = end === r.pos ? EMPTY : r.buf.subarray(r.pos, end);
-  r.pos = end;
-  return key;
-}
-
 /** Decodes a dstash.v1.PutBatch; keys and values are views of `buf`. */
 export function decodePutBatch(buf: Buffer): PutBatchMessage {
-  const { id, index, entries, consistency } = decodeBatch(buf, 'dstash.v1.PutBatch', readPutEntry);
+  const { id, index, entries, fourth: consistency } = decodeBatch(buf, 'dstash.v1.PutBatch', readPutEntry, CONSISTENCY);
   return { id, index, entries, consistency };
 }
 
 /** Decodes a dstash.v1.LookupBatch; the keys are views of `buf`. */
 export function decodeLookupBatch(buf: Buffer): KeyBatchMessage {
-  const { id, index, entries, consistency } = decodeBatch(buf, 'dstash.v1.LookupBatch', readKey);
+  const { id, index, entries, fourth: consistency } = decodeBatch(buf, 'dstash.v1.LookupBatch', readBytesEntry, CONSISTENCY);
   return { id, index, keys: entries, consistency };
 }
 
 /** Decodes a dstash.v1.DeleteBatch; the keys are views of `buf`. */
 export function decodeDeleteBatch(buf: Buffer): KeyBatchMessage {
-  const { id, index, entries, consistency } = decodeBatch(buf, 'dstash.v1.DeleteBatch', readKey);
+  const { id, index, entries, fourth: consistency } = decodeBatch(buf, 'dstash.v1.DeleteBatch', readBytesEntry, CONSISTENCY);
   return { id, index, keys: entries, consistency };
 }
 

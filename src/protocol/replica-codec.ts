@@ -18,15 +18,11 @@ import type { EntryStatus } from './generated/dstash/v1/EntryStatus.js';
 import type { ApplyBatchMessage, ApplyBatchResultMessage, ReadBatchMessage, ReadBatchResultMessage } from './replica-messages.js';
 import type { ApplyOutcome, ReadOutcome, ReplicaRecord, ReplicaValue } from './replica-types.js';
 import { fromEntryStatus, toEntryStatus } from './status.js';
-import { delimitedSize, LENGTH_DELIMITED, tag, VARINT, varintSize, WireReader, WireWriter } from './wire-format.js';
+import { type BatchField, decodeBatch, delimitedSize, LENGTH_DELIMITED, readBytesEntry, tag, VARINT, varintSize, WireReader, WireWriter } from './wire-format.js';
 
 const EMPTY: Buffer = Buffer.alloc(0);
 
 // Tags of the fields, by message (field numbers from replica.proto and types.proto).
-const BATCH_ID = tag(1, VARINT);
-const BATCH_INDEX = tag(2, LENGTH_DELIMITED);
-const BATCH_ENTRIES = tag(3, LENGTH_DELIMITED);
-const BATCH_HINT_FOR = tag(4, LENGTH_DELIMITED); // ApplyBatch.hint_for
 const RESULT_ID = tag(1, VARINT);
 const RESULT_ENTRIES = tag(2, LENGTH_DELIMITED);
 const RECORD_KEY = tag(1, LENGTH_DELIMITED);
@@ -171,29 +167,8 @@ function encodeBatch(id: number, index: string, hintFor: string, count: number, 
   return w.finish();
 }
 
-/**
- * Decodes a batch: id, index, and each field-3 entry read by `entry` (given
- * its end position).
- */
-function decodeBatch<T>(buf: Buffer, name: string, entry: (r: WireReader, end: number) => T): { id: number; index: string; hintFor: string; entries: T[] } {
-  const r = new WireReader(buf, name);
-  let id = 0;
-  let index = '';
-  let hintFor = '';
-  const entries: T[] = [];
-  while (r.before(buf.length)) {
-    const t = r.varint();
-    if (t === BATCH_ENTRIES) {
-      const end = r.delimited();
-      entries.push(entry(r, end));
-      r.end(end);
-    } else if (t === BATCH_ID) id = r.varint();
-    else if (t === BATCH_INDEX) index = r.string();
-    else if (t === BATCH_HINT_FOR) hintFor = r.string();
-    else r.skip(t & 7);
-  }
-  return { id, index, hintFor, entries };
-}
+/** ApplyBatch.hint_for (ReadBatch has no field 4). */
+const HINT_FOR: BatchField<string> = { tag: tag(4, LENGTH_DELIMITED), read: (r) => r.string(), absent: '' };
 
 /** What a batch result's outcome holds besides its status: field 2, field 3 and field 4. */
 interface OutcomeFields<O> {
@@ -336,7 +311,7 @@ export function encodeApplyBatch(m: ApplyBatchMessage): Buffer {
 
 /** Decodes a dstash.v1.ApplyBatch; the records' bytes are views of `buf`. */
 export function decodeApplyBatch(buf: Buffer): ApplyBatchMessage {
-  const { id, index, hintFor, entries } = decodeBatch(buf, 'dstash.v1.ApplyBatch', readRecord);
+  const { id, index, entries, fourth: hintFor } = decodeBatch(buf, 'dstash.v1.ApplyBatch', readRecord, HINT_FOR);
   return { id, index, hintFor, records: entries };
 }
 
@@ -348,11 +323,7 @@ export function encodeReadBatch(m: ReadBatchMessage): Buffer {
 
 /** Decodes a dstash.v1.ReadBatch; the keys are views of `buf`. */
 export function decodeReadBatch(buf: Buffer): ReadBatchMessage {
-  const { id, index, entries } = decodeBatch(buf, 'dstash.v1.ReadBatch', (r, end) => {
-    const key = end === r.pos ? EMPTY : r.buf.subarray(r.pos, end);
-    r.pos = end;
-    return key;
-  });
+  const { id, index, entries } = decodeBatch(buf, 'dstash.v1.ReadBatch', readBytesEntry, HINT_FOR);
   return { id, index, keys: entries };
 }
 

@@ -191,3 +191,46 @@ export class WireReader {
     return new InvalidArgumentError(ErrorCode.InvalidArgument, `malformed ${this.message}: ${why}`);
   }
 }
+
+/** Field 4 of a batch message, the one that differs by message: its tag, how to read it, and its value when absent. */
+export interface BatchField<F> {
+  tag: number;
+  read(r: WireReader): F;
+  absent: F;
+}
+
+const BATCH_ID = tag(1, VARINT);
+const BATCH_INDEX = tag(2, LENGTH_DELIMITED);
+const BATCH_ENTRIES = tag(3, LENGTH_DELIMITED);
+
+/**
+ * Decodes a batch message as dstash's batch streams shape them: id (1),
+ * index (2), each field-3 entry read by `entry` (given its end position),
+ * and `fourth` (4). Unknown fields are skipped.
+ */
+export function decodeBatch<T, F>(buf: Buffer, name: string, entry: (r: WireReader, end: number) => T, fourth: BatchField<F>): { id: number; index: string; entries: T[]; fourth: F } {
+  const r = new WireReader(buf, name);
+  let id = 0;
+  let index = '';
+  let last = fourth.absent;
+  const entries: T[] = [];
+  while (r.before(buf.length)) {
+    const t = r.varint();
+    if (t === BATCH_ENTRIES) {
+      const end = r.delimited();
+      entries.push(entry(r, end));
+      r.end(end);
+    } else if (t === BATCH_ID) id = r.varint();
+    else if (t === BATCH_INDEX) index = r.string();
+    else if (t === fourth.tag) last = fourth.read(r);
+    else r.skip(t & 7);
+  }
+  return { id, index, entries, fourth: last };
+}
+
+/** A batch entry that is bytes (a key), as a view of the message. */
+export function readBytesEntry(r: WireReader, end: number): Buffer {
+  const bytes = end === r.pos ? EMPTY : r.buf.subarray(r.pos, end);
+  r.pos = end;
+  return bytes;
+}
