@@ -11,6 +11,8 @@ module.exports = {
       from: { path: '^src/node/' }, to: { path: '^src/client/', pathNot: '^src/client/index\\.ts$' } },
     { name: 'placement-is-pure', severity: 'error', from: { path: '^src/placement/' }, to: { path: '^src/(storage|discovery|node|client|cli)/|^(node:)?(fs|net|http|https|child_process|dgram)$', dependencyTypesNot: ['type-only'] } },
     { name: 'storage-no-network', severity: 'error', from: { path: '^src/storage/' }, to: { path: '^src/(placement|discovery|node|client|cli|protocol)/|@grpc|^(node:)?(net|http|https|dgram)$' } },
+    { name: 'consensus-no-protocol', severity: 'error', comment: 'the Paxos state and operations are shared by proposer and acceptor; the wire layer imports consensus, never the reverse',
+      from: { path: '^src/consensus/' }, to: { path: '^src/(protocol|node|client|cli|discovery)/|@grpc' } },
     { name: 'nothing-imports-cli', severity: 'error', from: { pathNot: '^src/cli/' }, to: { path: '^src/cli/' } },
   ],
   options: {

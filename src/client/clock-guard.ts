@@ -9,7 +9,7 @@
 import type { Member } from '../discovery/discovery.js';
 import { ClockSkewError, formatOffset } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ReadOutcome, ReplicaRecord, ReplicaTransport } from '../protocol/replica-types.js';
+import type { ReadOutcome, ReplicaRecord, ReplicaTransport } from '../replica-types.js';
 import { compareVersions, versionTime, versionWriter } from '../version.js';
 import { clockSample, OWN_CLOCK, outOfBounds, type ClockSample } from './clock-offsets.js';
 import type { WriteOutcome } from './coordinator-types.js';

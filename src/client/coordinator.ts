@@ -15,7 +15,7 @@ import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
 import { keyError, validateIndex, validateKey, validateTtl, validateValue } from '../limits.js';
 import { logger, type Logger } from '../logger.js';
 import { partitionOf, type PreferredReplica } from '../placement/index.js';
-import type { ReplicaRecord, ReplicaTransport, ReplicaValue } from '../protocol/replica-types.js';
+import type { ReplicaRecord, ReplicaTransport, ReplicaValue } from '../replica-types.js';
 import { compareVersions, HybridClock, isVersion } from '../version.js';
 import { ClockGuard } from './clock-guard.js';
 import { requiredReplicas, resolveCoordinatorOptions, type Consistency, type CoordinatorOptions } from './client-options.js';

@@ -7,7 +7,7 @@ import { ReplicaStreamsClient } from '../protocol/definitions.js';
 import type { ApplyBatchMessage, ApplyBatchResultMessage, ReadBatchMessage, ReadBatchResultMessage, ReplicaServiceClient } from '../protocol/replica-messages.js';
 import type { ScanIndexResponse__Output } from '../protocol/generated/dstash/v1/ScanIndexResponse.js';
 import type { PartitionScanResponse__Output } from '../protocol/generated/dstash/v1/PartitionScanResponse.js';
-import type { ApplyOutcome, PartitionRecord, ReadOutcome, ReplicaRecord, ReplicaScanOptions, ReplicaTransport } from '../protocol/replica-types.js';
+import type { ApplyOutcome, PartitionRecord, ReadOutcome, ReplicaRecord, ReplicaScanOptions, ReplicaTransport } from '../replica-types.js';
 import { fromServiceError } from '../protocol/status.js';
 import { withToken, type TokenSource } from '../protocol/bearer-token.js';
 import { BatchStream } from './batch-stream.js';

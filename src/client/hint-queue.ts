@@ -7,7 +7,7 @@
  */
 import type { DstashError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ApplyOutcome, ReplicaRecord, ReplicaTransport } from '../protocol/replica-types.js';
+import type { ApplyOutcome, ReplicaRecord, ReplicaTransport } from '../replica-types.js';
 
 /** What the queue needs of its coordinator. */
 export interface HintSender {

@@ -11,7 +11,7 @@
  * an older one are repaired in the background.
  */
 import { ReadQuorumError, type ReplicaReply } from '../errors.js';
-import type { ReadOutcome, ReplicaValue } from '../protocol/replica-types.js';
+import type { ReadOutcome, ReplicaValue } from '../replica-types.js';
 import { compareVersions } from '../version.js';
 import type { LookupOutcome } from './coordinator-types.js';
 import { planMessages } from './message-plan.js';

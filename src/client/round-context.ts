@@ -5,7 +5,7 @@
  */
 import type { DstashError, ReplicaReply } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ReplicaTransport } from '../protocol/replica-types.js';
+import type { ReplicaTransport } from '../replica-types.js';
 import type { CoordinatorOptions } from './client-options.js';
 import type { HintQueue } from './hint-queue.js';
 import type { ReplicaLane } from './replica-lane.js';

@@ -5,7 +5,7 @@
  * a key whose newest version is a tombstone or expired is left out.
  */
 import { partitionOf } from '../placement/index.js';
-import type { ReplicaRecord } from '../protocol/replica-types.js';
+import type { ReplicaRecord } from '../replica-types.js';
 import { compareVersions } from '../version.js';
 import type { ScanItem } from './coordinator-types.js';
 

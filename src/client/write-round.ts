@@ -12,7 +12,7 @@
  */
 import { DstashError, ErrorCode, WriteQuorumError, type ReplicaReply } from '../errors.js';
 import type { PreferredReplica } from '../placement/index.js';
-import type { ReplicaRecord } from '../protocol/replica-types.js';
+import type { ReplicaRecord } from '../replica-types.js';
 import type { Consistency } from './client-options.js';
 import type { WriteOutcome } from './coordinator-types.js';
 import { planMessages } from './message-plan.js';

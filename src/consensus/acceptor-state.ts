@@ -8,7 +8,7 @@
  * and no two proposers share a ballot.
  */
 import { DstashError, ErrorCode } from '../errors.js';
-import type { ReplicaValue } from '../protocol/replica-types.js';
+import type { ReplicaValue } from '../replica-types.js';
 import { compareVersions, NO_VERSION, VERSION_BYTES } from '../version.js';
 
 /** Bytes of an operation id carried in a register value. */

@@ -2,7 +2,7 @@
  * One acceptor as a proposer talks to it: a remote node over gRPC (the
  * internal dstash.v1.Paxos service) or the node itself, in-process.
  */
-import type { ReplicaValue } from '../protocol/replica-types.js';
+import type { ReplicaValue } from '../replica-types.js';
 import type { RegisterValue } from './acceptor-state.js';
 
 /** An acceptor's answer to a prepare. */

@@ -10,7 +10,7 @@
  */
 import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
 import { validateValue } from '../limits.js';
-import type { ReplicaValue } from '../protocol/replica-types.js';
+import type { ReplicaValue } from '../replica-types.js';
 
 /** A condition on the current record: absent, present (any version), or at this version. */
 export type SerialCondition = { absent: true } | { present: true } | { version: Buffer };

@@ -7,8 +7,8 @@
 import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
 import { keyError, validateIndex, validateKey, validateValue } from '../limits.js';
 import { partitionOf } from '../placement/partition.js';
-import type { ApplyOutcome, PartitionRecord, ReadOutcome, ReplicaRecord, ReplicaScanOptions } from '../protocol/replica-types.js';
-import { bucketOf, digestOf } from './partition-digest.js';
+import type { ApplyOutcome, PartitionRecord, ReadOutcome, ReplicaRecord, ReplicaScanOptions } from '../replica-types.js';
+import { bucketOf, digestOf } from './self-healing/partition-digest.js';
 import type { KeyedRecord, ScanOptions, Store } from '../storage/store.js';
 import { isVersion } from '../version.js';
 import { VersionBound } from './version-bound.js';

@@ -2,7 +2,7 @@
  * This node as seen by its own coordinator: the local replica, in-process,
  * behind the same transport interface as a remote replica over gRPC.
  */
-import type { ApplyOutcome, PartitionRecord, ReadOutcome, ReplicaRecord, ReplicaScanOptions, ReplicaTransport } from '../protocol/replica-types.js';
+import type { ApplyOutcome, PartitionRecord, ReadOutcome, ReplicaRecord, ReplicaScanOptions, ReplicaTransport } from '../replica-types.js';
 import type { LocalReplica } from './local-replica.js';
 
 /** A {@link ReplicaTransport} over the local replica. */

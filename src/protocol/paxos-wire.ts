@@ -14,7 +14,7 @@ import type { PaxosValue, PaxosValue__Output } from './generated/dstash/v1/Paxos
 import type { Record as WireRecord, Record__Output as WireRecordOutput } from './generated/dstash/v1/Record.js';
 import type { SerialRequest, SerialRequest__Output } from './generated/dstash/v1/SerialRequest.js';
 import type { SerialResponse, SerialResponse__Output } from './generated/dstash/v1/SerialResponse.js';
-import type { ReplicaValue } from './replica-types.js';
+import type { ReplicaValue } from '../replica-types.js';
 import { fromEntryStatus, OK_STATUS, toEntryStatus } from './status.js';
 
 const EMPTY = Buffer.alloc(0);

@@ -16,7 +16,7 @@
  */
 import type { EntryStatus } from './generated/dstash/v1/EntryStatus.js';
 import type { ApplyBatchMessage, ApplyBatchResultMessage, ReadBatchMessage, ReadBatchResultMessage } from './replica-messages.js';
-import type { ApplyOutcome, ReadOutcome, ReplicaRecord, ReplicaValue } from './replica-types.js';
+import type { ApplyOutcome, ReadOutcome, ReplicaRecord, ReplicaValue } from '../replica-types.js';
 import { fromEntryStatus, toEntryStatus } from './status.js';
 import { type BatchField, decodeBatch, delimitedSize, LENGTH_DELIMITED, readBytesEntry, tag, VARINT, varintSize, WireReader, WireWriter } from './wire-format.js';
 

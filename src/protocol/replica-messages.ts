@@ -1,13 +1,13 @@
 /**
  * The Replica service's batch streams (`Apply`, `Read`) as the code sees
  * them once the hand-written codec (replica-codec.ts) has decoded them:
- * directly the shapes coordinators and replicas exchange (replica-types.ts),
+ * directly the shapes coordinators and replicas exchange (src/replica-types.ts),
  * with no intermediate protobuf objects. `ScanIndex` and `Info` keep the
  * generated types.
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { ReplicaClient, ReplicaHandlers } from './generated/dstash/v1/Replica.js';
-import type { ApplyOutcome, ReadOutcome, ReplicaRecord } from './replica-types.js';
+import type { ApplyOutcome, ReadOutcome, ReplicaRecord } from '../replica-types.js';
 
 /** dstash.v1.ApplyBatch. */
 export interface ApplyBatchMessage {

@@ -25,13 +25,13 @@ interface LockFile {
 describe('build and package', function () {
   this.timeout(300_000);
 
-  it('ships no test code: the Consul test double (dist/src/testing) is not in the package', () => {
+  it('ships no test code: the Consul test double and the checker (test/support) are not in the package', () => {
     const res = spawnSync(NPM, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(res.status, 0, res.stderr);
     const files = (JSON.parse(res.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     assert.ok(files.includes('dist/src/index.js') && files.includes('bin/run.js'), 'the package holds the SDK and the binary');
     assert.ok(files.some((f) => f.startsWith('dist/src/cli/commands/')), 'and the commands');
-    assert.deepEqual(files.filter((f) => f.startsWith('dist/src/testing/') || f.startsWith('dist/test/')), []);
+    assert.deepEqual(files.filter((f) => f.startsWith('dist/test/') || f.startsWith('test/')), []);
   });
 
   it('installs on the oldest Node the package supports: every locked package\'s engines admit it (no EBADENGINE)', () => {

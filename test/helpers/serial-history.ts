@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, hasCode, type Client } from '../../src/index.js';
-import type { HistoryOperation, RegisterInput, RegisterOutput } from '../../src/testing/linearizability/index.js';
+import type { HistoryOperation, RegisterInput, RegisterOutput } from '../support/linearizability/index.js';
 import type { ProcessCluster } from './process-cluster.js';
 import { waitFor } from './wait.js';
 

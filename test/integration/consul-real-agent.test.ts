@@ -7,8 +7,8 @@ import { ConsulDiscovery } from '../../src/discovery/consul-discovery.js';
 import { ConsulHttp } from '../../src/discovery/consul-http.js';
 import { resolveConsulOptions, type ConsulOptions } from '../../src/discovery/consul-options.js';
 import type { Member } from '../../src/discovery/discovery.js';
-import { FakeNodes } from '../../src/testing/consul-double/fake-nodes.js';
-import { untilHealth, untilMembers } from '../../src/testing/consul-double/until.js';
+import { FakeNodes } from '../support/consul-double/fake-nodes.js';
+import { untilHealth, untilMembers } from '../support/consul-double/until.js';
 
 /** Real Consul raises check intervals under 1s to 1s; allow a few rounds of it. */
 const TIMEOUT_MS = 20_000;

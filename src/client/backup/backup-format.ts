@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DstashError, ErrorCode } from '../../errors.js';
-import type { PartitionRecord } from '../../protocol/replica-types.js';
+import type { PartitionRecord } from '../../replica-types.js';
 
 /** The manifest's `format`. */
 export const BACKUP_FORMAT = 'dstash-backup/1';

@@ -9,7 +9,7 @@ import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DstashError, ErrorCode, InvalidArgumentError } from '../../errors.js';
 import { PlacementTable } from '../../placement/index.js';
-import type { PartitionRecord, ReplicaTransport } from '../../protocol/replica-types.js';
+import type { PartitionRecord, ReplicaTransport } from '../../replica-types.js';
 import { BACKUP_FORMAT, encodeRecords, MANIFEST_FILE, partitionFile, sha256, type BackupManifest, type PartitionEntry } from './backup-format.js';
 
 /** A member, as a node's Info lists it. */

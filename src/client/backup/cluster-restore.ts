@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DstashError } from '../../errors.js';
-import type { PartitionRecord } from '../../protocol/replica-types.js';
+import type { PartitionRecord } from '../../replica-types.js';
 import type { Consistency } from '../client-options.js';
 import type { Coordinator } from '../coordinator.js';
 import { decodeRecords, verifyBackup, type BackupManifest } from './backup-format.js';

@@ -33,7 +33,7 @@ import type { Member } from '../../discovery/discovery.js';
 import { DstashError, ErrorCode } from '../../errors.js';
 import { validateIndex, validateKey, validateTtl, validateValue } from '../../limits.js';
 import { partitionOf } from '../../placement/index.js';
-import type { ApplyOutcome, ReplicaRecord, ReplicaValue } from '../../protocol/replica-types.js';
+import type { ApplyOutcome, ReplicaRecord, ReplicaValue } from '../../replica-types.js';
 import { compareVersions, VERSION_BYTES } from '../../version.js';
 import { AutoBatcher } from '../auto-batcher.js';
 import type { Coordinator } from '../coordinator.js';

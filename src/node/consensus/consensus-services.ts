@@ -9,7 +9,7 @@ import { PaxosService, SerialService } from '../../protocol/definitions.js';
 import type { Store } from '../../storage/store.js';
 import type { TokenSource } from '../../protocol/bearer-token.js';
 import type { Authenticator } from '../auth/authenticator.js';
-import type { BatchLimits } from '../batch-stream.js';
+import type { BatchLimits } from '../grpc/batch-stream.js';
 import { LocalAcceptor } from './local-acceptor.js';
 import { paxosHandlers } from './paxos-handlers.js';
 import { serialHandlers } from './serial-handlers.js';

@@ -9,7 +9,7 @@ import type { PaxosBatchResult } from '../../protocol/generated/dstash/v1/PaxosB
 import type { PaxosHandlers } from '../../protocol/generated/dstash/v1/Paxos.js';
 import { fromPaxosEntry, fromPaxosValue, toAcceptResponse, toPaxosEntryResult, toPrepareResponse } from '../../protocol/paxos-wire.js';
 import { toServiceError } from '../../protocol/status.js';
-import { serveBatchStream, type BatchLimits } from '../batch-stream.js';
+import { serveBatchStream, type BatchLimits } from '../grpc/batch-stream.js';
 import type { LocalAcceptor } from './local-acceptor.js';
 
 /** Builds the Paxos service's handlers over `acceptor`. */

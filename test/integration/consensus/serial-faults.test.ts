@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { Client, type Discovery, type Member } from '../../../src/index.js';
-import { checkLinearizable, registerModel } from '../../../src/testing/linearizability/index.js';
+import { checkLinearizable, registerModel } from '../../support/linearizability/index.js';
 import { ProcessCluster } from '../../helpers/process-cluster.js';
 import { faultSchedule, incrementLoop, registerLoop, signalNode, tally, type RegisterOperation } from '../../helpers/serial-history.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Client, ErrorCode, type DstashError } from '../../../src/index.js';
-import { ConsulDouble } from '../../../src/testing/consul-double/consul-double.js';
+import { ConsulDouble } from '../../support/consul-double/consul-double.js';
 import { runCli, startCli, type CliProcess } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait.js';

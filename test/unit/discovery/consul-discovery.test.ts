@@ -5,10 +5,10 @@ import type { ConsulOptions } from '../../../src/discovery/consul-options.js';
 import { ConsulRegistrar } from '../../../src/discovery/consul-registrar.js';
 import type { Member } from '../../../src/discovery/discovery.js';
 import { ErrorCode, hasCode } from '../../../src/errors.js';
-import { ConsulDouble, type ConsulDoubleOptions } from '../../../src/testing/consul-double/consul-double.js';
-import { FakeNodes } from '../../../src/testing/consul-double/fake-nodes.js';
-import { freshRequest } from '../../../src/testing/consul-double/fresh-request.js';
-import { until, untilHealth, untilMembers } from '../../../src/testing/consul-double/until.js';
+import { ConsulDouble, type ConsulDoubleOptions } from '../../support/consul-double/consul-double.js';
+import { FakeNodes } from '../../support/consul-double/fake-nodes.js';
+import { freshRequest } from '../../support/consul-double/fresh-request.js';
+import { until, untilHealth, untilMembers } from '../../support/consul-double/until.js';
 
 /** Short intervals so that every transition happens in milliseconds; `token: ''` ignores a CONSUL_HTTP_TOKEN in the environment. */
 const FAST: ConsulOptions = {

@@ -1,10 +1,10 @@
 // The Consul double follows the documented HTTP API: each test names the behaviour and the doc page.
 import assert from 'node:assert/strict';
 import type { ConsulOptions } from '../../../src/discovery/consul-options.js';
-import { ConsulDouble, type ConsulDoubleOptions } from '../../../src/testing/consul-double/consul-double.js';
-import { freshRequest } from '../../../src/testing/consul-double/fresh-request.js';
-import { HealthServer } from '../../../src/testing/consul-double/health-server.js';
-import { untilHealth, type HealthEntry } from '../../../src/testing/consul-double/until.js';
+import { ConsulDouble, type ConsulDoubleOptions } from '../../support/consul-double/consul-double.js';
+import { freshRequest } from '../../support/consul-double/fresh-request.js';
+import { HealthServer } from '../../support/consul-double/health-server.js';
+import { untilHealth, type HealthEntry } from '../../support/consul-double/until.js';
 
 interface Answer {
   status: number;

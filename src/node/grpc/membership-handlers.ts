@@ -4,10 +4,10 @@
  * list to share and answers FAILED_PRECONDITION.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { Discovery } from '../discovery/discovery.js';
-import { JoinDiscovery } from '../discovery/join-discovery.js';
-import type { MembershipHandlers } from '../protocol/generated/dstash/v1/Membership.js';
-import { toServiceError } from '../protocol/status.js';
+import type { Discovery } from '../../discovery/discovery.js';
+import { JoinDiscovery } from '../../discovery/join-discovery.js';
+import type { MembershipHandlers } from '../../protocol/generated/dstash/v1/Membership.js';
+import { toServiceError } from '../../protocol/status.js';
 
 /** Builds the Membership service's handlers over the node's discovery (once it exists). */
 export function membershipHandlers(discovery: () => Discovery | undefined): MembershipHandlers {

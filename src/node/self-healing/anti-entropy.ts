@@ -6,12 +6,12 @@
  * cost is bounded by a records-per-second rate.
  */
 import pLimit from 'p-limit';
-import type { Coordinator } from '../client/index.js';
-import type { Logger } from '../logger.js';
-import type { PartitionRecord } from '../protocol/replica-types.js';
-import { compareVersions } from '../version.js';
-import type { LocalReplica } from './local-replica.js';
-import type { ReplicationMetrics } from './metrics/replication-metrics.js';
+import type { Coordinator } from '../../client/index.js';
+import type { Logger } from '../../logger.js';
+import type { PartitionRecord } from '../../replica-types.js';
+import { compareVersions } from '../../version.js';
+import type { LocalReplica } from '../local-replica.js';
+import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
 import { DEFAULT_BUCKETS, differingBuckets } from './partition-digest.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { chunked, sendRecords } from './transfer.js';

@@ -6,8 +6,8 @@
  * same versions of the same keys there; only differing buckets are exchanged.
  * XOR makes a digest independent of order, so it is computed in one pass.
  */
-import { hash64Parts } from '../placement/index.js';
-import type { KeyedRecord } from '../storage/store.js';
+import { hash64Parts } from '../../placement/index.js';
+import type { KeyedRecord } from '../../storage/store.js';
 
 /** Buckets per partition unless the caller asks otherwise. */
 export const DEFAULT_BUCKETS = 64;

@@ -4,7 +4,7 @@
  * carries one index), and a chunk counts as delivered only when every record
  * of it was acknowledged.
  */
-import type { PartitionRecord, ReplicaTransport } from '../protocol/replica-types.js';
+import type { PartitionRecord, ReplicaTransport } from '../../replica-types.js';
 
 /** Records per chunk. */
 export const TRANSFER_CHUNK = 500;

@@ -3,15 +3,15 @@
  * handoff, anti-entropy and rebalancing (DESIGN.md, Consistency), plus the
  * hand-over of every partition when the node drains.
  */
-import type { Coordinator } from '../client/index.js';
-import type { Logger } from '../logger.js';
-import { PlacementTable } from '../placement/index.js';
-import type { Store } from '../storage/store.js';
+import type { Coordinator } from '../../client/index.js';
+import type { Logger } from '../../logger.js';
+import { PlacementTable } from '../../placement/index.js';
+import type { Store } from '../../storage/store.js';
 import { AntiEntropy } from './anti-entropy.js';
 import { HintedHandoff } from './hinted-handoff.js';
-import type { LocalReplica } from './local-replica.js';
-import type { ReplicationMetrics } from './metrics/replication-metrics.js';
-import type { NodeOptions } from './node-options.js';
+import type { LocalReplica } from '../local-replica.js';
+import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
+import type { NodeOptions } from '../node-options.js';
 import { RateLimiter } from './rate-limiter.js';
 import { Rebalancer } from './rebalancer.js';
 import type { SyncState } from './sync-state.js';

@@ -5,10 +5,10 @@
  * it and the hints dropped; hints for a node that left the cluster are dropped
  * too, since its partitions now belong to others.
  */
-import type { Coordinator } from '../client/index.js';
-import type { Logger } from '../logger.js';
-import type { RecordKey, Store } from '../storage/store.js';
-import type { ReplicationMetrics } from './metrics/replication-metrics.js';
+import type { Coordinator } from '../../client/index.js';
+import type { Logger } from '../../logger.js';
+import type { RecordKey, Store } from '../../storage/store.js';
+import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** Hints sent per message. */

@@ -6,8 +6,8 @@
  * without limit.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { ErrorCode, InvalidArgumentError } from '../errors.js';
-import { toServiceError } from '../protocol/status.js';
+import { ErrorCode, InvalidArgumentError } from '../../errors.js';
+import { toServiceError } from '../../protocol/status.js';
 
 /** Handles one batch; must resolve (per-entry errors go in the answer). */
 export type BatchHandler<Req, Res> = (request: Req) => Promise<Res>;

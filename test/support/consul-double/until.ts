@@ -3,10 +3,10 @@
  * where there are some, else by polling a condition that resolves as soon as
  * it holds, both under an overall deadline.
  */
-import { ConsulHttp } from '../../discovery/consul-http.js';
-import { parseIndex } from '../../discovery/consul-index.js';
-import { resolveConsulOptions, type ConsulOptions } from '../../discovery/consul-options.js';
-import type { Discovery, Member } from '../../discovery/discovery.js';
+import { ConsulHttp } from '../../../src/discovery/consul-http.js';
+import { parseIndex } from '../../../src/discovery/consul-index.js';
+import { resolveConsulOptions, type ConsulOptions } from '../../../src/discovery/consul-options.js';
+import type { Discovery, Member } from '../../../src/discovery/discovery.js';
 
 /** How often {@link until} looks again. */
 const POLL_MS = 10;

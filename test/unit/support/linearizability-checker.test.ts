@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { checkLinearizable, registerModel, type HistoryOperation, type RegisterInput, type RegisterOutput } from '../../../src/testing/linearizability/index.js';
+import { checkLinearizable, registerModel, type HistoryOperation, type RegisterInput, type RegisterOutput } from '../../support/linearizability/index.js';
 
 type Op = HistoryOperation<RegisterInput & { key?: string }, RegisterOutput>;
 const read = (call: number, ret: number, value: string | null, key?: string): Op => ({ input: { kind: 'read', key }, call, ret, output: { kind: 'read', value } });

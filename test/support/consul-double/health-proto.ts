@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { ProtoGrpcType } from '../../protocol/generated/health.js';
+import type { ProtoGrpcType } from '../../../src/protocol/generated/health.js';
 
 /** `grpc.health.v1`: the `Health` client constructor (with `.service`) and its messages. */
 export type HealthPackage = ProtoGrpcType['grpc']['health']['v1'];

@@ -2,10 +2,10 @@
  * gRPC handlers of dstash.v1.Admin: operators trigger anti-entropy and drain
  * a node through them (`dstash cluster repair`, `dstash node drain`).
  */
-import type { AdminHandlers } from '../protocol/generated/dstash/v1/Admin.js';
-import { toServiceError } from '../protocol/status.js';
-import { DstashError, ErrorCode } from '../errors.js';
-import type { DrainProgress, SelfHealing } from './self-healing.js';
+import type { AdminHandlers } from '../../protocol/generated/dstash/v1/Admin.js';
+import { toServiceError } from '../../protocol/status.js';
+import { DstashError, ErrorCode } from '../../errors.js';
+import type { DrainProgress, SelfHealing } from '../self-healing/self-healing.js';
 
 /** What the Admin service needs of the node. */
 export interface AdminTarget {

@@ -4,7 +4,7 @@
  * Each handler names the documentation page it follows.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseDuration } from '../../discovery/consul-duration.js';
+import { parseDuration } from '../../../src/discovery/consul-duration.js';
 import type { Acl, Caller } from './acl.js';
 import type { Agent } from './agent.js';
 import { ApiError } from './api-error.js';

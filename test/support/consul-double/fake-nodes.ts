@@ -3,9 +3,9 @@
  * health server registered by a real {@link ConsulRegistrar}, so that the
  * agent's GRPC check (the double's or a real one's) decides its health.
  */
-import { ConsulRegistrar } from '../../discovery/consul-registrar.js';
-import type { ConsulOptions } from '../../discovery/consul-options.js';
-import type { Registration } from '../../discovery/discovery.js';
+import { ConsulRegistrar } from '../../../src/discovery/consul-registrar.js';
+import type { ConsulOptions } from '../../../src/discovery/consul-options.js';
+import type { Registration } from '../../../src/discovery/discovery.js';
 import { HealthServer } from './health-server.js';
 
 /** A set of registered fake nodes. */

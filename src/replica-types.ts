@@ -1,9 +1,11 @@
 /**
  * What coordinators and replicas exchange, independent of the transport: a
  * coordinator reaches a remote replica over gRPC and a node reaches itself
- * in-process, with the same shapes.
+ * in-process, with the same shapes. A ground-floor module: every layer
+ * (storage, consensus, protocol, client, node) shares these types, and it
+ * imports nothing but errors.ts.
  */
-import type { DstashError } from '../errors.js';
+import type { DstashError } from './errors.js';
 
 /** A versioned record as replicas exchange it (dstash.v1.Record). */
 export interface ReplicaRecord {

@@ -5,15 +5,15 @@
  * both paths share every rule.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { ErrorCode, InvalidArgumentError } from '../errors.js';
-import type { Consistency__Output } from '../protocol/generated/dstash/v1/Consistency.js';
-import type { KVHandlers } from '../protocol/generated/dstash/v1/KV.js';
-import type { KvServiceHandlers } from '../protocol/kv-messages.js';
-import type { LookupResult } from '../protocol/generated/dstash/v1/LookupResult.js';
-import type { ScanEntry } from '../protocol/generated/dstash/v1/ScanEntry.js';
-import { OK_STATUS, toEntryStatus, toServiceError } from '../protocol/status.js';
+import { ErrorCode, InvalidArgumentError } from '../../errors.js';
+import type { Consistency__Output } from '../../protocol/generated/dstash/v1/Consistency.js';
+import type { KVHandlers } from '../../protocol/generated/dstash/v1/KV.js';
+import type { KvServiceHandlers } from '../../protocol/kv-messages.js';
+import type { LookupResult } from '../../protocol/generated/dstash/v1/LookupResult.js';
+import type { ScanEntry } from '../../protocol/generated/dstash/v1/ScanEntry.js';
+import { OK_STATUS, toEntryStatus, toServiceError } from '../../protocol/status.js';
 import { serveBatchStream, streamInChunks, type BatchLimits } from './batch-stream.js';
-import type { Consistency, KvCoordinator, LookupOutcome, ScanItem } from '../client/index.js';
+import type { Consistency, KvCoordinator, LookupOutcome, ScanItem } from '../../client/index.js';
 
 /** Entries per Scan response message. */
 const SCAN_CHUNK = 256;

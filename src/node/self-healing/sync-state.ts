@@ -4,7 +4,7 @@
  * say so, and coordinators then also ask the previous owners. Kept in the
  * store's metadata, so a restarted node does not pull again what it has.
  */
-import type { Store } from '../storage/store.js';
+import type { Store } from '../../storage/store.js';
 
 const META_KEY = 'synced-partitions';
 

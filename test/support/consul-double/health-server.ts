@@ -4,7 +4,7 @@
  * agent's) probes it, and a test flips what it answers.
  */
 import * as grpc from '@grpc/grpc-js';
-import type { HealthHandlers } from '../../protocol/generated/grpc/health/v1/Health.js';
+import type { HealthHandlers } from '../../../src/protocol/generated/grpc/health/v1/Health.js';
 import { healthPackage } from './health-proto.js';
 
 /** A health server whose answer a test controls. */

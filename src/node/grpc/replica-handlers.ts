@@ -2,13 +2,13 @@
  * gRPC handlers of the internal dstash.v1.Replica service: coordinators apply
  * and read versioned records on this node through them.
  */
-import type { Record as WireRecord } from '../protocol/generated/dstash/v1/Record.js';
-import type { ReplicaServiceHandlers } from '../protocol/replica-messages.js';
-import { toServiceError } from '../protocol/status.js';
-import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.js';
-import type { ReplicaRecord } from '../protocol/replica-types.js';
+import type { Record as WireRecord } from '../../protocol/generated/dstash/v1/Record.js';
+import type { ReplicaServiceHandlers } from '../../protocol/replica-messages.js';
+import { toServiceError } from '../../protocol/status.js';
+import type { InfoResponse } from '../../protocol/generated/dstash/v1/InfoResponse.js';
+import type { ReplicaRecord } from '../../replica-types.js';
 import { serveBatchStream, streamInChunks, type BatchLimits } from './batch-stream.js';
-import type { LocalReplica } from './local-replica.js';
+import type { LocalReplica } from '../local-replica.js';
 
 /** Records per ScanIndex response message. */
 const SCAN_CHUNK = 256;

@@ -5,11 +5,11 @@
  * holds but no longer home-owns to its home replicas, deleting its copy only
  * once all of them acknowledged. Rate-limited; progress is reported.
  */
-import type { Coordinator } from '../client/index.js';
-import type { Logger } from '../logger.js';
-import type { Store } from '../storage/store.js';
-import type { LocalReplica } from './local-replica.js';
-import type { ReplicationMetrics } from './metrics/replication-metrics.js';
+import type { Coordinator } from '../../client/index.js';
+import type { Logger } from '../../logger.js';
+import type { Store } from '../../storage/store.js';
+import type { LocalReplica } from '../local-replica.js';
+import type { ReplicationMetrics } from '../metrics/replication-metrics.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { SyncState } from './sync-state.js';
 import { chunked, recordBytes, sendRecords } from './transfer.js';

@@ -5,7 +5,7 @@
  * Only the check kinds dstash uses run here: GRPC and TTL; any other kind is
  * refused with a 400 that says so, rather than silently never running.
  */
-import { parseDuration } from '../../discovery/consul-duration.js';
+import { parseDuration } from '../../../src/discovery/consul-duration.js';
 import { ApiError } from './api-error.js';
 
 /** A check's status as Consul names it. */

@@ -8,7 +8,7 @@
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DstashError, ErrorCode } from '../errors.js';
+import { DstashError, ErrorCode } from '../../errors.js';
 
 /** What drained.json holds. */
 export interface DrainMark {
