@@ -7,7 +7,7 @@ import { ConsulDiscovery } from '../../src/discovery/consul-discovery.js';
 import { ConsulHttp } from '../../src/discovery/consul-http.js';
 import { resolveConsulOptions, type ConsulOptions } from '../../src/discovery/consul-options.js';
 import type { Member } from '../../src/discovery/discovery.js';
-import { FakeNodes } from '../support/consul-double/fake-nodes.js';
+import { FakeNodes, healthTarget } from '../helpers/consul.js';
 import { untilHealth, untilMembers } from '../support/consul-double/until.js';
 
 /** Real Consul raises check intervals under 1s to 1s; allow a few rounds of it. */
@@ -55,7 +55,7 @@ describe('ConsulRegistrar + ConsulDiscovery (real Consul agent)', function () {
   });
 
   it('registers again when the agent no longer has the service', async () => {
-    const before = await untilHealth(options, (es) => es.length === 3, 'three registrations', TIMEOUT_MS);
+    const before = await untilHealth(healthTarget(options), (es) => es.length === 3, 'three registrations', TIMEOUT_MS);
     const created = before.find((e) => e.Service.ID === 'node-0')!.Service.CreateIndex;
     // A test cannot restart the agent; removing the service behind the registrar's back is what it then sees.
     const http = new ConsulHttp(resolveConsulOptions(options));
@@ -64,7 +64,7 @@ describe('ConsulRegistrar + ConsulDiscovery (real Consul agent)', function () {
     } finally {
       http.close();
     }
-    await untilHealth(options, (es) => (es.find((e) => e.Service.ID === 'node-0')?.Service.CreateIndex ?? 0) > created, 'node-0 to be registered again', TIMEOUT_MS);
+    await untilHealth(healthTarget(options), (es) => (es.find((e) => e.Service.ID === 'node-0')?.Service.CreateIndex ?? 0) > created, 'node-0 to be registered again', TIMEOUT_MS);
     await untilMembers(watcher!, allHealthy(3), 'three healthy members again', TIMEOUT_MS);
   });
 });

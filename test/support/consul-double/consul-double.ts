@@ -3,7 +3,10 @@
  * Consul binary can run (DESIGN.md, Discovery). It serves the endpoints
  * dstash uses, following the public API documentation: service registration
  * with GRPC and TTL checks that really run, DeregisterCriticalServiceAfter,
- * health and catalog reads with blocking queries, and ACL tokens.
+ * health and catalog reads with blocking queries, and ACL tokens. It shares
+ * no code with dstash's Consul client (src/discovery/): it reads durations,
+ * indexes and requests by itself, so that a mistake there cannot hide in the
+ * double that tests it.
  *
  * Known differences from Consul, each chosen for tests:
  * - one node, which is both agent and catalog (no anti-entropy delay; the

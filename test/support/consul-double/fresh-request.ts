@@ -5,6 +5,7 @@
  * fail the next request for that reason alone.
  */
 import http from 'node:http';
+import https from 'node:https';
 
 /** The whole answer. */
 export interface FreshAnswer {
@@ -13,11 +14,24 @@ export interface FreshAnswer {
   text: string;
 }
 
-/** Sends `method path` to `address` ("host:port"), with an optional JSON body. */
-export function freshRequest(address: string, method: 'GET' | 'PUT', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<FreshAnswer> {
-  const url = new URL(path, `http://${address}`);
+/** Settings beyond the request itself. */
+export interface FreshOptions {
+  /** TLS material for an `https://` address. @default none (the system CAs) */
+  tls?: Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'servername'>;
+  /** Gives up (rejects) after this long. @default no limit */
+  timeoutMs?: number;
+}
+
+/**
+ * Sends `method path` to `address` ("host:port", or "http(s)://host:port"),
+ * with an optional JSON body.
+ */
+export function freshRequest(address: string, method: 'GET' | 'PUT', path: string, body?: unknown, headers: Record<string, string> = {}, options: FreshOptions = {}): Promise<FreshAnswer> {
+  const url = new URL(path, /^https?:\/\//.test(address) ? address : `http://${address}`);
+  const transport = url.protocol === 'https:' ? https : http;
+  const signal = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers, agent: false }, (res) => {
+    const req = transport.request(url, { method, headers, agent: false, signal, ...options.tls }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);

@@ -4,11 +4,11 @@
  * Each handler names the documentation page it follows.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseDuration } from '../../../src/discovery/consul-duration.js';
 import type { Acl, Caller } from './acl.js';
 import type { Agent } from './agent.js';
 import { ApiError } from './api-error.js';
 import { Catalog } from './catalog.js';
+import { parseGoDuration } from './go-duration.js';
 import { CHECK_STATUSES, parseRegistration, type CheckStatus } from './registration.js';
 
 /** What the handlers need. */
@@ -155,7 +155,7 @@ function block(catalog: Catalog, index: () => bigint, url: URL, res: ServerRespo
   if (rawIndex && !/^\d+$/.test(rawIndex)) throw new ApiError(400, 'Invalid index');
   const min = rawIndex ? BigInt(rawIndex) : 0n;
   const rawWait = url.searchParams.get('wait');
-  const waitMs = rawWait ? parseDuration(rawWait) : DEFAULT_WAIT_MS;
+  const waitMs = rawWait ? parseGoDuration(rawWait) : DEFAULT_WAIT_MS;
   if (waitMs === undefined) throw new ApiError(400, 'Invalid wait time');
   if (min === 0n || index() > min) return Promise.resolve();
   const capped = Math.max(0, Math.min(waitMs, MAX_WAIT_MS));

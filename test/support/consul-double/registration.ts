@@ -5,8 +5,8 @@
  * Only the check kinds dstash uses run here: GRPC and TTL; any other kind is
  * refused with a 400 that says so, rather than silently never running.
  */
-import { parseDuration } from '../../../src/discovery/consul-duration.js';
 import { ApiError } from './api-error.js';
+import { parseGoDuration } from './go-duration.js';
 
 /** A check's status as Consul names it. */
 export type CheckStatus = 'passing' | 'warning' | 'critical';
@@ -75,7 +75,7 @@ function text(body: Record<string, unknown>, key: string, what: string): string 
 }
 
 function duration(raw: string, what: string): number {
-  const ms = parseDuration(raw);
+  const ms = parseGoDuration(raw);
   if (ms === undefined || ms < 0) throw new ApiError(400, `Request decode failed: invalid duration for ${what}: "${raw}"`);
   return ms;
 }

@@ -5,10 +5,11 @@ import type { ConsulOptions } from '../../../src/discovery/consul-options.js';
 import { ConsulRegistrar } from '../../../src/discovery/consul-registrar.js';
 import type { Member } from '../../../src/discovery/discovery.js';
 import { ErrorCode, hasCode } from '../../../src/errors.js';
+import { FakeNodes, healthTarget } from '../../helpers/consul.js';
+import { waitFor } from '../../helpers/wait.js';
 import { ConsulDouble, type ConsulDoubleOptions } from '../../support/consul-double/consul-double.js';
-import { FakeNodes } from '../../support/consul-double/fake-nodes.js';
 import { freshRequest } from '../../support/consul-double/fresh-request.js';
-import { until, untilHealth, untilMembers } from '../../support/consul-double/until.js';
+import { untilHealth, untilMembers } from '../../support/consul-double/until.js';
 
 /** Short intervals so that every transition happens in milliseconds; `token: ''` ignores a CONSUL_HTTP_TOKEN in the environment. */
 const FAST: ConsulOptions = {
@@ -85,7 +86,7 @@ describe('ConsulRegistrar + ConsulDiscovery (Consul double)', () => {
     });
 
     it('registers the node id, version and zone as meta, and a gRPC check with the configured timings', async () => {
-      const entries = await untilHealth(options, (es) => es.length === 3, 'three registrations');
+      const entries = await untilHealth(healthTarget(options), (es) => es.length === 3, 'three registrations');
       const first = entries.find((e) => e.Service.ID === 'node-0')!;
       assert.deepEqual(first.Service.Meta, { node_id: 'node-0', version: '0.0.0-test', zone: 'zone-0' });
       const check = first.Checks.find((c) => c.CheckID !== 'serfHealth')!;
@@ -133,11 +134,11 @@ describe('ConsulRegistrar + ConsulDiscovery (Consul double)', () => {
     });
 
     it('registers again when the agent restarts without its state', async () => {
-      const before = await untilHealth(options, (es) => es.length === 3, 'three registrations');
+      const before = await untilHealth(healthTarget(options), (es) => es.length === 3, 'three registrations');
       const created = Math.max(...before.map((e) => e.Service.CreateIndex));
       consul.restartAgent();
       // Each registrar notices the 404 and registers anew: new entries, created after the restart.
-      await untilHealth(options, (es) => es.length === 3 && es.every((e) => e.Service.CreateIndex > created), 'the registrars to register again');
+      await untilHealth(healthTarget(options), (es) => es.length === 3 && es.every((e) => e.Service.CreateIndex > created), 'the registrars to register again');
       await untilMembers(watcher, allHealthy(3), 'three healthy members again');
     });
   });
@@ -178,7 +179,7 @@ describe('ConsulRegistrar + ConsulDiscovery (Consul double)', () => {
 
     it('sees no members without a token: Consul filters anonymous reads rather than refusing them', async () => {
       nodes = await FakeNodes.start(1, { ...options, token });
-      await untilHealth({ ...options, token }, (es) => es.length === 1, 'the registration');
+      await untilHealth(healthTarget({ ...options, token }), (es) => es.length === 1, 'the registration');
       const anonymous = discovery(options);
       await anonymous.start();
       assert.deepEqual(anonymous.members(), []);
@@ -225,7 +226,7 @@ describe('ConsulRegistrar + ConsulDiscovery (Consul double)', () => {
       await watcher.start();
       const view = await untilMembers(watcher, allHealthy(3), 'three healthy members');
       await consul.pause();
-      await until(() => watcher.lastError !== undefined, 'the discovery to notice the outage');
+      await waitFor(() => watcher.lastError !== undefined, 'the discovery to notice the outage');
       assert.ok(hasCode(watcher.lastError, ErrorCode.Discovery));
       assert.deepEqual(watcher.members(), view);
       // The agent's checks go on while it is unreachable; the change shows once it answers again.

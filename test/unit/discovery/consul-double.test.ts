@@ -1,10 +1,10 @@
 // The Consul double follows the documented HTTP API: each test names the behaviour and the doc page.
 import assert from 'node:assert/strict';
-import type { ConsulOptions } from '../../../src/discovery/consul-options.js';
 import { ConsulDouble, type ConsulDoubleOptions } from '../../support/consul-double/consul-double.js';
 import { freshRequest } from '../../support/consul-double/fresh-request.js';
 import { HealthServer } from '../../support/consul-double/health-server.js';
-import { untilHealth, type HealthEntry } from '../../support/consul-double/until.js';
+import { parseGoDuration } from '../../support/consul-double/go-duration.js';
+import { untilHealth, type HealthEntry, type HealthTarget } from '../../support/consul-double/until.js';
 
 interface Answer {
   status: number;
@@ -39,13 +39,13 @@ describe('Consul double', () => {
     return { ID: id, Name: 'web', Tags: ['t1'], Address: '10.0.0.1', Port: 8080, Meta: { zone: 'z1' }, Check: { TTL: '30s', ...extra } };
   }
 
-  /** Where untilHealth follows service `web`; no token, whatever the environment holds. */
-  function web(): ConsulOptions {
-    return { address: consul.address, serviceName: 'web', token: '' };
+  /** Where untilHealth follows service `web`. */
+  function web(): HealthTarget {
+    return { address: consul.address, serviceName: 'web' };
   }
 
   /** The same, for the GRPC tests' service `node`. */
-  function node(): ConsulOptions {
+  function node(): HealthTarget {
     return { ...web(), serviceName: 'node' };
   }
 
@@ -264,6 +264,8 @@ describe('Consul double', () => {
     it('refuses a malformed index or wait, and another datacenter', async () => {
       assert.equal((await call('GET', '/v1/health/service/web?index=abc')).status, 400);
       assert.equal((await call('GET', '/v1/health/service/web?index=1&wait=soon')).status, 400);
+      assert.equal((await call('GET', '/v1/health/service/web?index=1&wait=5')).status, 400, 'a wait needs a unit');
+      assert.equal((await call('GET', '/v1/health/service/web?index=0&wait=1m30s')).status, 200);
       assert.equal((await call('GET', '/v1/health/service/web?dc=dc1')).status, 200);
       const elsewhere = await call('GET', '/v1/health/service/web?dc=dc9');
       assert.equal(elsewhere.status, 500);
@@ -358,6 +360,15 @@ describe('Consul double', () => {
       );
     });
 
+    it('applies a compound duration given at registration, and refuses one without a unit (400)', async () => {
+      await startConsul();
+      assert.equal((await call('PUT', '/v1/agent/service/register', ttlService('doomed', { DeregisterCriticalServiceAfter: '0h0m0.05s' }))).status, 200);
+      await untilHealth(web(), (es) => es.length === 0, 'the critical service to be reaped after 50 ms');
+      const refused = await call('PUT', '/v1/agent/service/register', ttlService('web-2', { TTL: '30' }));
+      assert.equal(refused.status, 400);
+      assert.match(refused.text, /invalid duration for TTL: "30"/);
+    });
+
     it('keeps a service whose check recovers before the limit', async () => {
       await startConsul();
       await call('PUT', '/v1/agent/service/register', ttlService('saved', { DeregisterCriticalServiceAfter: '200ms' }));
@@ -408,5 +419,20 @@ describe('Consul double', () => {
       assert.equal(await consul.start(), address);
       assert.equal((await health('web')).entries.length, 1);
     });
+  });
+});
+
+describe('Consul double: durations read as Go reads them (time.ParseDuration), as in wait, Interval, Timeout, TTL', () => {
+  it('takes signed sequences of numbers, each with an optional fraction and a unit, and a bare 0', () => {
+    const cases: [string, number][] = [
+      ['5s', 5000], ['100ms', 100], ['1m30s', 90_000], ['2h45m', 9_900_000], ['1h1m1s1ms', 3_661_001],
+      ['1.5h', 5_400_000], ['.5s', 500], ['1.s', 1000], ['-1.5h', -5_400_000], ['+2s', 2000],
+      ['1500us', 1.5], ['1500\u00b5s', 1.5], ['1500\u03bcs', 1.5], ['1000000ns', 1], ['0', 0], ['-0', 0],
+    ];
+    for (const [text, ms] of cases) assert.equal(parseGoDuration(text), ms, text);
+  });
+
+  it('refuses what Go refuses: a number without a unit, an unknown unit, a unit without a number, an empty string', () => {
+    for (const text of ['', '5', '10', '1x', '1d', '1S', 's', '.s', '-', '--1s', '1.5.5s', ' 1s', '1s ']) assert.equal(parseGoDuration(text), undefined, JSON.stringify(text));
   });
 });

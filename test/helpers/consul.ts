@@ -1,14 +1,28 @@
 /**
- * Stand-ins for a few dstash nodes in Consul tests: each is a real gRPC
- * health server registered by a real {@link ConsulRegistrar}, so that the
- * agent's GRPC check (the double's or a real one's) decides its health.
+ * Fixtures for tests of dstash's Consul code, which drive that code (the
+ * Consul double in test/support/consul-double/ does not): stand-ins for a few
+ * dstash nodes, and where dstash's options point.
  */
-import { ConsulRegistrar } from '../../../src/discovery/consul-registrar.js';
-import type { ConsulOptions } from '../../../src/discovery/consul-options.js';
-import type { Registration } from '../../../src/discovery/discovery.js';
-import { HealthServer } from './health-server.js';
+import { resolveConsulOptions, type ConsulOptions } from '../../src/discovery/consul-options.js';
+import { ConsulRegistrar } from '../../src/discovery/consul-registrar.js';
+import type { Registration } from '../../src/discovery/discovery.js';
+import { HealthServer } from '../support/consul-double/health-server.js';
+import type { HealthTarget } from '../support/consul-double/until.js';
 
-/** A set of registered fake nodes. */
+/**
+ * The agent and service that dstash with `options` talks to (address, TLS
+ * and token as dstash resolves them, environment included), for untilHealth.
+ */
+export function healthTarget(options: ConsulOptions): HealthTarget {
+  const resolved = resolveConsulOptions(options);
+  return { address: resolved.url, serviceName: resolved.serviceName, token: resolved.token, tls: resolved.tls };
+}
+
+/**
+ * Stand-ins for a few dstash nodes: each is a real gRPC health server
+ * registered by a real {@link ConsulRegistrar}, so that the agent's GRPC
+ * check (the double's or a real one's) decides its health.
+ */
 export class FakeNodes {
   private constructor(
     readonly servers: HealthServer[],
