@@ -11,7 +11,9 @@ COPY tsconfig.json ./
 COPY bin ./bin
 COPY proto ./proto
 COPY src ./src
-RUN npx tsc -p tsconfig.json \
+COPY scripts/prune-dist.js scripts/copy-assets.js ./scripts/
+# The same build as `npm run build`: tsc, then the assets the compiled code reads (the dashboard's) copied next to it.
+RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: the compiled node and its production dependencies only ---

@@ -4,7 +4,8 @@
 // date. `npm run build` therefore never empties dist/: a `npm run dev` that
 // serves from it, or a CLI call in another terminal, keeps working while
 // `npm test` builds. Only tsc's own outputs (.js, .js.map, .d.ts, .d.ts.map)
-// are candidates.
+// are candidates, and a file copied from the same path in the tree (an asset
+// such as the dashboard's .js, see copy-assets.js) is kept while its source is.
 import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { URL, fileURLToPath } from 'node:url';
@@ -23,8 +24,9 @@ function prune(dir) {
       else left++;
       continue;
     }
-    const source = join(root, relative(dist, path).replace(OUTPUT, '.ts'));
-    if (OUTPUT.test(entry.name) && !existsSync(source)) rmSync(path);
+    const copied = join(root, relative(dist, path));
+    const compiled = copied.replace(OUTPUT, '.ts');
+    if (OUTPUT.test(entry.name) && !existsSync(compiled) && !existsSync(copied)) rmSync(path);
     else left++;
   }
   return left === 0;

@@ -27,7 +27,14 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, uid?: numb
   const command = uid === undefined
     ? [process.execPath, BIN, ...args]
     : ['setpriv', '--euid', String(uid), '--egid', String(uid), '--clear-groups', '--inh-caps', '+dac_override', '--ambient-caps', '+dac_override', process.execPath, BIN, ...args];
-  const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return followCli(spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/**
+ * Follows a `dstash` child process started some other way (another
+ * installation's binary, say), spawned with stdout and stderr piped.
+ */
+export function followCli(child: ChildProcess): CliProcess {
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
   const events: Record<string, unknown>[] = [];

@@ -4,9 +4,10 @@
  * content security policy lets it load only from this node.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { DstashError, ErrorCode } from '../../../errors.js';
 
 /** The assets, by URL path, with their content types. */
 const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
@@ -22,7 +23,11 @@ const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-
 
 /** Registers /ui and its assets (read once, at registration). */
 export function registerUiRoute(app: FastifyInstance): void {
-  const dir = assetsDir();
+  const dir = fileURLToPath(new URL('./assets/', import.meta.url));
+  // tsc does not copy them: `npm run build` does (scripts/copy-assets.js), and the image and the package take them from there.
+  if (!existsSync(join(dir, ASSETS['/ui']!.file))) {
+    throw new DstashError(ErrorCode.Unsupported, `dstash: cannot find the dashboard assets in ${dir}; \`npm run build\` copies them there from src/node/http/ui/assets`);
+  }
   for (const [path, { file, type }] of Object.entries(ASSETS)) {
     const body = readFileSync(join(dir, file));
     app.get(path, async (_request, reply) => reply
@@ -33,15 +38,4 @@ export function registerUiRoute(app: FastifyInstance): void {
       .send(body));
   }
   app.get('/ui/', async (_request, reply) => reply.redirect('/ui'));
-}
-
-/** src/node/http/ui/assets, found from this module in src/ or dist/src/ (tsc does not copy them). */
-function assetsDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 7; i++) {
-    const candidate = join(dir, 'src', 'node', 'http', 'ui', 'assets');
-    if (existsSync(join(candidate, 'dashboard.html'))) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('dstash: cannot find the dashboard assets (src/node/http/ui/assets) next to the package');
 }
