@@ -154,6 +154,10 @@ export class Coordinator implements KvCoordinator {
     await this.discovery.close();
   }
 
+  // The front door's checks (who owns which check: src/limits.ts). Whatever a caller hands in is checked here,
+  // per key and before any round trip: the index name, key length, value size, TTL, a restored version. The
+  // replicas check the records again only because the Replica service takes them from any peer.
+
   async putMany(index: string, items: readonly PutItem[], consistency?: Consistency): Promise<WriteOutcome[]> {
     const now = Date.now();
     const { maxValueBytes } = this.options;
