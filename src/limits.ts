@@ -1,7 +1,24 @@
 /**
  * Data-model limits and input validation shared by the SDK and the node
- * (DESIGN.md, Data model). Both sides validate: the SDK to fail fast without a
- * round trip, the node because it cannot trust its callers.
+ * (DESIGN.md, Data model). The checks live here; each layer calls them for
+ * the input it is the first to see, so that every path a record can take is
+ * guarded once:
+ *
+ * - The coordinator (client/coordinator.ts) is the front door, for the SDK
+ *   and for a node's KV, REST and Redis ports alike: it checks what callers
+ *   hand in (index name, key of 1 byte to 4 KiB, value size against its
+ *   `maxValueBytes`, TTL, the version of a restored record), per key and
+ *   before any round trip.
+ * - The replica (node/local-replica.ts) checks again what reaches it on the
+ *   Replica service, which any peer may call: other nodes' coordinators,
+ *   hints, transfers, anti-entropy, restores, programs other than the SDK.
+ *   Index, key, value size (the node's own limit), version length, the clock
+ *   bound and the expiry, each record failing alone.
+ * - The store (storage/) asserts only what its byte layout needs to not
+ *   corrupt data: the partition (level-apply.ts, memory-store.ts), the index
+ *   name (key-layout.ts), the version length and expiry range
+ *   (record-codec.ts). It never sees a key or value size it must refuse (any
+ *   length encodes), and a failure there fails the whole call.
  */
 import { ErrorCode, InvalidArgumentError } from './errors.js';
 

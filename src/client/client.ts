@@ -157,6 +157,7 @@ export interface ClientStats extends CoordinatorStats {
 }
 
 type Op = 'put' | 'lookup' | 'delete';
+type Outcome = WriteOutcome | LookupOutcome;
 interface Queued {
   key: Buffer;
   value?: Buffer;
@@ -169,7 +170,12 @@ export class Client<T = Buffer> {
   private readonly codec: Codec<T>;
   private readonly index: string;
   private readonly autoBatch: boolean;
-  private readonly batcher: AutoBatcher<Queued, WriteOutcome | LookupOutcome>;
+  /**
+   * The auto-batchers of single-key calls, by operation and consistency (made
+   * on first use); each one groups its calls by index, so that a group is one
+   * coordinator call.
+   */
+  private readonly batchers: Record<Op, Map<Consistency | undefined, AutoBatcher<Queued, Outcome>>> = { put: new Map(), lookup: new Map(), delete: new Map() };
   private started?: Promise<void>;
   private closed = false;
   private proposer?: Proposer;
@@ -195,7 +201,6 @@ export class Client<T = Buffer> {
     this.codec = codec ?? (bufferCodec as unknown as Codec<T>);
     this.index = index ?? DEFAULT_INDEX;
     this.autoBatch = autoBatch ?? true;
-    this.batcher = new AutoBatcher((group, items) => this.sendGroup(group, items), this.coordinator.options.maxBatchEntries);
     this.serial = new SerialOperations(async () => {
       await this.connect();
       this.proposer ??= new Proposer(this.coordinator, (m) => new GrpcAcceptorTransport(m.address, credentials, this.coordinator.options, token));
@@ -339,7 +344,9 @@ export class Client<T = Buffer> {
 
   /** Counters of batches, repairs and quorum failures. */
   stats(): ClientStats {
-    return { ...this.coordinator.stats, autoBatches: this.batcher.batches };
+    let autoBatches = 0;
+    for (const byConsistency of Object.values(this.batchers)) for (const batcher of byConsistency.values()) autoBatches += batcher.batches;
+    return { ...this.coordinator.stats, autoBatches };
   }
 
   /** Closes connections and discovery. Idempotent. */
@@ -350,23 +357,33 @@ export class Client<T = Buffer> {
     await this.coordinator.close();
   }
 
-  private async single(op: Op, options: CallOptions, item: Queued): Promise<WriteOutcome | LookupOutcome> {
+  private async single(op: Op, options: CallOptions, item: Queued): Promise<Outcome> {
     await this.connect();
     const index = options.index ?? this.index;
-    if (!this.autoBatch) return (await this.sendGroup(`${op}\0${index}\0${options.consistency ?? ''}`, [item]))[0]!;
-    return this.batcher.add(`${op}\0${index}\0${options.consistency ?? ''}`, item);
+    // An empty consistency (from JavaScript) means the client's own, as an absent one does.
+    const consistency = options.consistency || undefined;
+    if (!this.autoBatch) return (await this.sendGroup(op, consistency, index, [item]))[0]!;
+    return this.batcher(op, consistency).add(index, item);
   }
 
-  private sendGroup(group: string, items: Queued[]): Promise<(WriteOutcome | LookupOutcome)[]> {
-    const [op, index, consistency] = group.split('\0') as [Op, string, string];
-    const c = (consistency || undefined) as Consistency | undefined;
+  private batcher(op: Op, consistency: Consistency | undefined): AutoBatcher<Queued, Outcome> {
+    const byConsistency = this.batchers[op];
+    let batcher = byConsistency.get(consistency);
+    if (!batcher) {
+      batcher = new AutoBatcher((index, items) => this.sendGroup(op, consistency, index, items), this.coordinator.options.maxBatchEntries);
+      byConsistency.set(consistency, batcher);
+    }
+    return batcher;
+  }
+
+  private sendGroup(op: Op, consistency: Consistency | undefined, index: string, items: Queued[]): Promise<Outcome[]> {
     switch (op) {
       case 'put':
-        return this.coordinator.putMany(index, items as { key: Buffer; value: Buffer; ttlMs: number }[], c);
+        return this.coordinator.putMany(index, items as { key: Buffer; value: Buffer; ttlMs: number }[], consistency);
       case 'lookup':
-        return this.coordinator.lookupMany(index, items.map((i) => i.key), c);
+        return this.coordinator.lookupMany(index, items.map((i) => i.key), consistency);
       default:
-        return this.coordinator.deleteMany(index, items.map((i) => i.key), c);
+        return this.coordinator.deleteMany(index, items.map((i) => i.key), consistency);
     }
   }
 

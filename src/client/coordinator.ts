@@ -56,7 +56,8 @@ export class Coordinator implements KvCoordinator {
   };
   private readonly routing: Routing;
   private readonly transports = new Map<string, ReplicaTransport>();
-  private readonly lanes = new Map<string, ReplicaLane>();
+  /** Each replica's lanes, by kind and node id. */
+  private readonly lanes: Readonly<Record<LaneKind, Map<string, ReplicaLane>>> = { foreground: new Map(), background: new Map() };
   /** Work that goes on after callers were answered: slow replicas, hints, read repair. */
   private readonly background = new Set<Promise<unknown>>();
   private readonly context: RoundContext;
@@ -129,7 +130,7 @@ export class Coordinator implements KvCoordinator {
 
   /** Ids of the replicas that outlier detection routes around now. */
   ejectedReplicas(): string[] {
-    return [...this.lanes.entries()].filter(([id, l]) => l.ejected && id === l.nodeId).map(([, l]) => l.nodeId);
+    return [...this.lanes.foreground.values()].filter((l) => l.ejected).map((l) => l.nodeId);
   }
 
   /**
@@ -144,12 +145,18 @@ export class Coordinator implements KvCoordinator {
     this.unsubscribe?.();
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
     this.closed = true;
-    for (const lane of this.lanes.values()) lane.close();
-    this.lanes.clear();
+    for (const lanes of Object.values(this.lanes)) {
+      for (const lane of lanes.values()) lane.close();
+      lanes.clear();
+    }
     for (const t of this.transports.values()) t.close();
     this.transports.clear();
     await this.discovery.close();
   }
+
+  // The front door's checks (who owns which check: src/limits.ts). Whatever a caller hands in is checked here,
+  // per key and before any round trip: the index name, key length, value size, TTL, a restored version. The
+  // replicas check the records again only because the Replica service takes them from any peer.
 
   async putMany(index: string, items: readonly PutItem[], consistency?: Consistency): Promise<WriteOutcome[]> {
     const now = Date.now();
@@ -300,15 +307,14 @@ export class Coordinator implements KvCoordinator {
     for (const id of this.routing.update(members)) {
       this.transports.get(id)?.close();
       this.transports.delete(id);
-      for (const [laneId, lane] of this.lanes) {
-        if (lane.nodeId !== id) continue;
-        lane.close();
-        this.lanes.delete(laneId);
+      for (const lanes of Object.values(this.lanes)) {
+        lanes.get(id)?.close();
+        lanes.delete(id);
       }
     }
     for (const m of members) {
       if (!m.healthy || wasHealthy.has(m.id)) continue;
-      for (const lane of this.lanes.values()) if (lane.nodeId === m.id) lane.readmit();
+      for (const lanes of Object.values(this.lanes)) lanes.get(m.id)?.readmit();
     }
     this.log.debug({ members: members.length, healthy: members.filter((m) => m.healthy).length }, 'membership');
     for (const listener of this.listeners) listener(members);
@@ -321,8 +327,8 @@ export class Coordinator implements KvCoordinator {
 
   /** A lane of a replica (created on first use, dropped when the member leaves). */
   lane(nodeId: string, kind: LaneKind = 'foreground'): ReplicaLane {
-    const id = kind === 'foreground' ? nodeId : `${nodeId}\0${kind}`;
-    let lane = this.lanes.get(id);
+    const lanes = this.lanes[kind];
+    let lane = lanes.get(nodeId);
     if (!lane) {
       const { concurrency, stallMs, ejectMs } = this.options;
       const slots = kind === 'foreground' ? concurrency : Math.min(concurrency, BACKGROUND_CONCURRENCY);
@@ -333,7 +339,7 @@ export class Coordinator implements KvCoordinator {
         else this.log.info({ nodeId: replica }, 'replica answers again; routing to it');
         for (const listener of this.laneListeners) listener(replica, ejected, reason);
       });
-      this.lanes.set(id, lane);
+      lanes.set(nodeId, lane);
     }
     return lane;
   }
@@ -351,8 +357,8 @@ export class Coordinator implements KvCoordinator {
     if (why === 'failures') return true;
     const now = Date.now();
     const since = lane.oldestInFlight() ?? now;
-    for (const [id, other] of this.lanes) {
-      if (other === lane || id !== other.nodeId || other.ejected) continue;
+    for (const other of this.lanes.foreground.values()) {
+      if (other === lane || other.ejected) continue;
       // Another replica answers messages sent after this one's oldest, and has none waiting as long.
       if (other.lastAnswerAt > since && (other.oldestInFlight() ?? now) > now - this.options.stallMs) return true;
     }

@@ -17,28 +17,36 @@ export interface HintSender {
   send(nodeId: string, call: (transport: ReplicaTransport) => Promise<ApplyOutcome[]>, lane: 'background'): Promise<ApplyOutcome[]>;
 }
 
+/** The hints for one holder, target and index gathered so far: one Apply message. */
 interface Waiting {
+  holder: string;
+  target: string;
+  index: string;
   records: ReplicaRecord[];
   done: ((stored: boolean) => void)[];
 }
 
 /** Gathers hints and sends them in batches. */
 export class HintQueue {
-  private waiting = new Map<string, Waiting>();
+  /** Waiting hints by holder, then target, then index. */
+  private waiting = new Map<string, Map<string, Map<string, Waiting>>>();
   private flushQueued = false;
 
   constructor(private readonly ctx: HintSender) {}
 
   /** Asks `holder` to keep `record` of `index` for `target`; resolves with whether it did. */
   add(holder: string, target: string, index: string, record: ReplicaRecord): Promise<boolean> {
-    const id = `${holder}\0${target}\0${index}`;
-    let w = this.waiting.get(id);
-    if (!w) this.waiting.set(id, (w = { records: [], done: [] }));
+    let byTarget = this.waiting.get(holder);
+    if (!byTarget) this.waiting.set(holder, (byTarget = new Map()));
+    let byIndex = byTarget.get(target);
+    if (!byIndex) byTarget.set(target, (byIndex = new Map()));
+    let w = byIndex.get(index);
+    if (!w) byIndex.set(index, (w = { holder, target, index, records: [], done: [] }));
     w.records.push(record);
     const stored = new Promise<boolean>((resolve) => w.done.push(resolve));
     if (w.records.length >= this.ctx.options.maxBatchEntries) {
-      this.waiting.delete(id);
-      void this.send(id, w);
+      byIndex.delete(index);
+      void this.send(w);
     } else if (!this.flushQueued) {
       this.flushQueued = true;
       setImmediate(() => this.flush());
@@ -50,11 +58,13 @@ export class HintQueue {
     this.flushQueued = false;
     const waiting = this.waiting;
     this.waiting = new Map();
-    for (const [id, w] of waiting) void this.send(id, w);
+    for (const byTarget of waiting.values()) {
+      for (const byIndex of byTarget.values()) for (const w of byIndex.values()) void this.send(w);
+    }
   }
 
-  private async send(id: string, w: Waiting): Promise<void> {
-    const [holder, target, index] = id.split('\0') as [string, string, string];
+  private async send(w: Waiting): Promise<void> {
+    const { holder, target, index } = w;
     let results: { error?: DstashError }[];
     try {
       results = await this.ctx.send(holder, (t) => t.apply(index, w.records, this.ctx.options.timeoutMs, target), 'background');

@@ -102,7 +102,7 @@ class ReadRound {
 
   private dispatch(plan: Map<string, number[]>): void {
     const sizeOf = (i: number): number => this.r.keys[i]!.length;
-    for (const m of planMessages(plan, sizeOf, this.ctx.options)) void this.send(m.nodeId, m.entries);
+    for (const m of planMessages(plan, sizeOf, this.ctx.options)) void this.send(m.target, m.entries);
   }
 
   /** Asks the next replica for key `i` in place of one that failed or is slow; batched per tick. */

@@ -52,9 +52,6 @@ export interface RoundContext {
   track(work: Promise<unknown>): void;
 }
 
-/** Joins a stand-in's id and the home replica it keeps hints for in a message target (ids cannot hold a NUL). */
-export const HINT_SEPARATOR = '\0';
-
 /** Appends entry `i` to `plan[target]`. */
 export function push(plan: Map<string, number[]>, target: string, i: number): void {
   let list = plan.get(target);

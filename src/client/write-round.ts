@@ -15,8 +15,8 @@ import type { PreferredReplica } from '../placement/index.js';
 import type { ReplicaRecord } from '../replica-types.js';
 import type { Consistency } from './client-options.js';
 import type { WriteOutcome } from './coordinator-types.js';
-import { planMessages } from './message-plan.js';
-import { addFailure, HINT_SEPARATOR, messageOf, push, withAnswered, type RoundContext } from './round-context.js';
+import { planMessages, WritePlan, type WriteTarget } from './message-plan.js';
+import { addFailure, messageOf, withAnswered, type RoundContext } from './round-context.js';
 
 /** A write of prepared records: `records[i]` undefined where `outcomes[i]` is already set (bad input). */
 export interface WriteRequest {
@@ -72,14 +72,11 @@ class WriteRound {
     const answered = new Promise<WriteOutcome[]>((resolve) => {
       this.answer = resolve;
     });
-    const plan = new Map<string, number[]>();
+    const plan = new WritePlan();
     for (let i = 0; i < this.n; i++) {
       if (!this.w.records[i]) continue;
       this.unsettled += 1;
-      for (const replica of this.w.targets[i]!) {
-        // A stand-in gets its records in messages of their own, marked with the home replica it keeps hints for.
-        push(plan, replica.hintFor === undefined ? replica.id : `${replica.id}${HINT_SEPARATOR}${replica.hintFor}`, i);
-      }
+      for (const replica of this.w.targets[i]!) plan.add(replica.id, replica.hintFor, i);
     }
     if (this.unsettled === 0) this.answer(this.w.outcomes);
     this.dispatch(plan);
@@ -90,27 +87,26 @@ class WriteRound {
 
   private sizeOf = (i: number): number => this.w.records[i]!.key.length + this.w.records[i]!.value.length;
 
-  private dispatch(plan: Map<string, number[]>): void {
+  private dispatch(plan: WritePlan): void {
     let last: { entries: number[]; batch: ReplicaRecord[] } | undefined;
     for (const m of planMessages(plan, this.sizeOf, this.ctx.options)) {
       for (const i of m.entries) this.outstanding[i]! += 1;
       this.messagesOut += 1;
       // Replicas that get the same records get the same array, which the codec encodes once.
       if (!last || !sameEntries(last.entries, m.entries)) last = { entries: m.entries, batch: m.entries.map((i) => this.w.records[i]!) };
-      void this.send(m.nodeId, m.entries, last.batch);
+      void this.send(m.target, m.entries, last.batch);
     }
   }
 
-  private async send(target: string, entries: number[], batch: readonly ReplicaRecord[]): Promise<void> {
-    const [nodeId, hintFor] = target.split(HINT_SEPARATOR) as [string, string | undefined];
+  private async send({ nodeId, hintFor }: WriteTarget, entries: number[], batch: readonly ReplicaRecord[]): Promise<void> {
     const { index } = this.w;
-    const retry = new Map<string, number[]>();
+    const retry = new WritePlan();
     const failed = (i: number, message: string): void => {
       addFailure(this.failures, i, nodeId, message);
       if (hintFor !== undefined) return;
       // A home replica that failed (down before discovery noticed): the record goes to a stand-in with a hint.
       const standIn = this.standIn(i);
-      if (standIn) push(retry, `${standIn}${HINT_SEPARATOR}${nodeId}`, i);
+      if (standIn) retry.add(standIn, nodeId, i);
     };
     try {
       const results = await this.ctx.send(nodeId, (t) => t.apply(index, batch, this.ctx.options.timeoutMs, hintFor));

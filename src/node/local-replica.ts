@@ -3,12 +3,21 @@
  * local store, and reads them back. Both the Replica gRPC service and the
  * node's own coordinator (for itself, in-process) go through here, so every
  * write is checked the same way before it can reach the store.
+ *
+ * Its checks are the ones for input from any peer (src/limits.ts says who
+ * owns which): a coordinator validated the records it stamped, but the
+ * Replica service also takes records from other nodes' hints, transfers,
+ * anti-entropy and restores, and from programs that are not the SDK. This is
+ * the one place that guards all of them, record by record, so that a bad
+ * record fails alone and never reaches the store, whose own assertions
+ * would fail the whole message.
  */
 import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
-import { keyError, validateIndex, validateKey, validateValue } from '../limits.js';
+import { keyError, MAX_KEY_BYTES, validateIndex, validateKey, validateValue } from '../limits.js';
 import { partitionOf } from '../placement/partition.js';
 import type { ApplyOutcome, PartitionRecord, ReadOutcome, ReplicaRecord, ReplicaScanOptions } from '../replica-types.js';
 import { bucketOf, digestOf } from './self-healing/partition-digest.js';
+import { checkPartition, MAX_TIME_MS } from '../storage/key-layout.js';
 import type { KeyedRecord, ScanOptions, Store } from '../storage/store.js';
 import { isVersion } from '../version.js';
 import { VersionBound } from './version-bound.js';
@@ -115,7 +124,7 @@ export class LocalReplica {
   /** Records of one index with a key prefix, in token order. Throws on bad input. */
   scan(options: ReplicaScanOptions & { includeDead: boolean }): AsyncIterable<KeyedRecord> {
     validateIndex(options.index);
-    if (options.prefix.length > 4096) throw new InvalidArgumentError(ErrorCode.InvalidKey, 'invalid prefix: longer than a key can be (4 KiB)');
+    if (options.prefix.length > MAX_KEY_BYTES) throw new InvalidArgumentError(ErrorCode.InvalidKey, 'invalid prefix: longer than a key can be (4 KiB)');
     const scan: ScanOptions = { index: options.index, prefix: options.prefix, limit: options.limit, includeDead: options.includeDead };
     if (options.startAfter.length > 0) {
       validateKey(options.startAfter);
@@ -128,7 +137,7 @@ export class LocalReplica {
   async *partitionScan(partitions: readonly number[], buckets?: { count: number; ids: readonly number[] }): AsyncIterable<PartitionRecord> {
     const wanted = buckets && buckets.count > 0 ? new Set(buckets.ids) : undefined;
     for (const p of partitions) {
-      if (!Number.isInteger(p) || p < 0 || p >= this.partitions) throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid partition ${p}`);
+      checkPartition(p, this.partitions);
       for await (const r of this.store.partition(p)) {
         if (wanted && !wanted.has(bucketOf(r.index, r.key, buckets!.count))) continue;
         yield r;
@@ -138,7 +147,7 @@ export class LocalReplica {
 
   /** Bucket digests of one partition. */
   async digest(partition: number, buckets: number): Promise<Buffer[]> {
-    if (!Number.isInteger(partition) || partition < 0 || partition >= this.partitions) throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid partition ${partition}`);
+    checkPartition(partition, this.partitions);
     if (!Number.isInteger(buckets) || buckets < 1 || buckets > 4096) throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid bucket count ${buckets}`);
     return (await digestOf(this.store.partition(partition), buckets)).digests;
   }
@@ -153,6 +162,11 @@ export class LocalReplica {
     }
   }
 
+  /**
+   * What a peer could send wrong. The version and expiry are asserted by the
+   * record codec too, for the store's sake; here they fail one record instead
+   * of the whole message, so the expiry has the codec's bound.
+   */
   private validateRecord(r: ReplicaRecord): void {
     validateKey(r.key);
     validateValue(r.value, this.maxValueBytes);
@@ -160,7 +174,7 @@ export class LocalReplica {
       throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid version: ${r.version.length} bytes, expected 12`);
     }
     this.versionBound.check(r.version);
-    if (!Number.isSafeInteger(r.expiresAt) || r.expiresAt < 0) {
+    if (!Number.isSafeInteger(r.expiresAt) || r.expiresAt < 0 || r.expiresAt > MAX_TIME_MS) {
       throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid expiry ${r.expiresAt}`);
     }
   }

@@ -45,6 +45,7 @@ export interface KeyRange {
  * for a partition outside 0..65535 and `DSTASH_INVALID_INDEX` for a bad index.
  */
 export function encodeDataKey(partition: number, index: string, key: Uint8Array): Buffer {
+  checkPartition(partition, MAX_PARTITION + 1);
   const out = Buffer.allocUnsafe(dataKeySize(index, key));
   writeDataKey(out, 0, partition, index, key);
   return out;
@@ -58,10 +59,12 @@ export function dataKeySize(index: string, key: Uint8Array): number {
 /**
  * Writes the data key of (partition, index, key) into `out` at `at`, where
  * {@link dataKeySize} bytes must be free; returns the position after it.
- * Throws as {@link encodeDataKey} does, before writing anything.
+ * Throws `DSTASH_INVALID_INDEX` for a bad index, before writing anything.
+ * The partition is the caller's to check, once a record: encodeDataKey
+ * checks it against the layout's range, an apply against the store's
+ * partition count (never larger), before it sizes its buffer.
  */
 export function writeDataKey(out: Uint8Array, at: number, partition: number, index: string, key: Uint8Array): number {
-  checkPartition(partition, MAX_PARTITION + 1);
   const name = indexBytes(index);
   const keyOffset = at + INDEX_OFFSET + name.length + 1;
   out[at] = DATA;

@@ -36,6 +36,14 @@ export interface ApplyCall extends EncodedRecords {
  * Validates and encodes the records of one call, before it queues: a bad
  * record fails its own call, not the group it would have joined, and later
  * changes to the caller's buffers do not reach the store.
+ *
+ * The store asserts only what its layout needs to not corrupt data
+ * (src/limits.ts says who owns which check): the partition, here, against
+ * the store's count (it would misfile the record), the index name in the
+ * data key, the version length and expiry range in the record codec. Key and
+ * value sizes are not the store's: any length encodes, and the replica
+ * (node/local-replica.ts) refuses bad ones, record by record, before a call
+ * gets here.
  */
 export function prepareApply(records: readonly KeyedRecord[], partitions: number): ApplyCall {
   let size = 0;

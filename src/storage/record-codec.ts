@@ -35,6 +35,10 @@ export function encodeRecord(record: StoredRecord): Buffer {
  * Writes the encoding of `record` into `out` at `at`, where
  * {@link RECORD_HEADER_BYTES} + the value's length must be free; returns the
  * position after it. Throws as {@link encodeRecord} does, before writing anything.
+ * These two checks are the codec's own (src/limits.ts says who owns which):
+ * a version of another length or an expiry outside the 6-byte field would
+ * be misread, or shift the value. Replicas refuse such records before they
+ * get here; this is the store's last guard, not a check of input.
  */
 export function writeRecord(out: Uint8Array, at: number, record: StoredRecord): number {
   if (!isVersion(record.version)) {

@@ -8,7 +8,7 @@ describe('client batching', () => {
   it('splits each replica\'s entries into messages bounded by count and bytes', () => {
     const plan = new Map([['a', Array.from({ length: 2500 }, (_, i) => i)], ['b', [0, 1, 2]]]);
     const byCount = planMessages(plan, () => 10, { maxBatchEntries: 1000, maxBatchBytes: 1 << 30 });
-    assert.deepEqual(byCount.map((m) => [m.nodeId, m.entries.length]), [['a', 1000], ['a', 1000], ['a', 500], ['b', 3]]);
+    assert.deepEqual(byCount.map((m) => [m.target, m.entries.length]), [['a', 1000], ['a', 1000], ['a', 500], ['b', 3]]);
     const byBytes = planMessages(new Map([['a', [0, 1, 2, 3]]]), (e) => (e === 1 ? 500 : 100), { maxBatchEntries: 1000, maxBatchBytes: 300 });
     assert.deepEqual(byBytes.map((m) => m.entries), [[0], [1], [2, 3]], 'an entry larger than the limit travels alone');
   });
