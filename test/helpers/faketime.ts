@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { requireMachine } from './system-tool.js';
 
 /** The multi-threaded libfaketime, when installed. */
 export function faketimeLibrary(): string | undefined {
@@ -25,11 +26,8 @@ export function faketimeLibrary(): string | undefined {
  */
 export function requireFaketime(context: Mocha.Context): string {
   const lib = faketimeLibrary();
-  if (lib) return lib;
-  const reason = 'libfaketime is not installed (apt-get install faketime)';
-  if (process.env.CI === 'true') throw new Error(`${reason}: required under CI=true`);
-  console.log(`      skipped: ${reason}`);
-  context.skip();
+  requireMachine(context, lib !== undefined, 'libfaketime is not installed (Debian package faketime)');
+  return lib!;
 }
 
 /** Environment that runs a process with its wall clock `offset` away ("+1h", "-1h", "+0.2"). */

@@ -86,7 +86,10 @@ export class Load {
       read.forEach((r, i) => {
         this.figures.readsDone += 1;
         if (r.found) {
-          if (r.value.toString() !== this.acked.get(sample[i]!)) this.figures.readsWrong += 1;
+          if (r.value.toString() !== this.acked.get(sample[i]!)) {
+            this.figures.readsWrong += 1;
+            this.note(`read ${sample[i]}: ${r.value.toString()} instead of ${this.acked.get(sample[i]!)}`);
+          }
         } else if (r.error) {
           this.figures.readsFailed += 1;
           this.note(`read ${sample[i]}: ${r.error.code} ${r.error.message}`);

@@ -94,6 +94,11 @@ export class ProcessCluster {
     return n;
   }
 
+  /** Node id to address, of every node (running or not), as the cluster checks take them. */
+  addresses(): Map<string, string> {
+    return new Map(this.nodes.map((n) => [n.id, n.address]));
+  }
+
   /** SIGKILLs a node and waits for it to be gone. */
   async kill(id: string): Promise<void> {
     const n = this.node(id);

@@ -6,12 +6,21 @@
 import { spawnSync } from 'node:child_process';
 import type { Context } from 'mocha';
 
+/**
+ * Skips the test and prints `reason`, so that a skipped test is never silent:
+ * for what no machine could change (the platform); a missing tool goes
+ * through {@link requireMachine}.
+ */
+export function skipBecause(ctx: Context, reason: string): never {
+  console.log(`      skipped: ${reason}`);
+  ctx.skip();
+}
+
 /** Skips the test (or, under CI=true, fails it) with `reason` when `available` is false. */
 export function requireMachine(ctx: Context, available: boolean, reason: string): void {
   if (available) return;
   if (process.env.CI === 'true') throw new Error(`CI must provide this: ${reason} (see .ci/run)`);
-  console.log(`      skipped: ${reason}`);
-  ctx.skip();
+  skipBecause(ctx, reason);
 }
 
 /**

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ErrorCode, type Client } from '../../../src/index.js';
 import { fromServiceError } from '../../../src/protocol/status.js';
 import { runCli } from '../../helpers/cli.js';
-import { info } from '../../helpers/cluster-checks.js';
+import { info, untilOnHomeReplicas } from '../../helpers/cluster-checks.js';
 import { clockFromFile, requireFaketime, skewedClock } from '../../helpers/faketime.js';
 import { freePort } from '../../helpers/ports.js';
 import { nodeClients, unary } from '../../helpers/grpc-clients.js';
@@ -37,6 +37,8 @@ interface PatternResult {
   lost: number;
   clockSkew: number;
   otherErrors: string[];
+  /** The value each key must read: the later write's when acknowledged, else the first's when acknowledged. */
+  acked: Map<string, string>;
 }
 
 /** Writes through a node's KV service: the node stamps the version. */
@@ -84,14 +86,16 @@ async function runPattern(
   const reads = await client.batchLookup(keys, { consistency: 'ALL' });
   const all = [...firstOutcomes, ...laterOutcomes];
   const failures = all.filter((o): o is { ok: false; code: string } => !o.ok);
+  const acked = new Map<string, string>();
+  keys.forEach((k, i) => {
+    if (laterOutcomes[i]!.ok) acked.set(k, 'later');
+    else if (firstOutcomes[i]!.ok) acked.set(k, 'first');
+  });
   let lost = 0;
-  keys.forEach((_, i) => {
+  keys.forEach((k, i) => {
     const r = reads[i]!;
-    if (!r.found && r.error) assert.fail(`read of ${keys[i]} failed: ${r.error.code}`);
-    // The later write was acknowledged, and a read shows something else: lost.
-    if (laterOutcomes[i]!.ok && !(r.found && r.value.toString() === 'later')) lost += 1;
-    // An acknowledged first write that was never overwritten must be readable too.
-    if (!laterOutcomes[i]!.ok && firstOutcomes[i]!.ok && !(r.found && r.value.toString() === 'first')) lost += 1;
+    if (!r.found && r.error) assert.fail(`read of ${k} failed: ${r.error.code}`);
+    if (acked.has(k) && !(r.found && r.value.toString() === acked.get(k))) lost += 1;
   });
   const result: PatternResult = {
     pattern,
@@ -100,9 +104,18 @@ async function runPattern(
     lost,
     clockSkew: failures.filter((f) => f.code === ErrorCode.ClockSkew).length,
     otherErrors: failures.filter((f) => f.code !== ErrorCode.ClockSkew).map((f) => f.code),
+    acked,
   };
   console.log(`      | ${result.pattern} | ${result.writes} | ${result.acknowledged} | ${result.lost} | ${result.clockSkew} |`);
   return result;
+}
+
+/**
+ * Waits until every home replica but `except` holds what each pattern
+ * acknowledged (the third copy lands after a W=2 answer).
+ */
+async function untilAckedOnHomeReplicas(cluster: ProcessCluster, results: readonly PatternResult[], except: string[] = []): Promise<void> {
+  await untilOnHomeReplicas(new Map(results.flatMap((r) => [...r.acked])), cluster.addresses(), Date.now() + 20_000, { except });
 }
 
 /** One writer applied key by key. */
@@ -176,6 +189,8 @@ describe('cluster: bounded clocks, one clock skewed by libfaketime', function ()
       // The skewed node's own writes are refused; the correct ones all go through.
       assert.equal(results[0]!.clockSkew + results[1]!.clockSkew + results[3]!.clockSkew, 3 * KEYS);
       assert.equal(results[2]!.acknowledged, 2 * KEYS);
+      // A replica an hour behind refuses the correct versions as beyond the maximum offset: its copies wait for its clock.
+      await untilAckedOnHomeReplicas(cluster, results, offset.startsWith('-') ? ['node-1'] : []);
 
       // Operators see it: cluster status marks node-1, and node-1's metrics say it refused to stamp.
       const status = await runCli(['cluster', 'status', '--node', n2]);
@@ -204,6 +219,7 @@ describe('cluster: bounded clocks, one clock skewed by libfaketime', function ()
         assert.deepEqual(r.otherErrors, [], `${r.pattern}: failures other than DSTASH_CLOCK_SKEW`);
         assert.equal(r.clockSkew, KEYS, `${r.pattern}: the skewed client's writes are refused`);
       }
+      await untilAckedOnHomeReplicas(cluster, results);
     });
   }
 
@@ -220,8 +236,9 @@ describe('cluster: bounded clocks, one clock skewed by libfaketime', function ()
 
     await writeFile(clockFile, '+1h\n');
     const jumped = Date.now();
-    // libfaketime re-reads the file at most every second; then two probe rounds at most.
-    const deadline = 1000 + 5 * PROBE_MS + 1000;
+    // libfaketime re-reads the file at most every second, then two probe rounds: about 1.5 s on an
+    // idle machine. The limit is well above that, so that only a jump left unnoticed fails it.
+    const deadline = 10_000;
     await waitFor(async () => (await clockOf(n2, 'node-1'))?.offender && (await readyz(httpPort)) === 503, 'the jump to be detected', deadline, 20);
     console.log(`      jump of +1 h detected after ${Date.now() - jumped} ms (probe interval ${PROBE_MS} ms, faketime re-reads its file every 1000 ms)`);
     const refused = await viaNode(n1)('jump-after', 'v');
@@ -248,16 +265,25 @@ describe('cluster: bounded clocks, one clock skewed by libfaketime', function ()
       }
     })();
     const failures: string[] = [];
-    let written = 0;
+    const acked = new Map<string, string>();
+    let wrongReads = 0;
     try {
       // Bounded load: 40 rounds of 500 puts and 500 lookups, 4 rounds in flight.
       for (let round = 0; round < 40; round += 4) {
         await Promise.all([0, 1, 2, 3].map(async (j) => {
           const keys = Array.from({ length: 500 }, (_, i) => `load-${round + j}-${i}`);
           const puts = await client!.batchPut(keys.map((k) => ({ key: k, value: Buffer.from(k) })));
-          for (const p of puts) if (!p.ok) failures.push(`${p.error.code} ${p.error.message}`);
-          written += puts.filter((p) => p.ok).length;
-          await client!.batchLookup(keys);
+          puts.forEach((p, i) => {
+            if (p.ok) acked.set(keys[i]!, keys[i]!);
+            else failures.push(`put ${keys[i]}: ${p.error.code} ${p.error.message}`);
+          });
+          // Each acknowledged key reads back with its value.
+          (await client!.batchLookup(keys)).forEach((r, i) => {
+            const value = acked.get(keys[i]!);
+            if (value === undefined || (r.found && r.value.toString() === value)) return;
+            wrongReads += 1;
+            failures.push(`lookup ${keys[i]}: ${r.found ? `read ${r.value.toString()}` : r.error ? `${r.error.code} ${r.error.message}` : 'missing'}`);
+          });
         }));
       }
     } finally {
@@ -265,9 +291,12 @@ describe('cluster: bounded clocks, one clock skewed by libfaketime', function ()
       await watch;
     }
     const offset = await clockOf(addresses[1]!, 'node-1');
-    console.log(`      20,000 puts under load, node-1 measured ${offset?.offsetMs} ms ahead; ${polls} offset polls, ${alarms} alarms`);
+    console.log(`      20,000 puts under load, node-1 measured ${offset?.offsetMs} ms ahead; ${polls} offset polls, ${alarms} alarms, ${wrongReads} wrong reads`);
     assert.deepEqual(failures, []);
-    assert.equal(written, 20_000);
+    assert.equal(acked.size, 20_000);
+    assert.equal(wrongReads, 0);
+    // The third copy of each write (W=2) lands after the answer: within seconds.
+    await untilOnHomeReplicas(acked, cluster.addresses(), Date.now() + 20_000);
     assert.ok(polls > 0);
     assert.equal(alarms, 0);
     assert.ok(offset && offset.offsetMs > 50, 'the small offset is measured, not hidden');

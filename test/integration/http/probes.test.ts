@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Discovery, Member } from '../../../src/discovery/discovery.js';
 import { DstashNode } from '../../../src/node/index.js';
 import { startTestNode, type TestNode } from '../../helpers/in-process-node.js';
+import { skipBecause } from '../../helpers/system-tool.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait.js';
 import { call } from './http-helpers.js';
@@ -54,7 +55,7 @@ describe('http: health and readiness', function () {
   });
 
   it('says /readyz 503 "the store is not open yet" while the store is not open, 200 once it is', async function () {
-    if (process.platform === 'win32') this.skip();
+    if (process.platform === 'win32') skipBecause(this, 'a FIFO in place of node.json needs mkfifo, which Windows does not have');
     const dir = await tempDir('dstash-http-fifo-');
     // The node reads its identity (node.json) just before it opens its store. A FIFO in
     // its place holds the node there, HTTP port open, until the test writes the identity.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
+import { missingOnHomeReplicas } from '../../helpers/cluster-checks.js';
 import { exchange, nodeClients } from '../../helpers/grpc-clients.js';
 import { startCli, type CliProcess } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/temp-dir.js';
@@ -26,7 +27,7 @@ describe('node: crash recovery', function () {
     const dataDir = join(dir.path, 'node');
     const first = startCli(['node', 'start', '--port', '0', '--sync', '--data-dir', dataDir, '--log-level', 'warn']);
     procs.push(first);
-    const { address } = await first.event<{ address: string }>('serving');
+    const { address, nodeId } = await first.event<{ address: string; nodeId: string }>('serving');
     const c = nodeClients(address);
     const acked: string[] = [];
     const call: grpc.ClientDuplexStream<PutBatch, PutBatchResult__Output> = c.kv.PutStream();
@@ -51,6 +52,7 @@ describe('node: crash recovery', function () {
     assert.equal(await first.exited(), 'SIGKILL');
     c.close();
     assert.ok(acked.length >= 20 * BATCH);
+    const expected = new Map(acked.map((k) => [k, `value-${k.slice(1)}`]));
 
     const second = startCli(['node', 'start', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn']);
     procs.push(second);
@@ -59,15 +61,19 @@ describe('node: crash recovery', function () {
     const batches: LookupBatch[] = [];
     for (let i = 0; i < acked.length; i += 5000) batches.push({ id: i, index: 'crash', keys: acked.slice(i, i + 5000).map((k) => Buffer.from(k)) });
     const answers = await exchange(c2.kv.LookupStream(), batches);
+    c2.close();
+    // Over the keys asked, so that an answer with fewer results than keys counts what it left out.
     let missing = 0;
     for (const batch of batches) {
-      const results = answers.get(Number(batch.id))!.results;
-      results.forEach((r, i) => {
-        const key = (batch.keys![i] as Buffer).toString();
-        if (!r.found || r.value.toString() !== `value-${key.slice(1)}`) missing++;
+      const results = answers.get(Number(batch.id))?.results ?? [];
+      batch.keys!.forEach((k, i) => {
+        const r = results[i];
+        if (!r?.found || r.value.toString() !== expected.get((k as Buffer).toString())) missing++;
       });
     }
-    c2.close();
     assert.equal(missing, 0, `${missing} of ${acked.length} acknowledged writes were lost`);
+    // And in the node's own store, read past the coordinator.
+    const stored = await missingOnHomeReplicas(expected, new Map([[nodeId, again.address]]), { index: 'crash' });
+    assert.deepEqual(stored.slice(0, 10), [], `${stored.length} of ${acked.length} acknowledged writes missing from the store`);
   });
 });

@@ -3,7 +3,7 @@ import { type Client } from '../../../src/index.js';
 import { PlacementTable } from '../../../src/placement/index.js';
 import { HybridClock } from '../../../src/version.js';
 import { runCli } from '../../helpers/cli.js';
-import { digestOn, info, readOn } from '../../helpers/cluster-checks.js';
+import { digestOn, info, missingOnHomeReplicas, readOn } from '../../helpers/cluster-checks.js';
 import { exchange, nodeClients } from '../../helpers/grpc-clients.js';
 import { Load, lostWrites } from '../../helpers/load.js';
 import { ProcessCluster } from '../../helpers/process-cluster.js';
@@ -48,11 +48,15 @@ describe('self-healing: hinted handoff and anti-entropy', function () {
         if ((await digestOn(cluster.node(peer).address, p)) !== mine) mismatched.push(p);
       }
     }
+    const missing = await missingOnHomeReplicas(load.acked, cluster.addresses());
     const lost = await lostWrites(client, load.acked);
-    console.log(`      kill -9: ${figures.writesAcknowledged} writes acknowledged, ${lost} lost, ${figures.writesFailed + figures.readsFailed} failed requests, ${piled} hints piled up, delivered and matching ${converged} ms after the restart`);
+    console.log(`      kill -9: ${figures.writesAcknowledged} writes acknowledged, ${lost} lost, ${figures.writesFailed + figures.readsFailed} failed requests, ${figures.readsWrong} wrong reads, ${piled} hints piled up, delivered and matching ${converged} ms after the restart`);
     assert.deepEqual(mismatched, [], 'node-2 holds what its peers hold in every partition it home-owns');
+    assert.deepEqual(missing.slice(0, 10), [], `${missing.length} copies of acknowledged writes missing on their home replicas once every hint was delivered`);
     assert.equal(lost, 0);
     assert.equal(figures.writesFailed, 0, figures.errors.join('\n'));
+    assert.equal(figures.readsFailed, 0, figures.errors.join('\n'));
+    assert.equal(figures.readsWrong, 0, figures.errors.join('\n'));
   });
 
   it('anti-entropy brings a replica diverged by hand back in line', async () => {

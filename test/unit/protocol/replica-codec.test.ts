@@ -14,6 +14,7 @@ import {
 import type { ApplyBatchMessage, ApplyBatchResultMessage, ReadBatchResultMessage } from '../../../src/protocol/replica-messages.js';
 import { VARINT, WireReader, WireWriter, varintSize } from '../../../src/protocol/wire-format.js';
 import { encodeVersion } from '../../../src/version.js';
+import { assertCutsFailCleanly } from '../../helpers/truncated-input.js';
 
 /** proto-loader's generic codec of each message, as every other protobuf implementation would write and read it. */
 const reference = protoLoader.loadSync('dstash/v1/replica.proto', { ...PROTO_LOADER_OPTIONS, includeDirs: [PROTO_DIR] });
@@ -145,17 +146,9 @@ describe('protocol/replica-codec', () => {
   });
 
   it('throws DSTASH_INVALID_ARGUMENT on truncated or malformed input, never anything else', () => {
-    const messages = [encodeApplyBatch(applyBatch), encodeReadBatchResult(readResult), encodeApplyBatchResult(applyResult)];
-    const decoders = [decodeApplyBatch, decodeReadBatchResult, decodeApplyBatchResult];
-    messages.forEach((bytes, m) => {
-      for (let end = 1; end < bytes.length; end++) {
-        try {
-          decoders[m]!(bytes.subarray(0, end));
-        } catch (err) {
-          assert.ok(isInvalid(err), `cut at ${end}: ${String(err)}`);
-        }
-      }
-    });
+    assertCutsFailCleanly(encodeApplyBatch(applyBatch), decodeApplyBatch, isInvalid);
+    assertCutsFailCleanly(encodeReadBatchResult(readResult), decodeReadBatchResult, isInvalid);
+    assertCutsFailCleanly(encodeApplyBatchResult(applyResult), decodeApplyBatchResult, isInvalid);
     assert.throws(() => decodeReadBatch(Buffer.from([0x1a, 0x05, 0x61])), isInvalid, 'a length past the end');
     assert.throws(() => decodeApplyBatch(Buffer.from([0x0b])), isInvalid, 'wire type 3 (groups) is not supported');
     assert.throws(() => decodeApplyBatch(Buffer.from([0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])), isInvalid, 'a varint over 10 bytes');
