@@ -1,10 +1,13 @@
 /**
  * Flags that choose and configure discovery, shared by `node start` and
- * `cluster status`: static peers (the default) or Consul.
+ * `cluster status`: static peers (the default), DNS or Consul.
  */
 import { Flags } from '@oclif/core';
-import { ConsulDiscovery } from '../discovery/consul-discovery.js';
 import type { ConsulOptions } from '../discovery/consul-options.js';
+import type { DiscoverySource } from '../discovery/create-discovery.js';
+import { ErrorCode, InvalidArgumentError } from '../errors.js';
+import { dnsOptions, type DnsFlags } from './dns-flags.js';
+import { splitList } from './flags.js';
 
 /** `--discovery` and the Consul options. */
 export const discoveryFlags = {
@@ -43,7 +46,28 @@ export function consulOptions(flags: DiscoveryFlags): ConsulOptions {
   };
 }
 
-/** A Consul discovery from the flags. */
-export function consulDiscovery(flags: DiscoveryFlags): ConsulDiscovery {
-  return new ConsulDiscovery(consulOptions(flags));
+/** Parsed flags that name a source of members: `--discovery` with the DNS and Consul flags, and the static ones where a command has them. */
+export interface SourceFlags extends DiscoveryFlags, DnsFlags {
+  peers?: string;
+  'peers-file'?: string;
+  join?: string;
+}
+
+/** The source of members the flags name (for createDiscovery); flags of another source are refused with `DSTASH_INVALID_OPTIONS`. */
+export function discoverySource(flags: SourceFlags): DiscoverySource {
+  const invalid = (message: string): InvalidArgumentError => new InvalidArgumentError(ErrorCode.InvalidOptions, message);
+  if (flags.discovery !== 'static' && (flags.peers || flags['peers-file'] || flags.join)) {
+    throw invalid(`--peers, --peers-file and --join are for --discovery static; with ${flags.discovery} the members come from ${flags.discovery === 'dns' ? 'DNS' : 'the registry'}`);
+  }
+  switch (flags.discovery) {
+    case 'consul':
+      return { consul: consulOptions(flags) };
+    case 'dns': {
+      const dns = dnsOptions(flags);
+      if (!dns) throw invalid('--discovery dns needs --dns-name');
+      return { dns };
+    }
+    default:
+      return { peers: splitList(flags.peers), peersFile: flags['peers-file'], join: splitList(flags.join) };
+  }
 }

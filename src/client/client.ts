@@ -12,11 +12,9 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import type { Discovery, Member } from '../discovery/discovery.js';
-import { ConsulDiscovery } from '../discovery/consul-discovery.js';
 import type { ConsulOptions } from '../discovery/consul-options.js';
-import { DnsDiscovery } from '../discovery/dns-discovery.js';
+import { createDiscovery } from '../discovery/create-discovery.js';
 import type { DnsOptions } from '../discovery/dns-options.js';
-import { JoinDiscovery } from '../discovery/join-discovery.js';
 import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
 import { DEFAULT_INDEX } from '../limits.js';
 import { channelCredentials } from '../protocol/tls.js';
@@ -183,16 +181,8 @@ export class Client<T = Buffer> {
 
   constructor(options: ClientOptions<T>) {
     const { peers, peersFile, healthIntervalMs, dns, consul, discovery, codec, index, autoBatch, token, ...coordinatorOptions } = options;
-    const sources = [peers !== undefined || peersFile !== undefined, dns !== undefined, consul !== undefined, discovery !== undefined].filter(Boolean).length;
-    if (sources !== 1) {
-      throw new InvalidArgumentError(ErrorCode.InvalidOptions, 'give the client one source of members: peers (or peersFile), dns, consul, or discovery');
-    }
+    const source = createDiscovery({ peers, peersFile, dns, consul, discovery }, { healthIntervalMs, tls: coordinatorOptions.tls, token });
     const credentials: grpc.ChannelCredentials = channelCredentials(coordinatorOptions.tls);
-    const tls = coordinatorOptions.tls;
-    const source = discovery
-      ?? (consul ? new ConsulDiscovery(consul)
-        : dns ? new DnsDiscovery({ ...dns, healthIntervalMs: dns.healthIntervalMs ?? healthIntervalMs, tls, token })
-          : new JoinDiscovery({ peers: peers ?? [], peersFile, healthIntervalMs, tls, token }));
     this.coordinator = new Coordinator(
       source,
       (member: Member) => new GrpcReplicaTransport(member.address, credentials, this.coordinator.options.maxMessageBytes, token),

@@ -1,40 +1,35 @@
 /**
- * A dstash node: its identity, its LevelDB store, its gRPC server (KV,
- * Replica and Health services), its view of the cluster and the coordinator
- * it runs for callers that do not route, started and stopped as one.
+ * A dstash node's lifecycle: its identity, its LevelDB store, its view of
+ * the cluster and the coordinator it runs for callers that do not route, its
+ * ports (gRPC in grpc/grpc-server.ts, HTTP, Redis) and its self-healing,
+ * started and stopped as one. run-until-stopped.ts runs it as a process.
  */
 import { hostname } from 'node:os';
-import * as grpc from '@grpc/grpc-js';
 import { DstashError, ErrorCode } from '../errors.js';
 import { logger, type Logger } from '../logger.js';
 import { DSTASH_VERSION } from '../package-info.js';
-import { AdminService, HealthService, KvService, MembershipService, ReplicaService, SERVICE_NAMES } from '../protocol/definitions.js';
+import { SERVICE_NAMES } from '../protocol/definitions.js';
 import { Coordinator, GrpcReplicaTransport } from '../client/index.js';
 import type { Discovery } from '../discovery/discovery.js';
 import { JoinDiscovery } from '../discovery/join-discovery.js';
-import { channelCredentials, serverCredentials, serverKeyPair } from '../protocol/tls.js';
+import { channelCredentials, serverKeyPair } from '../protocol/tls.js';
 import { LevelStore } from '../storage/level-store.js';
 import type { Store } from '../storage/store.js';
-import { authInterceptor } from './auth/grpc-auth.js';
 import { TokenFile } from './auth/token-file.js';
 import { HealthReporter } from './health.js';
+import { GrpcServer } from './grpc/grpc-server.js';
 import { HttpServer } from './http/http-server.js';
 import { RedisServer } from './redis/redis-server.js';
-import { kvHandlers } from './grpc/kv-handlers.js';
 import { LocalReplica } from './local-replica.js';
 import { NodeMetrics } from './metrics/node-metrics.js';
 import type { NodeView, Readiness } from './metrics/node-view.js';
-import { rpcInterceptor } from './metrics/rpc-interceptor.js';
 import { loadOrCreateIdentity } from './node-identity.js';
 import { resolveNodeOptions, type NodeOptions } from './node-options.js';
-import { replicaHandlers } from './grpc/replica-handlers.js';
 import { LocalTransport } from './local-transport.js';
-import { adminHandlers } from './grpc/admin-handlers.js';
-import { addConsensusServices } from './consensus/consensus-services.js';
 import type { Proposer } from '../client/index.js';
 import { removePeer } from './peers-file.js';
-import { membershipHandlers } from './grpc/membership-handlers.js';
 import { nodeDiscovery } from './node-discovery.js';
+import { admitDataDir } from './self-healing/drain-mark.js';
 import { SelfHealing, type DrainProgress } from './self-healing/self-healing.js';
 import { StoreHealth } from './store-health.js';
 import { SyncState } from './self-healing/sync-state.js';
@@ -62,7 +57,7 @@ export class DstashNode {
   private http?: HttpServer;
   private redis?: RedisServer;
   private state: NodeState = 'new';
-  private server?: grpc.Server;
+  private grpc?: GrpcServer;
   private store?: Store;
   private coordinator?: Coordinator;
   private proposer?: Proposer;
@@ -140,12 +135,17 @@ export class DstashNode {
     return this.state;
   }
 
-  /** Opens the store and starts serving. Fails with a clear DstashError on a bad data dir or a port in use. */
+  /**
+   * Opens the store and starts serving. Fails with a clear DstashError on a
+   * bad data dir, a port in use, or a data dir drained out of the cluster
+   * (`DrainedError`, unless `rejoin`).
+   */
   async start(): Promise<void> {
     if (this.state !== 'new') throw new DstashError(ErrorCode.InvalidOptions, `node cannot start: it is ${this.state}`);
     this.state = 'starting';
     try {
       const o = this.options;
+      await admitDataDir(o.dataDir, o.rejoin);
       if (o.authTokenFile) this.auth = new TokenFile(o.authTokenFile, this.log.child({ module: 'auth' }));
       // The HTTP port opens first, so that /readyz says why the node is not ready while it starts.
       if (o.httpPort !== undefined) {
@@ -186,7 +186,14 @@ export class DstashNode {
       const coordinator = this.makeCoordinator(replica);
       this.coordinator = coordinator;
       this.healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o, this.metrics.replication);
-      await this.listen(coordinator, replica);
+      const grpcServer = await GrpcServer.start({
+        coordinator, replica, store, health: this.health, admin: this, info: () => this.info(), discovery: () => this.discovery, nodeId: () => this.id,
+        // Requests are counted only when an HTTP port can serve the counts.
+        rpcMetrics: this.http && this.metrics.rpc, auth: this.auth, peerToken: this.peerToken(),
+      }, o);
+      this.grpc = grpcServer;
+      this.proposer = grpcServer.proposer;
+      this.boundPort = grpcServer.port;
       // Serving before the coordinator starts: static discovery probes this node too.
       this.health.set('', 'SERVING');
       this.health.set(SERVICE_NAMES.kv, 'SERVING');
@@ -313,42 +320,6 @@ export class DstashNode {
     );
   }
 
-  private async listen(coordinator: Coordinator, replica: LocalReplica): Promise<void> {
-    const o = this.options;
-    const server = new grpc.Server({
-      'grpc.max_receive_message_length': o.maxMessageBytes,
-      'grpc.max_send_message_length': o.maxMessageBytes,
-      // Closes connections with no call in progress, raw ones that never sent a call included.
-      'grpc.max_connection_idle_ms': o.idleConnectionMs,
-      // Requests are counted only when an HTTP port can serve the counts.
-      interceptors: [...(this.http ? [rpcInterceptor(this.metrics.rpc)] : []), ...(this.auth ? [authInterceptor(this.auth)] : [])],
-    });
-    const limits = { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries };
-    server.addService(KvService.service, kvHandlers(coordinator, limits));
-    server.addService(ReplicaService.service, replicaHandlers(replica, () => this.info(), limits));
-    server.addService(HealthService.service, this.health.handlers());
-    server.addService(AdminService.service, adminHandlers(this));
-    this.proposer = addConsensusServices(server, {
-      store: this.store!, coordinator, nodeId: () => this.id, credentials: channelCredentials(o.tls), token: this.peerToken(), auth: this.auth,
-      partitions: o.partitions, maxValueBytes: o.maxValueBytes, limits,
-    });
-    server.addService(MembershipService.service, membershipHandlers(() => this.discovery));
-    const credentials = serverCredentials(o.tls);
-    this.boundPort = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${o.bind.includes(':') ? `[${o.bind}]` : o.bind}:${o.port}`, credentials, (err, port) => {
-        if (err) {
-          const inUse = /EADDRINUSE|address already in use/i.test(err.message);
-          reject(new DstashError(
-            ErrorCode.InvalidOptions,
-            inUse ? `port ${o.port} on ${o.bind} is already in use: choose another --port` : `cannot listen on ${o.bind}:${o.port}: ${err.message}`,
-            { cause: err },
-          ));
-        } else resolve(port);
-      });
-    });
-    this.server = server;
-  }
-
   private async info(): Promise<InfoResponse> {
     return {
       nodeId: this.id,
@@ -400,21 +371,9 @@ export class DstashNode {
     const coordinator = this.coordinator;
     this.coordinator = undefined;
     await coordinator?.close();
-    const server = this.server;
-    this.server = undefined;
-    if (server) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.log.warn({ graceMs: this.options.shutdownGraceMs }, 'in-flight calls outlived the shutdown grace period: cancelling them');
-          server.forceShutdown();
-          resolve();
-        }, this.options.shutdownGraceMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    const grpcServer = this.grpc;
+    this.grpc = undefined;
+    await grpcServer?.close(this.options.shutdownGraceMs, this.log);
     const store = this.store;
     this.store = undefined;
     await store?.close();

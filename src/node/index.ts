@@ -1,4 +1,5 @@
-/** The node process: what the CLI starts. */
+/** The node process: what the CLI starts, and what a program that embeds a node runs. */
 export { DstashNode, type NodeState } from './dstash-node.js';
 export { DEFAULT_NODE_OPTIONS, DEFAULT_PORT, resolveNodeOptions, type NodeOptions } from './node-options.js';
-export { clearDrainMark, drainedError, markDrained, readDrainMark, type DrainMark } from './self-healing/drain-mark.js';
+export { runUntilStopped, type RunOptions } from './run-until-stopped.js';
+export { DrainedError, type DrainMark } from './self-healing/drain-mark.js';

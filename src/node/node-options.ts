@@ -165,6 +165,14 @@ export interface NodeOptions {
    */
   join: string[];
   /**
+   * Start even though `dstash node drain` took this node out of the cluster
+   * (its data dir holds the drain mark, self-healing/drain-mark.ts), making
+   * it a member again with its data; the mark is removed. Without it such a
+   * start fails with `DSTASH_DATA_DIR_MISMATCH`.
+   * @default false
+   */
+  rejoin: boolean;
+  /**
    * Announces the node (Consul registration) once it serves; it deregisters on a clean stop.
    * @default undefined (static discovery needs none)
    */
@@ -261,6 +269,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir'> = {
   protectMetrics: false,
   peers: [],
   join: [],
+  rejoin: false,
   healthIntervalMs: 1000,
   hintIntervalMs: 1000,
   maxHints: 1_000_000,

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 /** The repository's bin/run.js (tests run from dist/test/helpers). */
 export const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 
-/** A running `dstash` child process. */
+/** A running `dstash` child process (or a program of the tests' own, see startProgram). */
 export interface CliProcess {
   child: ChildProcess;
   /** Everything written to stderr so far. */
@@ -27,6 +27,16 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, uid?: numb
   const command = uid === undefined
     ? [process.execPath, BIN, ...args]
     : ['setpriv', '--euid', String(uid), '--egid', String(uid), '--clear-groups', '--inh-caps', '+dac_override', '--ambient-caps', '+dac_override', process.execPath, BIN, ...args];
+  return startWatched(command, env);
+}
+
+/** Starts `node script ...args`, a program that embeds dstash, read as startCli reads the binary. */
+export function startProgram(script: string, args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+  return startWatched([process.execPath, script, ...args], env);
+}
+
+/** Spawns `command`, collecting its stderr and the JSON events on its stdout. */
+function startWatched(command: string[], env: NodeJS.ProcessEnv): CliProcess {
   return followCli(spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 

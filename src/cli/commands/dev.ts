@@ -3,7 +3,7 @@ import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configureLogging } from '../../logger.js';
-import { DstashNode } from '../../node/index.js';
+import { DstashNode, runUntilStopped } from '../../node/index.js';
 import { logLevelFlag } from '../flags.js';
 import { describeError } from '../node-connection.js';
 
@@ -52,8 +52,7 @@ export default class Dev extends Command {
       sweepIntervalMs: 10_000,
       coordinator: { replicas: Math.min(flags.replicas, flags.nodes) },
     }));
-    const stopAll = async (): Promise<void> => {
-      await Promise.all(nodes.map((n) => n.stop()));
+    const removeData = async (): Promise<void> => {
       if (!flags['data-dir']) await rm(root, { recursive: true, force: true });
     };
     try {
@@ -63,7 +62,8 @@ export default class Dev extends Command {
         if (!fixed) await appendFile(peersFile, `${node.nodeId}@${node.address}\n`);
       }
     } catch (err) {
-      await stopAll();
+      await Promise.all(nodes.map((n) => n.stop()));
+      await removeData();
       this.error(describeError(err), { exit: 2 });
     }
     // Report ready once every node sees every other as healthy, so the first request finds the whole cluster.
@@ -80,18 +80,8 @@ export default class Dev extends Command {
       `  Redis: ${nodes.map((n) => `127.0.0.1:${n.redisPort}`).join(', ')}  (redis-cli -p ${nodes[0]!.redisPort} set hello world)`,
       '  Ctrl-C stops the cluster.',
     ].join('\n'));
-    await new Promise<void>((resolve) => {
-      const stop = (): void => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        stopAll().then(resolve, (err: unknown) => {
-          this.logToStderr(`error while stopping: ${(err as Error).message}`);
-          process.exitCode = 1;
-          resolve();
-        });
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    // A dev node drained out of the cluster leaves no mark: the next `dstash dev` (which has no --rejoin) starts it again.
+    await runUntilStopped(nodes, { markDrained: false });
+    await removeData();
   }
 }

@@ -3,8 +3,10 @@
  * `dstash node drain` took it out of the cluster. Its data was handed over
  * and it left the membership; a process supervisor (a StatefulSet, systemd)
  * that restarts it must not make it a member again unnoticed, with data that
- * grows staler by the hour. `dstash node start` refuses a marked data dir
- * unless told to rejoin (`--rejoin`), which removes the mark.
+ * grows staler by the hour. A node refuses to start on a marked data dir
+ * unless told to rejoin (`rejoin`, `--rejoin`), which removes the mark. The
+ * mark is written by `runUntilStopped` (run-until-stopped.ts), which knows
+ * whether a signal or an operator's drain stopped the node.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -36,14 +38,19 @@ export async function readDrainMark(dataDir: string): Promise<DrainMark | undefi
   }
 }
 
-/** Removes the mark (a rejoin). */
-export async function clearDrainMark(dataDir: string): Promise<void> {
-  await rm(join(dataDir, FILE), { force: true });
+/** The error of a start on a marked data dir: `DSTASH_DATA_DIR_MISMATCH`, saying how to go on; `mark` says when the drain was. */
+export class DrainedError extends DstashError {
+  constructor(dataDir: string, readonly mark: DrainMark) {
+    super(ErrorCode.DataDirMismatch, `node ${mark.nodeId} was drained out of the cluster at ${mark.drainedAt} (dstash node drain): `
+      + `its data was handed over and it is no longer a member. To make it a member again with the data in ${dataDir}, start it with --rejoin `
+      + '(DSTASH_REJOIN=true); to join as a new, empty node, remove the data dir first.');
+  }
 }
 
-/** The error of a start on a marked data dir: `DSTASH_DATA_DIR_MISMATCH`, saying how to go on. */
-export function drainedError(dataDir: string, mark: DrainMark): DstashError {
-  return new DstashError(ErrorCode.DataDirMismatch, `node ${mark.nodeId} was drained out of the cluster at ${mark.drainedAt} (dstash node drain): `
-    + `its data was handed over and it is no longer a member. To make it a member again with the data in ${dataDir}, start it with --rejoin `
-    + '(DSTASH_REJOIN=true); to join as a new, empty node, remove the data dir first.');
+/** Before a node opens `dataDir`: refuses a marked one with a {@link DrainedError}; with `rejoin`, removes the mark instead. */
+export async function admitDataDir(dataDir: string, rejoin: boolean): Promise<void> {
+  const mark = await readDrainMark(dataDir);
+  if (!mark) return;
+  if (!rejoin) throw new DrainedError(dataDir, mark);
+  await rm(join(dataDir, FILE), { force: true });
 }

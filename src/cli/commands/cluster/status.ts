@@ -8,10 +8,10 @@ import { describeError } from '../../node-connection.js';
 import { memberStatuses, statusLines } from '../../cluster-table.js';
 import { fetchInfo } from '../../admin-connection.js';
 import { nodeFlag } from '../../node-address.js';
-import { consulDiscovery, discoveryFlags } from '../../consul-flags.js';
-import { dnsFlags, dnsOptions } from '../../dns-flags.js';
+import { discoveryFlags, discoverySource } from '../../consul-flags.js';
+import { dnsFlags } from '../../dns-flags.js';
+import { createDiscovery } from '../../../discovery/create-discovery.js';
 import type { Discovery } from '../../../discovery/discovery.js';
-import { DnsDiscovery } from '../../../discovery/dns-discovery.js';
 
 /** `dstash cluster status`: members, their health, and partitions per node, as one node sees them. */
 export default class ClusterStatus extends Command {
@@ -41,11 +41,9 @@ export default class ClusterStatus extends Command {
     try {
       if (flags.discovery === 'static') info = await fetchInfo(flags.node, credentials, flags.timeout, flags.token);
       else {
-        const dns = dnsOptions(flags);
-        if (flags.discovery === 'dns' && !dns) this.error('--discovery dns needs --dns-name', { exit: 2 });
-        const source = dns ? `DNS name ${dns.name}` : `Consul service ${flags['consul-service']}`;
-        const discovery = dns ? new DnsDiscovery({ ...dns, tls: tlsOptions(flags) }) : consulDiscovery(flags);
-        info = await membersFrom(discovery, source, credentials, flags.timeout, flags.token);
+        const source = discoverySource(flags);
+        const label = source.dns ? `DNS name ${source.dns.name}` : `Consul service ${flags['consul-service']}`;
+        info = await membersFrom(createDiscovery(source, { tls: tlsOptions(flags) }), label, credentials, flags.timeout, flags.token);
       }
     } catch (err) {
       this.error(describeError(err), { exit: 2 });
