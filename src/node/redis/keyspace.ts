@@ -60,22 +60,22 @@ interface PendingIncrement {
 export class Keyspace {
   private readonly tails = new Map<string, Promise<void>>();
   private readonly increments = new Map<string, PendingIncrement>();
-  private readonly reads: AutoBatcher<Buffer, LookupOutcome>;
-  private readonly writes: AutoBatcher<KeyWrite, WriteOutcome>;
+  /** Single-key reads and writes, one batcher per consistency, grouped by index. */
+  private readonly reads: Record<Consistency, AutoBatcher<Buffer, LookupOutcome>>;
+  private readonly writes: Record<Consistency, AutoBatcher<KeyWrite, WriteOutcome>>;
 
   constructor(
     private readonly coordinator: Coordinator,
     private readonly serial: SerialCoordinator,
   ) {
-    const split = (group: string): [string, Consistency] => group.split('\0') as [string, Consistency];
-    this.reads = new AutoBatcher((group, keys) => coordinator.lookupMany(...withKeys(split(group), keys)), MAX_BATCH);
-    this.writes = new AutoBatcher((group, items) => coordinator.putMany(...withKeys(split(group), items)), MAX_BATCH);
+    this.reads = byConsistency((c) => new AutoBatcher((index, keys) => coordinator.lookupMany(index, keys, c), MAX_BATCH));
+    this.writes = byConsistency((c) => new AutoBatcher((index, items) => coordinator.putMany(index, items, c), MAX_BATCH));
   }
 
   /** The live keys among `keys` (undefined for missing ones). */
   async read(index: string, keys: readonly Buffer[], c: RedisConsistency): Promise<(Stored | undefined)[]> {
     if (c === 'SERIAL') return Promise.all(keys.map(async (k) => stored(await this.execute(index, k, { kind: 'read' }))));
-    const outcomes = keys.length === 1 ? [await this.reads.add(`${index}\0${c}`, keys[0]!)] : await this.coordinator.lookupMany(index, keys, c);
+    const outcomes = keys.length === 1 ? [await this.reads[c].add(index, keys[0]!)] : await this.coordinator.lookupMany(index, keys, c);
     return outcomes.map((o) => {
       if (o.error) throw o.error;
       return o.found ? { value: decodeValue(o.value!), expiresAt: o.expiresAt ?? 0 } : undefined;
@@ -88,7 +88,7 @@ export class Keyspace {
       await Promise.all(items.map((i) => this.execute(index, i.key, { kind: 'set', value: i.value, ttlMs: i.ttlMs })));
       return;
     }
-    throwFirst(items.length === 1 ? [await this.writes.add(`${index}\0${c}`, items[0]!)] : await this.coordinator.putMany(index, items, c));
+    throwFirst(items.length === 1 ? [await this.writes[c].add(index, items[0]!)] : await this.coordinator.putMany(index, items, c));
   }
 
   /** Deletes every key (unconditionally); throws the first failure. */
@@ -172,12 +172,13 @@ export class Keyspace {
   }
 }
 
+/** One key's identity among the locks: index names cannot hold `\0`, so it is unambiguous (and it is never taken apart). */
 function lockId(index: string, key: Buffer): string {
   return `${index}\0${key.toString('latin1')}`;
 }
 
-function withKeys<T>([index, c]: [string, Consistency], items: T[]): [string, T[], Consistency] {
-  return [index, items, c];
+function byConsistency<T>(make: (c: Consistency) => T): Record<Consistency, T> {
+  return { ONE: make('ONE'), QUORUM: make('QUORUM'), ALL: make('ALL') };
 }
 
 function stored(o: SerialOutcome): Stored | undefined {

@@ -9,8 +9,8 @@
  * only this connection closes.
  */
 import type { Socket } from 'node:net';
-import type { CommandContext, Session } from './commands/command.js';
-import { dispatch } from './commands/command-table.js';
+import type { CommandContext, PipelineOverlap, Session } from './commands/command.js';
+import { dispatch, pipelineOverlap } from './commands/command-table.js';
 import { RespParser, RespProtocolError, type RespLimits } from './resp-parser.js';
 import { ReplyWriter } from './resp-reply.js';
 
@@ -22,23 +22,6 @@ const WRITE_BATCH_BYTES = 64 * 1024;
 const CLOSE_GRACE_MS = 5000;
 /** Most pipelined commands run at once. */
 const WINDOW = 256;
-/** Commands that may run at once with their neighbours of a pipeline when their keys differ. */
-const INDEPENDENT = new Set(['get', 'hget', 'exists', 'ttl', 'pttl', 'strlen']);
-/** Increments: several of one key may run at once, they apply in the order sent (see keyspace.ts). */
-const INCREMENTS = new Set(['incr', 'decr', 'incrby', 'decrby']);
-
-/**
- * How a pipelined command may overlap its neighbours: `inc` (an increment),
- * `one` (a single-key command that needs no other on its key at the same
- * time), or undefined (it runs alone).
- */
-function overlap(args: Buffer[]): 'inc' | 'one' | undefined {
-  const name = args[0]!.toString('latin1').toLowerCase();
-  if (INCREMENTS.has(name)) return args.length >= 2 ? 'inc' : undefined;
-  if (INDEPENDENT.has(name)) return args.length >= 2 && !(name === 'exists' && args.length > 2) ? 'one' : undefined;
-  return name === 'set' && args.length === 3 ? 'one' : undefined;
-}
-
 /** Serves one socket. */
 export class RedisConnection {
   private readonly parser: RespParser;
@@ -121,23 +104,25 @@ export class RedisConnection {
 
   /**
    * Takes the next command and the ones after it that may run at the same
-   * time: single-key reads and plain SETs of distinct keys, and increments.
-   * Each key sees its commands in order; replies keep the request order.
+   * time, as their records allow (single-key reads and plain SETs of distinct
+   * keys, and increments). Each key sees its commands in order; replies keep
+   * the request order.
    */
   private window(): Buffer[][] {
     const first = this.queue[this.head++] as Buffer[];
-    const kind = overlap(first);
-    if (!kind) return [first];
-    const keys = new Map<string, 'inc' | 'one'>([[first[1]!.toString('latin1'), kind]]);
+    const overlap = pipelineOverlap(first);
+    if (!overlap) return [first];
+    const keys = new Map<string, PipelineOverlap>([[overlap.key.toString('latin1'), overlap.kind]]);
     const batch = [first];
     while (batch.length < WINDOW && this.head < this.queue.length) {
       const next = this.queue[this.head]!;
       if (next instanceof RespProtocolError) break;
-      const k = overlap(next);
-      const key = k && next[1]!.toString('latin1');
-      const seen = key === undefined ? undefined : keys.get(key);
-      if (!k || (seen && (seen !== 'inc' || k !== 'inc'))) break;
-      keys.set(key!, k);
+      const o = pipelineOverlap(next);
+      if (!o) break;
+      const key = o.key.toString('latin1');
+      const seen = keys.get(key);
+      if (seen && (seen !== 'inc' || o.kind !== 'inc')) break;
+      keys.set(key, o.kind);
       batch.push(next);
       this.head++;
     }

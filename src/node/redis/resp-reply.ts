@@ -3,8 +3,8 @@
  *
  * A reply is plain data: a `Buffer` is a bulk string, `null` the null reply,
  * a number or bigint an integer, an array an array; the tagged objects carry
- * the other types. RESP2 has no map, double or boolean: a map goes out as a
- * flat array of keys and values, as Redis does.
+ * the other types. RESP2 has no map, set, double or boolean: a map goes out
+ * as a flat array of keys and values, a set as an array, as Redis does.
  */
 
 /** A status reply (`+OK`). */
@@ -20,8 +20,13 @@ export interface MapReply {
   map: [Reply, Reply][];
 }
 
+/** A set (RESP3 `~`; RESP2 an array), as Redis answers COMMAND's flags and categories. */
+export interface SetReply {
+  set: Reply[];
+}
+
 /** Anything a command answers. */
-export type Reply = Buffer | null | number | bigint | SimpleReply | ErrorReply | MapReply | Reply[];
+export type Reply = Buffer | null | number | bigint | SimpleReply | ErrorReply | MapReply | SetReply | Reply[];
 
 /** `+OK`. */
 export const OK: SimpleReply = { simple: 'OK' };
@@ -85,6 +90,9 @@ export class ReplyWriter {
       this.text += `+${oneLine(reply.simple)}${CRLF}`;
     } else if ('error' in reply) {
       this.text += `-${oneLine(reply.error)}${CRLF}`;
+    } else if ('set' in reply) {
+      this.text += `${resp3 ? '~' : '*'}${reply.set.length}${CRLF}`;
+      for (const r of reply.set) this.write(r, resp3);
     } else {
       this.text += resp3 ? `%${reply.map.length}${CRLF}` : `*${reply.map.length * 2}${CRLF}`;
       for (const [k, v] of reply.map) {

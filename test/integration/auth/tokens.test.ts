@@ -199,8 +199,15 @@ describe('auth: bearer tokens with roles on every port', function () {
     ]);
     assert.equal(await redisCli(port, ['--no-auth-warning', '-a', TOKENS.write, 'SET', 'r', '1']), 'OK');
     // One connection, commands from stdin: AUTH first, then what the role allows.
-    const asRead = await redisCli(port, [], `AUTH ${TOKENS.read}\nGET r\nSET r 2\nINCR r\nEXISTS r\n`);
-    assert.deepEqual(asRead.split('\n'), ['OK', '"1"', "(error) NOPERM User read has no permissions to run the 'set' command", "(error) NOPERM User read has no permissions to run the 'incr' command", '(integer) 1']);
+    const asRead = await redisCli(port, [], `AUTH ${TOKENS.read}\nGET r\nSET r 2\nINCR r\nEXPIRE r 0\nEXISTS r\n`);
+    assert.deepEqual(asRead.split('\n'), [
+      'OK',
+      '"1"',
+      "(error) NOPERM User read has no permissions to run the 'set' command",
+      "(error) NOPERM User read has no permissions to run the 'incr' command",
+      "(error) NOPERM User read has no permissions to run the 'expire' command",
+      '(integer) 1',
+    ]);
     assert.equal(await redisCli(port, ['--no-auth-warning', '--user', 'write', '--pass', TOKENS.write, 'INCR', 'r']), '(integer) 2');
     const hello = await redisCli(port, [], `HELLO 3 AUTH default ${TOKENS.read}\nGET r\n`);
     assert.match(hello, /"2"$/);

@@ -78,6 +78,54 @@ const STEPS: [number, string[], string][] = [
   [2, ['DSTASH.CONSISTENCY', 'fast'], '(error) ERR consistency must be one, quorum, all or serial'],
 ];
 
+/** `redis-cli --json COMMAND INFO get set mget` (RESP3) as redis-server 7.0.15 answers it. */
+const INFO_GET_SET_MGET = [
+  ['get', 2, ['readonly', 'fast'], 1, 1, 1, ['@read', '@string', '@fast'], [], [keySpec(['RO', 'access'], 0, 1)], []],
+  [
+    'set', -3, ['write', 'denyoom'], 1, 1, 1, ['@write', '@string', '@slow'], [],
+    [{ notes: 'RW and ACCESS due to the optional `GET` argument', ...keySpec(['RW', 'access', 'update', 'variable_flags'], 0, 1) }], [],
+  ],
+  ['mget', -2, ['readonly', 'fast'], 1, -1, 1, ['@read', '@string', '@fast'], ['request_policy:multi_shard'], [keySpec(['RO', 'access'], -1, 1)], []],
+  null,
+];
+
+/** `redis-cli COMMAND INFO get` (RESP2) as redis-server 7.0.15 answers it. */
+const GET_INFO_RESP2 = `1)  1) "get"
+    2) (integer) 2
+    3) 1) readonly
+       2) fast
+    4) (integer) 1
+    5) (integer) 1
+    6) (integer) 1
+    7) 1) @read
+       2) @string
+       3) @fast
+    8) (empty array)
+    9) 1) 1) "flags"
+          2) 1) RO
+             2) access
+          3) "begin_search"
+          4) 1) "type"
+             2) "index"
+             3) "spec"
+             4) 1) "index"
+                2) (integer) 1
+          5) "find_keys"
+          6) 1) "type"
+             2) "range"
+             3) "spec"
+             4) 1) "lastkey"
+                2) (integer) 0
+                3) "keystep"
+                4) (integer) 1
+                5) "limit"
+                6) (integer) 0
+   10) (empty array)`;
+
+function keySpec(flags: string[], lastkey: number, keystep: number): object {
+  return { flags, begin_search: { type: 'index', spec: { index: 1 } }, find_keys: { type: 'range', spec: { lastkey, keystep, limit: 0 } } };
+}
+
 describe('Redis port through redis-cli, 3-node cluster', function () {
   this.timeout(120_000);
   let cluster: ProcessCluster | undefined;
@@ -109,6 +157,14 @@ describe('Redis port through redis-cli, 3-node cluster', function () {
     const keys = (await redisCli(port(1), ['--scan', '--pattern', 'scan:*'])).split('\n').sort();
     assert.equal(keys.length, 31);
     assert.deepEqual(await redisCli(port(2), ['SCAN', '0', 'MATCH', 'scan:*', 'TYPE', 'hash', 'COUNT', '1000']), '1) "0"\n2) 1) "scan:h"');
+  });
+
+  it('answers COMMAND INFO get set mget with the arity, flags, key positions and key specifications of redis-server 7.0', async () => {
+    assert.deepEqual(JSON.parse(await redisCli(port(1), ['--json', 'COMMAND', 'INFO', 'get', 'set', 'mget', 'nosuch'])), INFO_GET_SET_MGET);
+    // RESP2, as redis-server 7.0.15 prints through redis-cli.
+    assert.equal(await redisCli(port(2), ['COMMAND', 'INFO', 'get']), GET_INFO_RESP2);
+    const docs = JSON.parse(await redisCli(port(0), ['--json', 'COMMAND', 'DOCS', 'get'])) as Record<string, unknown>;
+    assert.deepEqual(docs, { get: { summary: 'Get the value of a key', since: '1.0.0', group: 'string', complexity: 'O(1)' } });
   });
 
   it('keeps databases apart with SELECT, speaks RESP3 after HELLO 3, and answers CLIENT, INFO, TIME, COMMAND', async () => {

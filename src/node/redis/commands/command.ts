@@ -49,14 +49,94 @@ export interface CommandContext {
   auth?: Authenticator;
 }
 
-/** A command: its arity as Redis counts it (the name included; negative = at least), and its handler. */
-export interface Command {
+/** The command flags Redis 7 reports (COMMAND INFO), in the order it reports them. */
+export const COMMAND_FLAGS = [
+  'write', 'readonly', 'denyoom', 'module', 'admin', 'pubsub', 'noscript', 'blocking', 'loading', 'stale', 'skip_monitor', 'skip_slowlog',
+  'asking', 'fast', 'no_auth', 'may_replicate', 'no_mandatory_keys', 'no_async_loading', 'no_multi', 'movablekeys', 'allow_busy',
+] as const;
+/** A command flag: `write` needs a token of role write, `no_auth` runs before AUTH. */
+export type CommandFlag = (typeof COMMAND_FLAGS)[number];
+
+/** The ACL categories of Redis 7, in the order it reports them. */
+export const ACL_CATEGORIES = [
+  'keyspace', 'read', 'write', 'set', 'sortedset', 'list', 'hash', 'string', 'bitmap', 'hyperloglog', 'geo', 'stream', 'pubsub', 'admin',
+  'fast', 'slow', 'blocking', 'dangerous', 'connection', 'transaction', 'scripting',
+] as const;
+/** An ACL category (reported with a leading `@`). */
+export type AclCategory = (typeof ACL_CATEGORIES)[number];
+
+/** The flags of a key specification, as Redis 7 documents them (access type first, then the operation). */
+export type KeySpecFlag = 'RO' | 'RW' | 'OW' | 'RM' | 'access' | 'update' | 'insert' | 'delete' | 'not_key' | 'incomplete' | 'variable_flags';
+
+/**
+ * Where a command's keys are, as COMMAND INFO reports them (first key, last
+ * key, step; negative last = counted from the end) and what the command does
+ * to them (its one key specification, a range from `first`).
+ */
+export interface KeyPositions {
+  first: number;
+  last: number;
+  step: number;
+  flags: readonly KeySpecFlag[];
+  /** Redis's note on the flags, when it has one. */
+  notes?: string;
+}
+
+/** What COMMAND DOCS tells of a command (its arguments are not described). */
+export interface CommandDocs {
+  summary: string;
+  /** The version that introduced the command. */
+  since: string;
+  group: 'connection' | 'server' | 'string' | 'generic' | 'hash';
+  complexity: string;
+  /** Set for a deprecated command, with what replaces it. */
+  deprecated?: { since: string; replacedBy: string };
+}
+
+/**
+ * How a pipelined command may run at once with the commands queued before
+ * it, in its shortest form only (as many arguments as its arity: `SET k v`
+ * without options, `EXISTS k` of one key): `one` when no other command on its
+ * key runs at the same time, `inc` for an increment, which may run with other
+ * increments of its key (they apply in the order sent, see keyspace.ts).
+ * Without it, the command runs alone.
+ */
+export type PipelineOverlap = 'one' | 'inc';
+
+/** What Redis tells of a command (COMMAND INFO, COMMAND DOCS) and what dstash decides from it. */
+export interface CommandSpec {
+  /** Lower case; a subcommand's is `container|sub`, as Redis names it. */
+  name: string;
+  /** As Redis counts it: the name included; negative = at least. The dispatcher checks it. */
   arity: number;
+  /** `write` needs a token of role write (else read), `no_auth` may run before AUTH. */
+  flags: readonly CommandFlag[];
+  /** ACL categories besides those Redis derives from the flags (@write, @read, @admin, @fast or @slow, …). */
+  categories?: readonly AclCategory[];
+  /** Redis's command tips (`nondeterministic_output`, `request_policy:…`). */
+  tips?: readonly string[];
+  /** None: the command takes no key. */
+  keys?: KeyPositions;
+  overlap?: PipelineOverlap;
+  docs: CommandDocs;
+  /** The subcommands served, described (their container's handler runs them). */
+  subcommands?: readonly CommandSpec[];
+}
+
+/** A command: what Redis tells of it, and its handler. */
+export interface Command extends CommandSpec {
   run(ctx: CommandContext, args: Buffer[]): Promise<Reply> | Reply;
 }
 
-/** A table of commands by lower-case name. */
-export type CommandTable = Record<string, Command>;
+/** The key specification of a command on one key (its first argument). */
+export function oneKey(...flags: KeySpecFlag[]): KeyPositions {
+  return { first: 1, last: 1, step: 1, flags };
+}
+
+/** The key specification of a command on every argument (`step` 1) or every other one (`step` 2, keys and values). */
+export function everyKey(step: number, ...flags: KeySpecFlag[]): KeyPositions {
+  return { first: 1, last: -1, step, flags };
+}
 
 const INTEGER = /^-?(0|[1-9][0-9]*)$/;
 const MIN_INT64 = -(2n ** 63n);

@@ -7,7 +7,7 @@ import { DSTASH_VERSION } from '../../../package-info.js';
 import type { RedisConsistency } from '../keyspace.js';
 import { bulk, OK, RedisReplyError, syntaxError, type Reply } from '../resp-reply.js';
 import type { Role } from '../../../protocol/bearer-token.js';
-import { int, word, type CommandContext, type CommandTable } from './command.js';
+import { int, word, type Command, type CommandContext, type CommandFlag, type CommandSpec } from './command.js';
 
 /** The Redis version dstash answers as (HELLO, INFO): the command set follows Redis 7. */
 export const REDIS_COMPAT_VERSION = '7.0.0';
@@ -130,37 +130,113 @@ function info(ctx: CommandContext, args: Buffer[]): Reply {
   return bulk(lines.join('\r\n'));
 }
 
-/** Connection and server commands by name. */
-export const CONNECTION_COMMANDS: CommandTable = {
-  ping: {
+/** The flags Redis gives AUTH, HELLO and QUIT: they run before AUTH. */
+const BEFORE_AUTH: readonly CommandFlag[] = ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'];
+
+/** A CLIENT subcommand, as Redis 7 describes them. */
+function clientSubcommand(sub: string, arity: number, summary: string, since: string): CommandSpec {
+  return { name: `client|${sub}`, arity, flags: ['noscript', 'loading', 'stale'], categories: ['connection'], docs: { summary, since, group: 'connection', complexity: 'O(1)' } };
+}
+
+/** The CLIENT subcommands served (CLIENT SETINFO is Redis 7.2's). */
+const CLIENT_SUBCOMMANDS: readonly CommandSpec[] = [
+  clientSubcommand('id', 2, 'Returns the client ID for the current connection', '5.0.0'),
+  clientSubcommand('getname', 2, 'Get the current connection name', '2.6.9'),
+  clientSubcommand('setname', 3, 'Set the current connection name', '2.6.9'),
+  clientSubcommand('setinfo', 4, 'Sets information specific to the client or connection.', '7.2.0'),
+];
+
+/** Connection and server commands, with what Redis 7.0 tells of each. */
+export const CONNECTION_COMMANDS: readonly Command[] = [
+  {
+    name: 'ping',
     arity: -1,
+    flags: ['fast'],
+    categories: ['connection'],
+    tips: ['request_policy:all_shards', 'response_policy:all_succeeded'],
+    docs: { summary: 'Ping the server', since: '1.0.0', group: 'connection', complexity: 'O(1)' },
     run: (_ctx, args) => {
       if (args.length > 2) throw new RedisReplyError("ERR wrong number of arguments for 'ping' command");
       return args.length === 2 ? args[1]! : { simple: 'PONG' };
     },
   },
-  echo: { arity: 2, run: (_ctx, args) => args[1]! },
-  hello: { arity: -1, run: hello },
-  auth: { arity: -2, run: (ctx, args) => auth(ctx, args) },
-  select: { arity: 2, run: select },
-  quit: {
+  {
+    name: 'echo',
+    arity: 2,
+    flags: ['loading', 'stale', 'fast'],
+    categories: ['connection'],
+    docs: { summary: 'Echo the given string', since: '1.0.0', group: 'connection', complexity: 'O(1)' },
+    run: (_ctx, args) => args[1]!,
+  },
+  {
+    name: 'hello',
     arity: -1,
+    flags: BEFORE_AUTH,
+    categories: ['connection'],
+    docs: { summary: 'Handshake with Redis', since: '6.0.0', group: 'connection', complexity: 'O(1)' },
+    run: hello,
+  },
+  {
+    name: 'auth',
+    arity: -2,
+    flags: BEFORE_AUTH,
+    categories: ['connection'],
+    docs: { summary: 'Authenticate to the server', since: '1.0.0', group: 'connection', complexity: 'O(N) where N is the number of passwords defined for the user' },
+    run: (ctx, args) => auth(ctx, args),
+  },
+  {
+    name: 'select',
+    arity: 2,
+    flags: ['loading', 'stale', 'fast'],
+    categories: ['connection'],
+    docs: { summary: 'Change the selected database for the current connection', since: '1.0.0', group: 'connection', complexity: 'O(1)' },
+    run: select,
+  },
+  {
+    name: 'quit',
+    arity: -1,
+    flags: BEFORE_AUTH,
+    categories: ['connection'],
+    docs: { summary: 'Close the connection', since: '1.0.0', group: 'connection', complexity: 'O(1)' },
     run: (ctx) => {
       ctx.session.closing = true;
       return OK;
     },
   },
-  client: { arity: -2, run: client },
-  info: { arity: -1, run: info },
-  time: {
+  {
+    name: 'client',
+    arity: -2,
+    flags: [],
+    docs: { summary: 'A container for client connection commands', since: '2.4.0', group: 'connection', complexity: 'Depends on subcommand.' },
+    subcommands: CLIENT_SUBCOMMANDS,
+    run: client,
+  },
+  {
+    name: 'info',
+    arity: -1,
+    flags: ['loading', 'stale'],
+    categories: ['dangerous'],
+    tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'],
+    docs: { summary: 'Get information and statistics about the server', since: '1.0.0', group: 'server', complexity: 'O(1)' },
+    run: info,
+  },
+  {
+    name: 'time',
     arity: 1,
+    flags: ['loading', 'stale', 'fast'],
+    tips: ['nondeterministic_output'],
+    docs: { summary: 'Return the current server time', since: '2.6.0', group: 'server', complexity: 'O(1)' },
     run: () => {
       const us = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000));
       return [bulk(String(us / 1_000_000n)), bulk(String(us % 1_000_000n))];
     },
   },
-  'dstash.consistency': {
+  {
+    name: 'dstash.consistency',
     arity: -1,
+    flags: ['noscript', 'loading', 'stale', 'fast'],
+    categories: ['connection'],
+    docs: { summary: "Get or set the connection's consistency level (one, quorum, all, serial)", since: '0.1.0', group: 'connection', complexity: 'O(1)' },
     run: (ctx, args) => {
       if (args.length === 1) return bulk(ctx.session.consistency.toLowerCase());
       if (args.length > 2) throw syntaxError();
@@ -170,4 +246,4 @@ export const CONNECTION_COMMANDS: CommandTable = {
       return OK;
     },
   },
-};
+];

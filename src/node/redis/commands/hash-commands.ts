@@ -7,7 +7,7 @@ import type { Change, Stored } from '../keyspace.js';
 import { globMatch } from '../redis-glob.js';
 import { encodeHash, fieldName, type HashFields } from '../redis-value.js';
 import { RedisReplyError, wrongType, type Reply } from '../resp-reply.js';
-import { int64, pairs, type CommandContext, type CommandTable } from './command.js';
+import { int64, oneKey, pairs, type Command, type CommandContext } from './command.js';
 import { scanFilter } from './key-commands.js';
 import { remainingTtl } from './string-commands.js';
 
@@ -49,45 +49,149 @@ function hset(ctx: CommandContext, args: Buffer[], name: string): Promise<Reply>
 
 const bytes = (f: string): Buffer => Buffer.from(f, 'latin1');
 
-/** Hash commands by name. */
-export const HASH_COMMANDS: CommandTable = {
-  hset: { arity: -4, run: (ctx, args) => hset(ctx, args, 'hset') },
-  hmset: { arity: -4, run: (ctx, args) => hset(ctx, args, 'hmset') },
-  hsetnx: {
+/** Hash commands, with what Redis 7.0 tells of each. */
+export const HASH_COMMANDS: readonly Command[] = [
+  {
+    name: 'hset',
+    arity: -4,
+    flags: ['write', 'denyoom', 'fast'],
+    categories: ['hash'],
+    keys: oneKey('RW', 'update'),
+    docs: {
+      summary: 'Set the string value of a hash field',
+      since: '2.0.0',
+      group: 'hash',
+      complexity: 'O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.',
+    },
+    run: (ctx, args) => hset(ctx, args, 'hset'),
+  },
+  {
+    name: 'hmset',
+    arity: -4,
+    flags: ['write', 'denyoom', 'fast'],
+    categories: ['hash'],
+    keys: oneKey('RW', 'update'),
+    docs: {
+      summary: 'Set multiple hash fields to multiple values',
+      since: '2.0.0',
+      group: 'hash',
+      complexity: 'O(N) where N is the number of fields being set.',
+      deprecated: { since: '4.0.0', replacedBy: '`HSET` with multiple field-value pairs' },
+    },
+    run: (ctx, args) => hset(ctx, args, 'hmset'),
+  },
+  {
+    name: 'hsetnx',
     arity: 4,
+    flags: ['write', 'denyoom', 'fast'],
+    categories: ['hash'],
+    keys: oneKey('RW', 'insert'),
+    docs: { summary: 'Set the value of a hash field, only if the field does not exist', since: '2.0.0', group: 'hash', complexity: 'O(1)' },
     run: (ctx, args) => changeHash(ctx, args[1]!, (fields) => {
       if (fields.has(fieldName(args[2]!))) return { changed: false, result: 0 };
       fields.set(fieldName(args[2]!), Buffer.from(args[3]!));
       return { changed: true, result: 1 };
     }),
   },
-  hget: { arity: 3, run: async (ctx, args) => (await readHash(ctx, args[1]!)).get(fieldName(args[2]!)) ?? null },
-  hmget: {
+  {
+    name: 'hget',
+    arity: 3,
+    flags: ['readonly', 'fast'],
+    categories: ['hash'],
+    keys: oneKey('RO', 'access'),
+    overlap: 'one',
+    docs: { summary: 'Get the value of a hash field', since: '2.0.0', group: 'hash', complexity: 'O(1)' },
+    run: async (ctx, args) => (await readHash(ctx, args[1]!)).get(fieldName(args[2]!)) ?? null,
+  },
+  {
+    name: 'hmget',
     arity: -3,
+    flags: ['readonly', 'fast'],
+    categories: ['hash'],
+    keys: oneKey('RO', 'access'),
+    docs: { summary: 'Get the values of all the given hash fields', since: '2.0.0', group: 'hash', complexity: 'O(N) where N is the number of fields being requested.' },
     run: async (ctx, args) => {
       const fields = await readHash(ctx, args[1]!);
       return args.slice(2).map((f) => fields.get(fieldName(f)) ?? null);
     },
   },
-  hgetall: {
+  {
+    name: 'hgetall',
     arity: 2,
+    flags: ['readonly'],
+    categories: ['hash'],
+    tips: ['nondeterministic_output_order'],
+    keys: oneKey('RO', 'access'),
+    docs: { summary: 'Get all the fields and values in a hash', since: '2.0.0', group: 'hash', complexity: 'O(N) where N is the size of the hash.' },
     run: async (ctx, args) => ({ map: [...(await readHash(ctx, args[1]!))].map(([f, v]): [Reply, Reply] => [bytes(f), v]) }),
   },
-  hdel: {
+  {
+    name: 'hdel',
     arity: -3,
+    flags: ['write', 'fast'],
+    categories: ['hash'],
+    keys: oneKey('RW', 'delete'),
+    docs: { summary: 'Delete one or more hash fields', since: '2.0.0', group: 'hash', complexity: 'O(N) where N is the number of fields to be removed.' },
     run: (ctx, args) => changeHash(ctx, args[1]!, (fields) => {
       let removed = 0;
       for (const f of args.slice(2)) if (fields.delete(fieldName(f))) removed += 1;
       return { changed: removed > 0, result: removed };
     }),
   },
-  hexists: { arity: 3, run: async (ctx, args) => ((await readHash(ctx, args[1]!)).has(fieldName(args[2]!)) ? 1 : 0) },
-  hlen: { arity: 2, run: async (ctx, args) => (await readHash(ctx, args[1]!)).size },
-  hstrlen: { arity: 3, run: async (ctx, args) => (await readHash(ctx, args[1]!)).get(fieldName(args[2]!))?.length ?? 0 },
-  hkeys: { arity: 2, run: async (ctx, args) => [...(await readHash(ctx, args[1]!)).keys()].map(bytes) },
-  hvals: { arity: 2, run: async (ctx, args) => [...(await readHash(ctx, args[1]!)).values()] },
-  hincrby: {
+  {
+    name: 'hexists',
+    arity: 3,
+    flags: ['readonly', 'fast'],
+    categories: ['hash'],
+    keys: oneKey('RO'),
+    docs: { summary: 'Determine if a hash field exists', since: '2.0.0', group: 'hash', complexity: 'O(1)' },
+    run: async (ctx, args) => ((await readHash(ctx, args[1]!)).has(fieldName(args[2]!)) ? 1 : 0),
+  },
+  {
+    name: 'hlen',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    categories: ['hash'],
+    keys: oneKey('RO'),
+    docs: { summary: 'Get the number of fields in a hash', since: '2.0.0', group: 'hash', complexity: 'O(1)' },
+    run: async (ctx, args) => (await readHash(ctx, args[1]!)).size,
+  },
+  {
+    name: 'hstrlen',
+    arity: 3,
+    flags: ['readonly', 'fast'],
+    categories: ['hash'],
+    keys: oneKey('RO'),
+    docs: { summary: 'Get the length of the value of a hash field', since: '3.2.0', group: 'hash', complexity: 'O(1)' },
+    run: async (ctx, args) => (await readHash(ctx, args[1]!)).get(fieldName(args[2]!))?.length ?? 0,
+  },
+  {
+    name: 'hkeys',
+    arity: 2,
+    flags: ['readonly'],
+    categories: ['hash'],
+    tips: ['nondeterministic_output_order'],
+    keys: oneKey('RO', 'access'),
+    docs: { summary: 'Get all the fields in a hash', since: '2.0.0', group: 'hash', complexity: 'O(N) where N is the size of the hash.' },
+    run: async (ctx, args) => [...(await readHash(ctx, args[1]!)).keys()].map(bytes),
+  },
+  {
+    name: 'hvals',
+    arity: 2,
+    flags: ['readonly'],
+    categories: ['hash'],
+    tips: ['nondeterministic_output_order'],
+    keys: oneKey('RO', 'access'),
+    docs: { summary: 'Get all the values in a hash', since: '2.0.0', group: 'hash', complexity: 'O(N) where N is the size of the hash.' },
+    run: async (ctx, args) => [...(await readHash(ctx, args[1]!)).values()],
+  },
+  {
+    name: 'hincrby',
     arity: 4,
+    flags: ['write', 'denyoom', 'fast'],
+    categories: ['hash'],
+    keys: oneKey('RW', 'access', 'update'),
+    docs: { summary: 'Increment the integer value of a hash field by the given number', since: '2.0.0', group: 'hash', complexity: 'O(1)' },
     run: (ctx, args) => {
       const by = int64(args[3]!);
       return changeHash(ctx, args[1]!, (fields) => {
@@ -101,8 +205,20 @@ export const HASH_COMMANDS: CommandTable = {
       });
     },
   },
-  hscan: {
+  {
+    name: 'hscan',
     arity: -3,
+    flags: ['readonly'],
+    categories: ['hash'],
+    tips: ['nondeterministic_output'],
+    keys: oneKey('RO', 'access'),
+    docs: {
+      summary: 'Incrementally iterate hash fields and associated values',
+      since: '2.8.0',
+      group: 'hash',
+      // Redis's text, its double full stop included.
+      complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..',
+    },
     run: async (ctx, args) => {
       // The whole hash is one record: one page holds every field, and the cursor is 0 again.
       if (args[2]!.toString('latin1') !== '0') throw new RedisReplyError('ERR invalid cursor');
@@ -114,5 +230,4 @@ export const HASH_COMMANDS: CommandTable = {
       return [Buffer.from('0'), out];
     },
   },
-};
-
+];

@@ -8,7 +8,7 @@ import type { Change, Stored } from '../keyspace.js';
 import { globMatch, literalPrefix } from '../redis-glob.js';
 import { decodeValue, encodeHash, encodeString, type RedisValue } from '../redis-value.js';
 import { syntaxError, type Reply } from '../resp-reply.js';
-import { expiryMs, int, word, type CommandContext, type CommandTable, type ExpiryUnit } from './command.js';
+import { everyKey, expiryMs, int, oneKey, word, type Command, type CommandContext, type CommandDocs, type ExpiryUnit } from './command.js';
 
 async function readAll(ctx: CommandContext, keys: Buffer[]): Promise<(Stored | undefined)[]> {
   return ctx.keyspace.read(ctx.session.index, keys, ctx.session.consistency);
@@ -37,14 +37,38 @@ function setExpiry(ctx: CommandContext, key: Buffer, ttlMs: number | 'persist'):
   });
 }
 
-function expireCommand(unit: ExpiryUnit, name: string): CommandTable[string] {
+/**
+ * EXPIRE and its kin. Redis 7 gives them arity -3 for their NX, XX, GT and LT
+ * options; dstash takes none of them, so its arity is 3.
+ */
+function expireCommand(unit: ExpiryUnit, name: string, docs: CommandDocs): Command {
   return {
+    name,
     arity: 3,
+    flags: ['write', 'fast'],
+    categories: ['keyspace'],
+    keys: oneKey('RW', 'update'),
+    docs,
     run: (ctx, args) => {
       const ms = expiryMs(unit, int(args[2]!), name, Date.now());
       // Zero, negative or past: the key goes now, as in Redis.
       return setExpiry(ctx, args[1]!, ms <= 0 ? -1 : ms);
     },
+  };
+}
+
+/** TTL and PTTL. */
+function ttlCommand(name: string, unitMs: number, summary: string, since: string): Command {
+  return {
+    name,
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    categories: ['keyspace'],
+    tips: ['nondeterministic_output'],
+    keys: oneKey('RO', 'access'),
+    overlap: 'one',
+    docs: { summary, since, group: 'generic', complexity: 'O(1)' },
+    run: (ctx, args) => ttl(ctx, args[1]!, unitMs),
   };
 }
 
@@ -122,26 +146,116 @@ export async function countKeys(ctx: CommandContext): Promise<number> {
   return n;
 }
 
-/** Key commands by name. */
-export const KEY_COMMANDS: CommandTable = {
-  del: { arity: -2, run: del },
-  unlink: { arity: -2, run: del },
-  exists: {
+/** Key commands, with what Redis 7.0 tells of each. */
+export const KEY_COMMANDS: readonly Command[] = [
+  {
+    name: 'del',
     arity: -2,
+    flags: ['write'],
+    categories: ['keyspace'],
+    tips: ['request_policy:multi_shard', 'response_policy:agg_sum'],
+    keys: everyKey(1, 'RM', 'delete'),
+    docs: {
+      summary: 'Delete a key',
+      since: '1.0.0',
+      group: 'generic',
+      complexity:
+        'O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).',
+    },
+    run: del,
+  },
+  {
+    name: 'unlink',
+    arity: -2,
+    flags: ['write', 'fast'],
+    categories: ['keyspace'],
+    tips: ['request_policy:multi_shard', 'response_policy:agg_sum'],
+    keys: everyKey(1, 'RM', 'delete'),
+    docs: {
+      summary: 'Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.',
+      since: '4.0.0',
+      group: 'generic',
+      complexity:
+        'O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.',
+    },
+    run: del,
+  },
+  {
+    name: 'exists',
+    arity: -2,
+    flags: ['readonly', 'fast'],
+    categories: ['keyspace'],
+    tips: ['request_policy:multi_shard', 'response_policy:agg_sum'],
+    keys: everyKey(1, 'RO'),
+    // Of one key only (the shortest form).
+    overlap: 'one',
+    docs: { summary: 'Determine if a key exists', since: '1.0.0', group: 'generic', complexity: 'O(N) where N is the number of keys to check.' },
     run: async (ctx, args) => (await readAll(ctx, args.slice(1))).filter(Boolean).length,
   },
-  type: {
+  {
+    name: 'type',
     arity: 2,
+    flags: ['readonly', 'fast'],
+    categories: ['keyspace'],
+    keys: oneKey('RO'),
+    docs: { summary: 'Determine the type stored at key', since: '1.0.0', group: 'generic', complexity: 'O(1)' },
     run: async (ctx, args) => ({ simple: (await readAll(ctx, [args[1]!]))[0]?.value.type ?? 'none' }),
   },
-  expire: expireCommand('EX', 'expire'),
-  pexpire: expireCommand('PX', 'pexpire'),
-  expireat: expireCommand('EXAT', 'expireat'),
-  pexpireat: expireCommand('PXAT', 'pexpireat'),
-  persist: { arity: 2, run: (ctx, args) => setExpiry(ctx, args[1]!, 'persist') },
-  ttl: { arity: 2, run: (ctx, args) => ttl(ctx, args[1]!, 1000) },
-  pttl: { arity: 2, run: (ctx, args) => ttl(ctx, args[1]!, 1) },
-  scan: { arity: -2, run: scan },
-  keys: { arity: 2, run: keysCommand },
-  dbsize: { arity: 1, run: countKeys },
-};
+  expireCommand('EX', 'expire', { summary: "Set a key's time to live in seconds", since: '1.0.0', group: 'generic', complexity: 'O(1)' }),
+  expireCommand('PX', 'pexpire', { summary: "Set a key's time to live in milliseconds", since: '2.6.0', group: 'generic', complexity: 'O(1)' }),
+  expireCommand('EXAT', 'expireat', { summary: 'Set the expiration for a key as a UNIX timestamp', since: '1.2.0', group: 'generic', complexity: 'O(1)' }),
+  expireCommand('PXAT', 'pexpireat', {
+    summary: 'Set the expiration for a key as a UNIX timestamp specified in milliseconds',
+    since: '2.6.0',
+    group: 'generic',
+    complexity: 'O(1)',
+  }),
+  {
+    name: 'persist',
+    arity: 2,
+    flags: ['write', 'fast'],
+    categories: ['keyspace'],
+    keys: oneKey('RW', 'update'),
+    docs: { summary: 'Remove the expiration from a key', since: '2.2.0', group: 'generic', complexity: 'O(1)' },
+    run: (ctx, args) => setExpiry(ctx, args[1]!, 'persist'),
+  },
+  ttlCommand('ttl', 1000, 'Get the time to live for a key in seconds', '1.0.0'),
+  ttlCommand('pttl', 1, 'Get the time to live for a key in milliseconds', '2.6.0'),
+  {
+    name: 'scan',
+    arity: -2,
+    flags: ['readonly'],
+    categories: ['keyspace'],
+    tips: ['nondeterministic_output', 'request_policy:special'],
+    docs: {
+      summary: 'Incrementally iterate the keys space',
+      since: '2.8.0',
+      group: 'generic',
+      complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.',
+    },
+    run: scan,
+  },
+  {
+    name: 'keys',
+    arity: 2,
+    flags: ['readonly'],
+    categories: ['keyspace', 'dangerous'],
+    tips: ['request_policy:all_shards', 'nondeterministic_output_order'],
+    docs: {
+      summary: 'Find all keys matching the given pattern',
+      since: '1.0.0',
+      group: 'generic',
+      complexity: 'O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.',
+    },
+    run: keysCommand,
+  },
+  {
+    name: 'dbsize',
+    arity: 1,
+    flags: ['readonly', 'fast'],
+    categories: ['keyspace'],
+    tips: ['request_policy:all_shards', 'response_policy:agg_sum'],
+    docs: { summary: 'Return the number of keys in the selected database', since: '1.0.0', group: 'server', complexity: 'O(1)' },
+    run: countKeys,
+  },
+];

@@ -8,7 +8,7 @@ import { ErrorCode, hasCode } from '../../../errors.js';
 import type { Change, Stored } from '../keyspace.js';
 import { encodeString } from '../redis-value.js';
 import { notAnInteger, OK, RedisReplyError, syntaxError, wrongType, type Reply } from '../resp-reply.js';
-import { int, int64, pairs, ttlFrom, word, type CommandContext, type CommandTable } from './command.js';
+import { everyKey, int, int64, oneKey, pairs, ttlFrom, word, type Command, type CommandContext } from './command.js';
 
 /** The string a key holds (undefined when missing); WRONGTYPE for another type. */
 export function stringOf(s: Stored | undefined): Buffer | undefined {
@@ -130,44 +130,140 @@ function range(start: number, end: number, length: number): [number, number] | u
   return [s, e];
 }
 
-/** String commands by name. */
-export const STRING_COMMANDS: CommandTable = {
-  get: { arity: 2, run: async (ctx, args) => stringOf(await getOne(ctx, args[1]!)) ?? null },
-  set: { arity: -3, run: set },
-  setnx: { arity: 3, run: async (ctx, args) => ((await ctx.keyspace.setIfAbsent(ctx.session.index, args[1]!, encodeString(args[2]!), 0)) ? 1 : 0) },
-  setex: {
+/** INCR, DECR, INCRBY, DECRBY: `by` reads the amount from the arguments. */
+function increment(name: string, arity: number, summary: string, by: (args: Buffer[]) => bigint): Command {
+  return {
+    name,
+    arity,
+    flags: ['write', 'denyoom', 'fast'],
+    categories: ['string'],
+    keys: oneKey('RW', 'access', 'update'),
+    overlap: 'inc',
+    docs: { summary, since: '1.0.0', group: 'string', complexity: 'O(1)' },
+    run: (ctx, args) => incrementBy(ctx, args[1]!, by(args)),
+  };
+}
+
+/** String commands, with what Redis 7.0 tells of each. */
+export const STRING_COMMANDS: readonly Command[] = [
+  {
+    name: 'get',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    categories: ['string'],
+    keys: oneKey('RO', 'access'),
+    overlap: 'one',
+    docs: { summary: 'Get the value of a key', since: '1.0.0', group: 'string', complexity: 'O(1)' },
+    run: async (ctx, args) => stringOf(await getOne(ctx, args[1]!)) ?? null,
+  },
+  {
+    name: 'set',
+    arity: -3,
+    flags: ['write', 'denyoom'],
+    categories: ['string'],
+    keys: { ...oneKey('RW', 'access', 'update', 'variable_flags'), notes: 'RW and ACCESS due to the optional `GET` argument' },
+    // Plain `SET k v` only: any option makes it atomic on Paxos or gives it a TTL.
+    overlap: 'one',
+    docs: { summary: 'Set the string value of a key', since: '1.0.0', group: 'string', complexity: 'O(1)' },
+    run: set,
+  },
+  {
+    name: 'setnx',
+    arity: 3,
+    flags: ['write', 'denyoom', 'fast'],
+    categories: ['string'],
+    keys: oneKey('OW', 'insert'),
+    docs: { summary: 'Set the value of a key, only if the key does not exist', since: '1.0.0', group: 'string', complexity: 'O(1)' },
+    run: async (ctx, args) => ((await ctx.keyspace.setIfAbsent(ctx.session.index, args[1]!, encodeString(args[2]!), 0)) ? 1 : 0),
+  },
+  {
+    name: 'setex',
     arity: 4,
+    flags: ['write', 'denyoom'],
+    categories: ['string'],
+    keys: oneKey('OW', 'update'),
+    docs: { summary: 'Set the value and expiration of a key', since: '2.0.0', group: 'string', complexity: 'O(1)' },
     run: async (ctx, args) => {
       await setPlain(ctx, args[1]!, args[3]!, positiveTtl(args[2]!, 1000, 'setex'));
       return OK;
     },
   },
-  psetex: {
+  {
+    name: 'psetex',
     arity: 4,
+    flags: ['write', 'denyoom'],
+    categories: ['string'],
+    keys: oneKey('OW', 'update'),
+    docs: { summary: 'Set the value and expiration in milliseconds of a key', since: '2.6.0', group: 'string', complexity: 'O(1)' },
     run: async (ctx, args) => {
       await setPlain(ctx, args[1]!, args[3]!, positiveTtl(args[2]!, 1, 'psetex'));
       return OK;
     },
   },
-  getset: { arity: 3, run: (ctx, args) => replaceReturningOld(ctx, args[1]!, () => ({ value: encodeString(args[2]!), ttlMs: 0 })) },
-  getdel: { arity: 2, run: (ctx, args) => replaceReturningOld(ctx, args[1]!, deleteKey) },
-  mget: {
+  {
+    name: 'getset',
+    arity: 3,
+    flags: ['write', 'denyoom', 'fast'],
+    categories: ['string'],
+    keys: oneKey('RW', 'access', 'update'),
+    docs: {
+      summary: 'Set the string value of a key and return its old value',
+      since: '1.0.0',
+      group: 'string',
+      complexity: 'O(1)',
+      deprecated: { since: '6.2.0', replacedBy: '`SET` with the `!GET` argument' },
+    },
+    run: (ctx, args) => replaceReturningOld(ctx, args[1]!, () => ({ value: encodeString(args[2]!), ttlMs: 0 })),
+  },
+  {
+    name: 'getdel',
+    arity: 2,
+    flags: ['write', 'fast'],
+    categories: ['string'],
+    keys: oneKey('RW', 'access', 'delete'),
+    docs: { summary: 'Get the value of a key and delete the key', since: '6.2.0', group: 'string', complexity: 'O(1)' },
+    run: (ctx, args) => replaceReturningOld(ctx, args[1]!, deleteKey),
+  },
+  {
+    name: 'mget',
     arity: -2,
+    flags: ['readonly', 'fast'],
+    categories: ['string'],
+    tips: ['request_policy:multi_shard'],
+    keys: everyKey(1, 'RO', 'access'),
+    docs: { summary: 'Get the values of all the given keys', since: '1.0.0', group: 'string', complexity: 'O(N) where N is the number of keys to retrieve.' },
     run: async (ctx, args) => {
       const found = await ctx.keyspace.read(ctx.session.index, args.slice(1), ctx.session.consistency);
       return found.map((s) => (s?.value.type === 'string' ? s.value.value : null));
     },
   },
-  mset: {
+  {
+    name: 'mset',
     arity: -3,
+    flags: ['write', 'denyoom'],
+    categories: ['string'],
+    tips: ['request_policy:multi_shard', 'response_policy:all_succeeded'],
+    keys: everyKey(2, 'OW', 'update'),
+    docs: { summary: 'Set multiple keys to multiple values', since: '1.0.1', group: 'string', complexity: 'O(N) where N is the number of keys to set.' },
     run: async (ctx, args) => {
       const items = pairs(args, 1, 'mset').map(([key, value]) => ({ key, value: encodeString(value), ttlMs: 0 }));
       await ctx.keyspace.write(ctx.session.index, items, ctx.session.consistency);
       return OK;
     },
   },
-  msetnx: {
+  {
+    name: 'msetnx',
     arity: -3,
+    flags: ['write', 'denyoom'],
+    categories: ['string'],
+    tips: ['request_policy:multi_shard', 'response_policy:agg_min'],
+    keys: everyKey(2, 'OW', 'insert'),
+    docs: {
+      summary: 'Set multiple keys to multiple values, only if none of the keys exist',
+      since: '1.0.1',
+      group: 'string',
+      complexity: 'O(N) where N is the number of keys to set.',
+    },
     run: async (ctx, args) => {
       // Each key is set if absent, in order; when one exists, the ones already set are taken back.
       const { index } = ctx.session;
@@ -183,28 +279,50 @@ export const STRING_COMMANDS: CommandTable = {
       return 1;
     },
   },
-  strlen: { arity: 2, run: async (ctx, args) => stringOf(await getOne(ctx, args[1]!))?.length ?? 0 },
-  append: {
+  {
+    name: 'strlen',
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    categories: ['string'],
+    keys: oneKey('RO'),
+    overlap: 'one',
+    docs: { summary: 'Get the length of the value stored in a key', since: '2.2.0', group: 'string', complexity: 'O(1)' },
+    run: async (ctx, args) => stringOf(await getOne(ctx, args[1]!))?.length ?? 0,
+  },
+  {
+    name: 'append',
     arity: 3,
+    flags: ['write', 'denyoom', 'fast'],
+    categories: ['string'],
+    keys: oneKey('RW', 'insert'),
+    docs: {
+      summary: 'Append a value to a key',
+      since: '2.0.0',
+      group: 'string',
+      complexity:
+        'O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.',
+    },
     run: (ctx, args) => ctx.keyspace.modify(ctx.session.index, args[1]!, (current): Change<Reply> => {
       const value = Buffer.concat([stringOf(current) ?? Buffer.alloc(0), args[2]!]);
       if (value.length > ctx.maxValueBytes) throw new RedisReplyError('ERR string exceeds maximum allowed size');
       return { write: { value: encodeString(value), ttlMs: remainingTtl(current, Date.now()) }, result: value.length };
     }),
   },
-  incr: { arity: 2, run: (ctx, args) => incrementBy(ctx, args[1]!, 1n) },
-  decr: { arity: 2, run: (ctx, args) => incrementBy(ctx, args[1]!, -1n) },
-  incrby: { arity: 3, run: (ctx, args) => incrementBy(ctx, args[1]!, int64(args[2]!)) },
-  decrby: {
+  increment('incr', 2, 'Increment the integer value of a key by one', () => 1n),
+  increment('decr', 2, 'Decrement the integer value of a key by one', () => -1n),
+  increment('incrby', 3, 'Increment the integer value of a key by the given amount', (args) => int64(args[2]!)),
+  increment('decrby', 3, 'Decrement the integer value of a key by the given number', (args) => {
+    const by = int64(args[2]!);
+    if (by === -(2n ** 63n)) throw new RedisReplyError('ERR decrement would overflow');
+    return -by;
+  }),
+  {
+    name: 'incrbyfloat',
     arity: 3,
-    run: (ctx, args) => {
-      const by = int64(args[2]!);
-      if (by === -(2n ** 63n)) throw new RedisReplyError('ERR decrement would overflow');
-      return incrementBy(ctx, args[1]!, -by);
-    },
-  },
-  incrbyfloat: {
-    arity: 3,
+    flags: ['write', 'denyoom', 'fast'],
+    categories: ['string'],
+    keys: oneKey('RW', 'access', 'update'),
+    docs: { summary: 'Increment the float value of a key by the given amount', since: '2.6.0', group: 'string', complexity: 'O(1)' },
     run: (ctx, args) => {
       const by = parseFloatArg(args[2]!.toString('latin1'), 'ERR value is not a valid float');
       return ctx.keyspace.modify(ctx.session.index, args[1]!, (current): Change<Reply> => {
@@ -216,8 +334,19 @@ export const STRING_COMMANDS: CommandTable = {
       });
     },
   },
-  getrange: {
+  {
+    name: 'getrange',
     arity: 4,
+    flags: ['readonly'],
+    categories: ['string'],
+    keys: oneKey('RO', 'access'),
+    docs: {
+      summary: 'Get a substring of the string stored at a key',
+      since: '2.4.0',
+      group: 'string',
+      complexity:
+        'O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.',
+    },
     run: async (ctx, args) => {
       const start = int(args[2]!);
       const end = int(args[3]!);
@@ -226,4 +355,4 @@ export const STRING_COMMANDS: CommandTable = {
       return r ? value.subarray(r[0], r[1] + 1) : Buffer.alloc(0);
     },
   },
-};
+];
