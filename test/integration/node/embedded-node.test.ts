@@ -82,7 +82,7 @@ describe('node: a node embedded in a program, run by runUntilStopped', function 
       assert.ok(!(await readFile(c.peersFile, 'utf8')).includes(address), 'node-3 left the peers file');
       await ProcessCluster.until(cl, 2, 2);
       const rest = new Map(c.nodes.map((n) => [n.id, n.address]));
-      assert.deepEqual((await missingOnHomeReplicas(acked, rest, REPLICAS)).slice(0, 10), [], 'key copies missing on the members left');
+      assert.deepEqual((await missingOnHomeReplicas(acked, rest, { replicas: REPLICAS })).slice(0, 10), [], 'key copies missing on the members left');
       assert.equal(await lostWrites(cl, acked), 0);
       assert.equal(await readDrainMark(dataDir), undefined, 'a drain on a signal leaves no mark');
     });
