@@ -170,6 +170,7 @@ export class DstashNode {
         tombstoneGraceMs: o.tombstoneGraceMs,
         sweepIntervalMs: o.sweepIntervalMs,
         maxHints: o.maxHints,
+        recordCacheBytes: o.recordCacheBytes,
       });
       await store.open();
       this.store = store;

@@ -188,6 +188,14 @@ export interface NodeOptions {
    */
   maxHints: number;
   /**
+   * Bytes of the store's hot-record cache (recently written and read records,
+   * answered without LevelDB; see src/storage/record-cache.ts); 0 = none.
+   * Counted against the node's memory: a pod needs room for it on top of the
+   * node's own (about 320 MiB with a million keys).
+   * @default 134_217_728 (128 MiB)
+   */
+  recordCacheBytes: number;
+  /**
    * How often anti-entropy compares this node's partitions with their other replicas, in ms; 0 = only on demand.
    * @default 600_000 (10 min)
    */
@@ -273,6 +281,7 @@ export const DEFAULT_NODE_OPTIONS: Omit<NodeOptions, 'dataDir'> = {
   healthIntervalMs: 1000,
   hintIntervalMs: 1000,
   maxHints: 1_000_000,
+  recordCacheBytes: 128 * 1024 * 1024,
   antiEntropyIntervalMs: 600_000,
   rebalanceIntervalMs: 30_000,
   transferRate: 50_000,
@@ -313,7 +322,7 @@ export function resolveNodeOptions(options: Partial<NodeOptions> & Pick<NodeOpti
   for (const name of ['storeProbeIntervalMs', 'maxBatchEntries', 'idleConnectionMs', 'headersTimeoutMs'] as const) {
     if (!Number.isSafeInteger(o[name]) || o[name] < 1) throw invalid(`${name} must be a whole number, 1 or more, got ${o[name]}`);
   }
-  for (const name of ['tombstoneGraceMs', 'sweepIntervalMs', 'shutdownGraceMs', 'hintIntervalMs', 'maxHints', 'antiEntropyIntervalMs', 'rebalanceIntervalMs', 'transferRate', 'repairRate', 'drainSettleMs'] as const) {
+  for (const name of ['tombstoneGraceMs', 'sweepIntervalMs', 'shutdownGraceMs', 'hintIntervalMs', 'maxHints', 'recordCacheBytes', 'antiEntropyIntervalMs', 'rebalanceIntervalMs', 'transferRate', 'repairRate', 'drainSettleMs'] as const) {
     if (!Number.isSafeInteger(o[name]) || o[name] < 0) throw invalid(`${name} must be a whole number, 0 or more, got ${o[name]}`);
   }
   return o;

@@ -5,4 +5,5 @@
 export { isLive, type KeyedRecord, type RecordKey, type ScanOptions, type Store, type StoredRecord, type SweepResult } from './store.js';
 export { LevelStore } from './level-store.js';
 export { MemoryStore } from './memory-store.js';
+export type { RecordCacheStats } from './record-cache.js';
 export { DEFAULT_LEVEL_STORE_OPTIONS, DEFAULT_STORE_OPTIONS, type LevelStoreOptions, type StoreOptions } from './store-options.js';

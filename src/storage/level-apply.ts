@@ -9,6 +9,7 @@ import { keyHashAt, type KeyFilter } from './key-filter.js';
 import { checkPartition, dataKeySize, encodePurgeKey, writeDataKey } from './key-layout.js';
 import { type LevelBatch, type LevelDb, writeBatch } from './level-db.js';
 import { purgeTime } from './purge-time.js';
+import type { RecordCache } from './record-cache.js';
 import { type CorruptRecordHandler, decodeForWrite, RECORD_HEADER_BYTES, writeRecord } from './record-codec.js';
 import type { KeyedRecord, StoredRecord } from './store.js';
 
@@ -84,6 +85,8 @@ export interface ApplyContext {
   onCorrupt: CorruptRecordHandler;
   /** The data keys that may be stored: keys it rules out are not read (none is, without it). */
   filter?: KeyFilter;
+  /** The hot-record cache: answers the version read where it knows the key, and hears of every record written. */
+  cache?: RecordCache;
 }
 
 /** Commits a group of calls as one cycle; per call, per record, whether it was written. */
@@ -98,6 +101,13 @@ export async function commitApplies(context: ApplyContext, calls: ApplyCall[]): 
   for (let i = 0; i < n; i++) hashes[i] = keyHashAt(bytes, keyStart(ends, i), ends[2 * i]);
   const stored = await readStored(context, encoded, hashes);
   const written = await writeBatch(db, context.sync, (batch) => planApply(context, batch, encoded, hashes, records, stored));
+  // Committed: the cache now says what LevelDB holds (never before, so that a failed write leaves it as it was).
+  const { cache } = context;
+  if (cache !== undefined) {
+    for (let i = 0; i < n; i++) {
+      if (written[i] === 1) cache.write(bytes.toString('latin1', keyStart(ends, i), ends[2 * i]), bytes.subarray(ends[2 * i], ends[2 * i + 1]));
+    }
+  }
 
   const results: boolean[][] = [];
   let at = 0;
@@ -138,20 +148,30 @@ function joinEncoded(calls: readonly ApplyCall[]): EncodedRecords {
 
 /**
  * The stored records of the data keys, read in one `getMany`, except the
- * keys the filter rules out (certainly not stored: nothing to read). Every
- * key is added to the filter as it is checked, before the cycle writes it.
+ * keys the filter rules out (certainly not stored: nothing to read) and the
+ * keys the cache knows (cycles run one at a time, so the cache holds what the
+ * last cycle committed). Every key is added to the filter as it is checked,
+ * before the cycle writes it.
  */
-async function readStored({ db, filter }: ApplyContext, encoded: EncodedRecords, hashes: Int32Array): Promise<(Buffer | undefined)[]> {
+async function readStored({ db, filter, cache }: ApplyContext, encoded: EncodedRecords, hashes: Int32Array): Promise<(Buffer | undefined)[]> {
   const n = hashes.length;
   const toRead: Buffer[] = [];
   const readAt: number[] = [];
+  const stored = new Array<Buffer | undefined>(n);
+  const { bytes, ends } = encoded;
   for (let i = 0; i < n; i++) {
     // A repeated key of the group is read (and found missing): planApply resolves repeats.
     if (filter !== undefined && !filter.addAndCheckHash(hashes[i])) continue;
+    if (cache !== undefined) {
+      const known = cache.get(bytes.toString('latin1', keyStart(ends, i), ends[2 * i]));
+      if (known !== undefined) {
+        if (known !== null) stored[i] = known;
+        continue;
+      }
+    }
     toRead.push(dataKey(encoded, i));
     readAt.push(i);
   }
-  const stored = new Array<Buffer | undefined>(n);
   if (toRead.length === 0) return stored;
   const found = await db.getMany(toRead);
   for (let j = 0; j < readAt.length; j++) stored[readAt[j]] = found[j];

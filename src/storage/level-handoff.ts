@@ -9,6 +9,7 @@ import { decodeDataKey, decodeHintKey, encodeDataKey, encodeHintKey, encodePurge
 import { type LevelDb, writeBatch } from './level-db.js';
 import { purgeTime } from './purge-time.js';
 import { type CorruptRecordHandler, decodeForWrite } from './record-codec.js';
+import type { RecordCache } from './record-cache.js';
 import type { RecordKey } from './store.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -87,10 +88,12 @@ export async function deleteIfVersion(
   tombstoneGraceMs: number,
   onCorrupt: CorruptRecordHandler,
   records: readonly (RecordKey & { version: Buffer })[],
+  cache?: RecordCache,
 ): Promise<number> {
   const keys = records.map((r) => encodeDataKey(r.partition, r.index, r.key));
   const stored = await db.getMany(keys);
-  return writeBatch(db, sync, (batch) => {
+  const removed: Buffer[] = [];
+  const deleted = await writeBatch(db, sync, (batch) => {
     let deleted = 0;
     for (let i = 0; i < keys.length; i++) {
       const bytes = stored[i];
@@ -100,8 +103,11 @@ export async function deleteIfVersion(
       const purgeAt = purgeTime(record, tombstoneGraceMs);
       if (purgeAt > 0) batch.del(encodePurgeKey(purgeAt, keys[i]!));
       batch.del(keys[i]!);
+      removed.push(keys[i]!);
       deleted += 1;
     }
     return deleted;
   });
+  cache?.deleted(removed);
+  return deleted;
 }

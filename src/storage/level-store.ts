@@ -14,6 +14,7 @@ import { type LevelDb, levelCall, openLevelDb, storeName, writeBatch } from './l
 import { partitionLevel, scanLevel } from './level-scan.js';
 import { sweepLevel } from './level-sweep.js';
 import { type CorruptRecordHandler, decodeRecord } from './record-codec.js';
+import { RecordCache, type RecordCacheStats } from './record-cache.js';
 import type { KeyedRecord, RecordKey, ScanOptions, Store, StoredRecord, SweepResult } from './store.js';
 import { checkSweepTime, notOpenError } from './store-checks.js';
 import { type LevelStoreOptions, resolveLevelStoreOptions } from './store-options.js';
@@ -50,6 +51,8 @@ export class LevelStore implements Store {
   /** The scan that fills the key filter after `open()`, which `close()` stops and waits for. */
   private filling: Promise<void> | undefined;
   private filter: KeyFilter | undefined;
+  /** The hot-record cache (record-cache.ts); emptied each time the store opens. */
+  private readonly cache: RecordCache | undefined;
 
   /** Writers replace or skip a corrupt record; the operator hears of it here. */
   private readonly onCorrupt: CorruptRecordHandler = (dataKey, err) => {
@@ -61,6 +64,12 @@ export class LevelStore implements Store {
     this.options = resolveLevelStoreOptions(options);
     this.name = storeName(join(this.options.dataDir, 'db'));
     this.log = logger('storage.level-store', { dataDir: this.options.dataDir });
+    this.cache = RecordCache.create(this.options.recordCacheBytes);
+  }
+
+  /** The hot-record cache's counters; undefined when it is off (`recordCacheBytes` 0). */
+  recordCacheStats(): RecordCacheStats | undefined {
+    return this.cache?.stats();
   }
 
   /** True between a completed `open()` and the start of `close()`. */
@@ -93,7 +102,8 @@ export class LevelStore implements Store {
       const db = await openLevelDb(dataDir, { writeBufferSize, cacheSize });
       // Created before any write can run, so that it hears of every key written from now on.
       const filter = this.options.keyFilterBytes > 0 ? new KeyFilter(this.options.keyFilterBytes) : undefined;
-      const context = { db, tombstoneGraceMs: this.options.tombstoneGraceMs, sync: this.options.sync, onCorrupt: this.onCorrupt, filter };
+      this.cache?.clear();
+      const context = { db, tombstoneGraceMs: this.options.tombstoneGraceMs, sync: this.options.sync, onCorrupt: this.onCorrupt, filter, cache: this.cache };
       this.db = db;
       this.filter = filter;
       this.queue = new WriteQueue((calls) => levelCall(db, commitApplies(context, calls)));
@@ -172,15 +182,42 @@ export class LevelStore implements Store {
     return queue.submit(prepareApply(records, this.options.partitions));
   }
 
-  /** See {@link Store.getMany}: one LevelDB `getMany` for all the keys. */
+  /**
+   * See {@link Store.getMany}: the keys the record cache knows are answered
+   * from it, the others by one LevelDB `getMany`, whose answers fill the cache.
+   */
   async getMany(keys: readonly RecordKey[]): Promise<(StoredRecord | undefined)[]> {
     const { db } = this.opened();
     const dataKeys = keys.map(({ partition, index, key }) => {
       checkPartition(partition, this.options.partitions);
       return encodeDataKey(partition, index, key);
     });
-    const stored = await levelCall(db, db.getMany(dataKeys));
-    return stored.map((bytes, i) => (bytes === undefined ? undefined : decodeRecord(bytes, dataKeys[i])));
+    const cache = this.cache;
+    if (cache === undefined) {
+      const stored = await levelCall(db, db.getMany(dataKeys));
+      return stored.map((bytes, i) => (bytes === undefined ? undefined : decodeRecord(bytes, dataKeys[i])));
+    }
+    // Filled, not sparse: callers map over the answers.
+    const out = new Array<StoredRecord | undefined>(keys.length).fill(undefined);
+    const names = new Array<string>(keys.length);
+    const missed: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const dataKey = dataKeys[i]!;
+      const name = (names[i] = dataKey.toString('latin1'));
+      const known = cache.get(name);
+      if (known === undefined) missed.push(i);
+      else if (known !== null) out[i] = decodeRecord(known, dataKey);
+    }
+    if (missed.length === 0) return out;
+    const since = cache.sequence;
+    const stored = await levelCall(db, db.getMany(missed.map((i) => dataKeys[i]!)));
+    for (let j = 0; j < missed.length; j++) {
+      const i = missed[j]!;
+      const bytes = stored[j];
+      cache.fill(names[i]!, bytes ?? null, since);
+      if (bytes !== undefined) out[i] = decodeRecord(bytes, dataKeys[i]);
+    }
+    return out;
   }
 
   /** See {@link Store.scan}; liveness is judged by the `now` option's clock when the scan starts. */
@@ -204,7 +241,7 @@ export class LevelStore implements Store {
     const { db, queue } = this.opened();
     checkSweepTime(now);
     const { tombstoneGraceMs, sync } = this.options;
-    const context = { db, queue, tombstoneGraceMs, sync, onCorrupt: this.onCorrupt, stopped: () => this.state !== 'open' };
+    const context = { db, queue, tombstoneGraceMs, sync, onCorrupt: this.onCorrupt, stopped: () => this.state !== 'open', cache: this.cache };
     const sweeping = levelCall(db, sweepLevel(context, now));
     this.sweeps.add(sweeping);
     try {
@@ -291,7 +328,7 @@ export class LevelStore implements Store {
   async deleteIfVersion(records: readonly (RecordKey & { version: Buffer })[]): Promise<number> {
     const { db, queue } = this.opened();
     const { sync, tombstoneGraceMs } = this.options;
-    return queue.exclusive(() => levelCall(db, handoff.deleteIfVersion(db, sync, tombstoneGraceMs, this.onCorrupt, records)));
+    return queue.exclusive(() => levelCall(db, handoff.deleteIfVersion(db, sync, tombstoneGraceMs, this.onCorrupt, records, this.cache)));
   }
 
   /** The database and queue, or `DSTASH_NOT_OPEN` before `open()` completes and from `close()` on. */

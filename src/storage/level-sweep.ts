@@ -8,6 +8,7 @@
 import { decodePurgeKey, encodePurgeKey, purgeRangeUpTo } from './key-layout.js';
 import { type LevelDb, writeBatch } from './level-db.js';
 import { purgeTime } from './purge-time.js';
+import type { RecordCache } from './record-cache.js';
 import { type CorruptRecordHandler, decodeForWrite } from './record-codec.js';
 import type { SweepResult } from './store.js';
 import type { WriteQueue } from './write-queue.js';
@@ -26,6 +27,8 @@ export interface SweepContext {
   onCorrupt: CorruptRecordHandler;
   /** True once the store is closing: the sweep stops after the current chunk. */
   stopped(): boolean;
+  /** The hot-record cache, told of every record purged. */
+  cache?: RecordCache;
 }
 
 /** Removes what is due at `now`; counts the records removed. */
@@ -49,7 +52,8 @@ export async function sweepLevel(context: SweepContext, now: number): Promise<Sw
 async function purgeChunk(context: SweepContext, purgeKeys: Buffer[], now: number): Promise<SweepResult> {
   const dataKeys = purgeKeys.map((purgeKey) => decodePurgeKey(purgeKey).dataKey);
   const stored = await context.db.getMany(dataKeys);
-  return writeBatch(context.db, context.sync, (batch) => {
+  const purged: Buffer[] = [];
+  const result = await writeBatch(context.db, context.sync, (batch) => {
     const removed: SweepResult = { expired: 0, tombstones: 0 };
     for (let i = 0; i < purgeKeys.length; i++) {
       // The entry goes either way: it is due, or stale (its record was replaced).
@@ -60,6 +64,7 @@ async function purgeChunk(context: SweepContext, purgeKeys: Buffer[], now: numbe
       const purgeAt = purgeTime(record, context.tombstoneGraceMs);
       if (purgeAt === 0 || purgeAt > now) continue;
       batch.del(dataKeys[i]);
+      purged.push(dataKeys[i]);
       // The current record's own entry, when it is not the one being walked.
       batch.del(encodePurgeKey(purgeAt, dataKeys[i]));
       if (record.tombstone) removed.tombstones += 1;
@@ -67,4 +72,6 @@ async function purgeChunk(context: SweepContext, purgeKeys: Buffer[], now: numbe
     }
     return removed;
   });
+  context.cache?.deleted(purged);
+  return result;
 }

@@ -5,6 +5,8 @@
  * partition each key belongs to.
  */
 
+import type { RecordCacheStats } from './record-cache.js';
+
 /** A stored record as the node keeps it (DESIGN.md, Data model). */
 export interface StoredRecord {
   /** The value; empty for a tombstone. */
@@ -118,6 +120,9 @@ export interface Store {
    * Returns how many were deleted.
    */
   deleteIfVersion(records: readonly (RecordKey & { version: Buffer })[]): Promise<number>;
+
+  /** The hot-record cache's counters, for a store that has one (and has it on). */
+  recordCacheStats?(): RecordCacheStats | undefined;
 }
 
 /** True when `record` reads as present at `now`: not a tombstone, not expired. */

@@ -60,6 +60,45 @@ export function registerNodeCollectors(registry: Registry, view: NodeView): void
   registerStoreSize(registers, view);
   registerClockCollectors(registers, view);
   registerStoreHealth(registers, view);
+  registerRecordCache(registers, view);
+}
+
+function registerRecordCache(registers: Registry[], view: NodeView): void {
+  const stats = () => view.store()?.recordCacheStats?.();
+  new Counter({
+    name: 'dstash_record_cache_hits_total',
+    help: 'Store lookups (reads, and the version reads of writes) answered by the hot-record cache',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(stats()?.hits ?? 0);
+    },
+  });
+  new Counter({
+    name: 'dstash_record_cache_misses_total',
+    help: 'Store lookups the hot-record cache did not know, answered by LevelDB',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(stats()?.misses ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'dstash_record_cache_bytes',
+    help: 'Bytes the hot-record cache holds, its index included (at most --cache-size)',
+    registers,
+    collect() {
+      this.set(stats()?.bytes ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'dstash_record_cache_entries',
+    help: 'Keys the hot-record cache knows (records, and keys known absent)',
+    registers,
+    collect() {
+      this.set(stats()?.entries ?? 0);
+    },
+  });
 }
 
 function registerStoreHealth(registers: Registry[], view: NodeView): void {

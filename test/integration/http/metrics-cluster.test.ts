@@ -53,6 +53,11 @@ describe('http: /metrics and /v1/cluster on a 3-node cluster', function () {
     assert.equal(sample(m1, 'dstash_node_ready'), 1);
     assert.equal(sample(m1, 'dstash_node_info', { node_id: 'node-1' }), 1);
     assert.ok(sample(m1, 'dstash_store_size_bytes')! > 0, 'the store holds 200 records');
+    // Every node holds every partition (N=3 of 3): the 200 puts were written through node-1's record cache, and the read at ALL found m-0 there.
+    assert.ok(sample(m1, 'dstash_record_cache_entries')! >= 200, 'the record cache knows the keys written');
+    assert.ok(sample(m1, 'dstash_record_cache_hits_total')! >= 1, 'and answered a read');
+    const cached = sample(m1, 'dstash_record_cache_bytes')!;
+    assert.ok(cached > 200 * 100 && cached <= 128 * 1024 * 1024, `${cached} bytes cached`);
     assert.notEqual(sample(m1, 'process_cpu_user_seconds_total'), undefined, 'process metrics are served too');
 
     const m2 = await scrape(n2.httpPort);
