@@ -105,7 +105,7 @@ export async function commitApplies(context: ApplyContext, calls: ApplyCall[]): 
   const { cache } = context;
   if (cache !== undefined) {
     for (let i = 0; i < n; i++) {
-      if (written[i] === 1) cache.write(bytes.toString('latin1', keyStart(ends, i), ends[2 * i]), bytes.subarray(ends[2 * i], ends[2 * i + 1]));
+      if (written[i] === 1) cache.write(bytes, keyStart(ends, i), ends[2 * i], hashes[i], bytes.subarray(ends[2 * i], ends[2 * i + 1]));
     }
   }
 
@@ -163,7 +163,7 @@ async function readStored({ db, filter, cache }: ApplyContext, encoded: EncodedR
     // A repeated key of the group is read (and found missing): planApply resolves repeats.
     if (filter !== undefined && !filter.addAndCheckHash(hashes[i])) continue;
     if (cache !== undefined) {
-      const known = cache.get(bytes.toString('latin1', keyStart(ends, i), ends[2 * i]));
+      const known = cache.get(bytes, keyStart(ends, i), ends[2 * i], hashes[i]);
       if (known !== undefined) {
         if (known !== null) stored[i] = known;
         continue;

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { logger, type Logger } from '../logger.js';
-import { KeyFilter } from './key-filter.js';
+import { KeyFilter, keyHashAt } from './key-filter.js';
 import { checkPartition, dataRange, describeDataKey, encodeDataKey, encodeMetaKey, encodePaxosKey } from './key-layout.js';
 import { directoryBytes } from './directory-size.js';
 import { commitApplies, prepareApply, type ApplyCall } from './level-apply.js';
@@ -199,12 +199,12 @@ export class LevelStore implements Store {
     }
     // Filled, not sparse: callers map over the answers.
     const out = new Array<StoredRecord | undefined>(keys.length).fill(undefined);
-    const names = new Array<string>(keys.length);
+    const hashes = new Int32Array(keys.length);
     const missed: number[] = [];
     for (let i = 0; i < keys.length; i++) {
       const dataKey = dataKeys[i]!;
-      const name = (names[i] = dataKey.toString('latin1'));
-      const known = cache.get(name);
+      const hash = (hashes[i] = keyHashAt(dataKey, 0, dataKey.length));
+      const known = cache.get(dataKey, 0, dataKey.length, hash);
       if (known === undefined) missed.push(i);
       else if (known !== null) out[i] = decodeRecord(known, dataKey);
     }
@@ -214,8 +214,9 @@ export class LevelStore implements Store {
     for (let j = 0; j < missed.length; j++) {
       const i = missed[j]!;
       const bytes = stored[j];
-      cache.fill(names[i]!, bytes ?? null, since);
-      if (bytes !== undefined) out[i] = decodeRecord(bytes, dataKeys[i]);
+      const dataKey = dataKeys[i]!;
+      cache.fill(dataKey, 0, dataKey.length, hashes[i]!, bytes ?? null, since);
+      if (bytes !== undefined) out[i] = decodeRecord(bytes, dataKey);
     }
     return out;
   }

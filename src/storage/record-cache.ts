@@ -11,26 +11,29 @@
  * restore, TTL and tombstone sweeps) keeps it right. It also remembers keys
  * known to be absent (purged, or read and not found).
  *
- * Memory is bounded and counted: records live end to end in one ring buffer
- * (`arena`), which is one object for the garbage collector however many
- * records it holds; the oldest entries are evicted as new ones need room, and
- * an entry read while it is in the older half of the ring is copied to the
- * front (an approximation of least-recently-used). The index from key to
- * position is a `Map` from the data key's latin1 string to a small integer;
- * each entry is charged {@link ENTRY_OVERHEAD} bytes on top of its bytes.
+ * No object per entry, so the garbage collector has nothing to trace however
+ * many records it holds: entries (header, data key, encoded record) lie end to
+ * end in one ring buffer (`arena`), the oldest evicted as new ones need room,
+ * and an entry read while it is in the older half of the ring is copied to the
+ * front (an approximation of least-recently-used). The index is an
+ * open-addressing table in typed arrays from the data key's hash (the key
+ * filter's, which apply has already computed) to the entry's position; keys
+ * are compared in the arena. Table and ring together stay within `maxBytes`.
  *
  * A read that missed fills the cache with what LevelDB answered only when no
  * write of that key can have happened since the read started: the key has no
  * entry (a write would have left one), and no entry written since was evicted
  * (see {@link RecordCache.fill}).
  */
+import { keyHashAt } from './key-filter.js';
 
-/** Bytes charged per entry for the index: the Map's slot and the key string. */
-export const ENTRY_OVERHEAD = 96;
-/** Share of the limit the ring buffer takes; the rest is for the index. */
-const ARENA_SHARE = 0.75;
-/** Entry header: entry length u32, write sequence f64, key length u16; record length i32 follows the key. */
-const HEADER = 4 + 8 + 2;
+/** Share of the limit the index table takes (8 bytes a slot, at most half full); the rest is the ring. */
+const TABLE_SHARE = 1 / 8;
+/** Entry header: entry length u32, write sequence f64, key hash i32, key length u16; record length i32 follows the key. */
+const SEQ_AT = 4;
+const HASH_AT = 12;
+const KEY_LENGTH_AT = 16;
+const HEADER = 18;
 /** Record length of an entry that says "absent". */
 const ABSENT = -1;
 /** Smallest cache: below it, there is none. */
@@ -42,9 +45,9 @@ export interface RecordCacheStats {
   hits: number;
   /** Lookups that went to LevelDB. */
   misses: number;
-  /** Entries held. */
+  /** Keys known. */
   entries: number;
-  /** Bytes held, entries and their index overhead (at most `maxBytes`). */
+  /** Bytes in use: the ring's entries (superseded ones until evicted) and the index table. */
   bytes: number;
   /** The limit. */
   maxBytes: number;
@@ -54,15 +57,21 @@ export interface RecordCacheStats {
 export class RecordCache {
   private readonly arena: Buffer;
   private readonly capacity: number;
+  /** Index slots: 0 = empty, else the entry's offset + 1. */
+  private readonly slots: Uint32Array;
+  /** The key hash of each slot's entry, so that probes compare keys only on a hash match. */
+  private readonly slotHashes: Int32Array;
+  private readonly mask: number;
   private readonly maxEntries: number;
-  /** Data key (latin1) → offset of its newest entry. */
-  private readonly index = new Map<string, number>();
+  private readonly tableBytes: number;
+  /** Keys in the index. */
+  private entries = 0;
   /** Where the next entry goes, and where the oldest one starts. */
   private head = 0;
   private tail = 0;
   /** Entries in the ring, live or superseded. */
   private count = 0;
-  /** Bytes of the ring in use, superseded entries included. */
+  /** Bytes of the ring in use, superseded entries and a skipped end included. */
   private used = 0;
   /** Sequence of the last write; fills compare against it. */
   private seq = 0;
@@ -73,8 +82,14 @@ export class RecordCache {
 
   /** A cache of at most `maxBytes` (at least 64 KiB; see {@link RecordCache.create} for 0). */
   constructor(readonly maxBytes: number) {
-    this.capacity = Math.floor(maxBytes * ARENA_SHARE);
-    this.maxEntries = Math.max(1, Math.floor((maxBytes - this.capacity) / ENTRY_OVERHEAD));
+    let size = 1;
+    while (size * 2 * 8 <= maxBytes * TABLE_SHARE) size *= 2;
+    this.mask = size - 1;
+    this.slots = new Uint32Array(size);
+    this.slotHashes = new Int32Array(size);
+    this.tableBytes = size * 8;
+    this.maxEntries = size / 2;
+    this.capacity = maxBytes - this.tableBytes;
     this.arena = Buffer.allocUnsafeSlow(this.capacity);
   }
 
@@ -89,91 +104,132 @@ export class RecordCache {
   }
 
   /**
-   * The encoded record of `key` as a copy the caller owns, `null` when the key
+   * The encoded record of the data key `key[start, end)` (whose
+   * {@link keyHashAt} is `hash`) as a copy the caller owns, `null` when the key
    * is known to be absent, `undefined` when the cache does not know (counted as
    * a miss: the caller reads LevelDB).
    */
-  get(key: string): Buffer | null | undefined {
-    const at = this.index.get(key);
-    if (at === undefined) {
+  get(key: Uint8Array, start: number, end: number, hash: number): Buffer | null | undefined {
+    const slot = this.find(key, start, end, hash);
+    if (slot < 0) {
       this.misses++;
       return undefined;
     }
     this.hits++;
-    const keyLength = this.arena.readUInt16LE(at + 12);
-    const recordAt = at + HEADER + keyLength;
-    const length = this.arena.readInt32LE(recordAt);
-    const copy = length === ABSENT ? null : Buffer.from(this.arena.subarray(recordAt + 4, recordAt + 4 + length));
+    const at = this.slots[slot]! - 1;
+    const arena = this.arena;
+    const recordAt = at + HEADER + (end - start);
+    const length = arena.readInt32LE(recordAt);
+    const copy = length === ABSENT ? null : Buffer.from(arena.subarray(recordAt + 4, recordAt + 4 + length));
     // Read while in the older half of the ring: copied to the front, so that it is not the next to go.
     if ((this.head - at + this.capacity) % this.capacity > this.used / 2) {
-      this.insert(key, copy, this.arena.readDoubleLE(at + 4));
+      this.insert(key, start, end, hash, copy, arena.readDoubleLE(at + SEQ_AT));
     }
     return copy;
   }
 
-  /** Records what LevelDB now holds for `key` after a committed write: `record` (encoded), or `null` once it was deleted. */
-  write(key: string, record: Uint8Array | null): void {
-    this.insert(key, record, ++this.seq);
+  /** Records what LevelDB now holds for the data key after a committed write: `record` (encoded), or `null` once it was deleted. */
+  write(key: Uint8Array, start: number, end: number, hash: number, record: Uint8Array | null): void {
+    this.insert(key, start, end, hash, record, ++this.seq);
   }
 
-  /** Records that the data keys' records are gone, once their deletion committed. */
+  /** Records that the records at `dataKeys` are gone, once their deletion committed. */
   deleted(dataKeys: readonly Buffer[]): void {
-    for (const key of dataKeys) this.write(key.toString('latin1'), null);
+    for (const key of dataKeys) this.write(key, 0, key.length, keyHashAt(key, 0, key.length), null);
   }
 
   /**
    * Records what a read that started at sequence `since` found in LevelDB,
-   * unless a write of `key` may have happened since: the key has an entry
+   * unless a write of the key may have happened since: the key has an entry
    * (the write's, or a fill's that is as new), or an entry written after
    * `since` was evicted (it may have been this key's).
    */
-  fill(key: string, record: Uint8Array | null, since: number): void {
-    if (this.evictedWriteSeq > since || this.index.has(key)) return;
-    this.insert(key, record, 0);
+  fill(key: Uint8Array, start: number, end: number, hash: number, record: Uint8Array | null, since: number): void {
+    if (this.evictedWriteSeq > since || this.find(key, start, end, hash) >= 0) return;
+    this.insert(key, start, end, hash, record, 0);
   }
 
   /** Forgets everything (the store closed or reopened). */
   clear(): void {
-    this.index.clear();
-    this.head = this.tail = this.count = this.used = 0;
+    this.slots.fill(0);
+    this.entries = this.head = this.tail = this.count = this.used = 0;
   }
 
   /** Counters and sizes, for metrics. */
   stats(): RecordCacheStats {
-    return { hits: this.hits, misses: this.misses, entries: this.index.size, bytes: this.used + this.count * ENTRY_OVERHEAD, maxBytes: this.maxBytes };
+    return { hits: this.hits, misses: this.misses, entries: this.entries, bytes: this.used + this.tableBytes, maxBytes: this.maxBytes };
   }
 
-  private insert(key: string, record: Uint8Array | null, seq: number): void {
-    const size = HEADER + key.length + 4 + (record === null ? 0 : record.length);
+  /** The slot of the key's entry, or -1. */
+  private find(key: Uint8Array, start: number, end: number, hash: number): number {
+    const { slots, slotHashes, mask, arena } = this;
+    const length = end - start;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const taken = slots[slot]!;
+      if (taken === 0) return -1;
+      if (slotHashes[slot] !== hash) continue;
+      const at = taken - 1;
+      if (arena.readUInt16LE(at + KEY_LENGTH_AT) === length && arena.compare(key, start, end, at + HEADER, at + HEADER + length) === 0) return slot;
+    }
+  }
+
+  private insert(key: Uint8Array, start: number, end: number, hash: number, record: Uint8Array | null, seq: number): void {
+    const keyLength = end - start;
+    const size = HEADER + keyLength + 4 + (record === null ? 0 : record.length);
     if (size > this.capacity / 4) {
       // Too large to be worth the room: forget the key instead, so that nothing stale stays.
-      this.forget(key, seq);
+      const slot = this.find(key, start, end, hash);
+      if (slot >= 0) this.remove(slot);
+      if (seq > this.evictedWriteSeq) this.evictedWriteSeq = seq;
       return;
     }
     const at = this.reserve(size);
     const arena = this.arena;
     arena.writeUInt32LE(size, at);
-    arena.writeDoubleLE(seq, at + 4);
-    arena.writeUInt16LE(key.length, at + 12);
-    arena.write(key, at + HEADER, 'latin1');
-    const recordAt = at + HEADER + key.length;
+    arena.writeDoubleLE(seq, at + SEQ_AT);
+    arena.writeInt32LE(hash, at + HASH_AT);
+    arena.writeUInt16LE(keyLength, at + KEY_LENGTH_AT);
+    arena.set(key.subarray(start, end), at + HEADER);
+    const recordAt = at + HEADER + keyLength;
     arena.writeInt32LE(record === null ? ABSENT : record.length, recordAt);
     if (record !== null) arena.set(record, recordAt + 4);
     this.head = at + size;
     this.count++;
     this.used += size;
-    this.index.set(key, at);
+    // Found after reserve, which may have evicted the key's older entry (and moved slots).
+    const slot = this.find(key, start, end, hash);
+    if (slot >= 0) {
+      this.slots[slot] = at + 1;
+      return;
+    }
+    let free = hash & this.mask;
+    while (this.slots[free] !== 0) free = (free + 1) & this.mask;
+    this.slots[free] = at + 1;
+    this.slotHashes[free] = hash;
+    this.entries++;
   }
 
-  /** Drops the entry of `key`; a write's sequence counts as evicted, so that no older read fills it back. */
-  private forget(key: string, seq: number): void {
-    this.index.delete(key);
-    if (seq > this.evictedWriteSeq) this.evictedWriteSeq = seq;
+  /** Empties `slot`, shifting back the entries after it that probed past it (linear probing without tombstones). */
+  private remove(slot: number): void {
+    const { slots, slotHashes, mask } = this;
+    let hole = slot;
+    for (let next = (hole + 1) & mask; slots[next] !== 0; next = (next + 1) & mask) {
+      const home = slotHashes[next]! & mask;
+      // The entry at `next` may fill the hole unless its home lies cyclically in (hole, next].
+      const movable = hole <= next ? home <= hole || home > next : home <= hole && home > next;
+      if (movable) {
+        slots[hole] = slots[next]!;
+        slotHashes[hole] = slotHashes[next]!;
+        hole = next;
+      }
+    }
+    slots[hole] = 0;
+    this.entries--;
   }
 
   /** Room for `size` contiguous bytes at the head, evicting the oldest entries as needed; returns where. */
   private reserve(size: number): number {
-    while (this.count >= this.maxEntries) this.evict();
+    while (this.entries >= this.maxEntries) this.evict();
     for (;;) {
       if (this.count === 0) {
         this.head = this.tail = this.used = 0;
@@ -202,12 +258,14 @@ export class RecordCache {
     }
     const at = this.tail;
     const size = arena.readUInt32LE(at);
-    const keyLength = arena.readUInt16LE(at + 12);
-    const key = arena.toString('latin1', at + HEADER, at + HEADER + keyLength);
-    if (this.index.get(key) === at) {
-      this.index.delete(key);
-      const seq = arena.readDoubleLE(at + 4);
+    const hash = arena.readInt32LE(at + HASH_AT);
+    // The entry is live when the index points at it; a superseded one just goes.
+    for (let slot = hash & this.mask; this.slots[slot] !== 0; slot = (slot + 1) & this.mask) {
+      if (this.slots[slot] !== at + 1) continue;
+      this.remove(slot);
+      const seq = arena.readDoubleLE(at + SEQ_AT);
       if (seq > this.evictedWriteSeq) this.evictedWriteSeq = seq;
+      break;
     }
     this.tail = at + size;
     this.count--;

@@ -113,7 +113,7 @@ describe('record cache coherence (model check against a store without one)', fun
     check(await readAll(everything), 'every key at the end');
     assert.ok(compared > 10_000, `${compared} answers compared`);
     const stats = small.recordCacheStats()!;
-    assert.ok(stats.hits > 1000 && stats.misses > 1000, `the small cache both answered and missed (${stats.hits} hits, ${stats.misses} misses)`);
+    assert.ok(stats.hits > 1000 && stats.misses > 100, `the small cache both answered and missed (${stats.hits} hits, ${stats.misses} misses)`);
     assert.ok(stats.bytes <= stats.maxBytes);
     assert.ok(large.recordCacheStats()!.hits > small.recordCacheStats()!.hits);
     assert.equal(none.recordCacheStats(), undefined);
