@@ -14,8 +14,10 @@
  * No object per entry, so the garbage collector has nothing to trace however
  * many records it holds: entries (header, data key, encoded record) lie end to
  * end in one ring buffer (`arena`), the oldest evicted as new ones need room,
- * and an entry read while it is in the older half of the ring is copied to the
- * front (an approximation of least-recently-used). The index is an
+ * and an entry read while it is in the oldest quarter of the ring is copied to
+ * the front (a second chance, as CLOCK gives). Once full, it admits one read
+ * miss in four, so that a scan or a uniform read of more keys than fit does
+ * not evict an entry for every miss. The index is an
  * open-addressing table in typed arrays from the data key's hash (the key
  * filter's, which apply has already computed) to the entry's position; keys
  * are compared in the arena. Table and ring together stay within `maxBytes`.
@@ -36,6 +38,9 @@ const KEY_LENGTH_AT = 16;
 const HEADER = 18;
 /** Record length of an entry that says "absent". */
 const ABSENT = -1;
+/** Once the ring is this full, misses are admitted one in {@link ADMIT_FULL}. */
+const FULL_SHARE = 0.95;
+const ADMIT_FULL = 4;
 /** Smallest cache: below it, there is none. */
 const MIN_BYTES = 64 * 1024;
 
@@ -56,6 +61,8 @@ export interface RecordCacheStats {
 /** A bounded cache of encoded records by data key. */
 export class RecordCache {
   private readonly arena: Buffer;
+  /** The arena's headers are read and written through a DataView, which the compiler inlines (Buffer's readUInt16LE and kin it does not). */
+  private readonly view: DataView;
   private readonly capacity: number;
   /** Index slots: 0 = empty, else the entry's offset + 1. */
   private readonly slots: Uint32Array;
@@ -77,6 +84,8 @@ export class RecordCache {
   private seq = 0;
   /** Highest write sequence among evicted live entries. */
   private evictedWriteSeq = 0;
+  /** Misses seen while full, for the admission of one in {@link ADMIT_FULL}. */
+  private fullMisses = 0;
   hits = 0;
   misses = 0;
 
@@ -91,6 +100,7 @@ export class RecordCache {
     this.maxEntries = size / 2;
     this.capacity = maxBytes - this.tableBytes;
     this.arena = Buffer.allocUnsafeSlow(this.capacity);
+    this.view = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.byteLength);
   }
 
   /** A cache of `maxBytes`, or none when it is below 64 KiB (0 turns the cache off). */
@@ -117,13 +127,19 @@ export class RecordCache {
     }
     this.hits++;
     const at = this.slots[slot]! - 1;
-    const arena = this.arena;
+    const { arena, view } = this;
     const recordAt = at + HEADER + (end - start);
-    const length = arena.readInt32LE(recordAt);
-    const copy = length === ABSENT ? null : Buffer.from(arena.subarray(recordAt + 4, recordAt + 4 + length));
-    // Read while in the older half of the ring: copied to the front, so that it is not the next to go.
-    if ((this.head - at + this.capacity) % this.capacity > this.used / 2) {
-      this.insert(key, start, end, hash, copy, arena.readDoubleLE(at + SEQ_AT));
+    const length = view.getInt32(recordAt, true);
+    let copy: Buffer | null = null;
+    if (length !== ABSENT) {
+      // From the pool for small records; `copy` is a plain memcpy, without the view objects of `subarray`.
+      copy = Buffer.allocUnsafe(length);
+      arena.copy(copy, 0, recordAt + 4, recordAt + 4 + length);
+    }
+    // Read while in the oldest quarter of the ring, about to go: copied to the front (a second chance, as CLOCK gives),
+    // so that a hot key stays while a uniform read of a working set larger than the cache copies little.
+    if ((this.head - at + this.capacity) % this.capacity > (this.used * 3) / 4) {
+      this.insert(key, start, end, hash, copy, view.getFloat64(at + SEQ_AT, true));
     }
     return copy;
   }
@@ -145,7 +161,13 @@ export class RecordCache {
    * `since` was evicted (it may have been this key's).
    */
   fill(key: Uint8Array, start: number, end: number, hash: number, record: Uint8Array | null, since: number): void {
-    if (this.evictedWriteSeq > since || this.find(key, start, end, hash) >= 0) return;
+    if (this.evictedWriteSeq > since) return;
+    // Once full, only one miss in ADMIT_FULL is let in: a hot key gets in after a few reads, while a scan or a uniform read of
+    // more keys than fit would evict one entry for every miss (and gain no hits).
+    if (this.entries + 1 >= this.maxEntries || this.used + this.tableBytes >= this.maxBytes * FULL_SHARE) {
+      if (++this.fullMisses % ADMIT_FULL !== 0) return;
+    }
+    if (this.find(key, start, end, hash) >= 0) return;
     this.insert(key, start, end, hash, record, 0);
   }
 
@@ -162,14 +184,14 @@ export class RecordCache {
 
   /** The slot of the key's entry, or -1. */
   private find(key: Uint8Array, start: number, end: number, hash: number): number {
-    const { slots, slotHashes, mask, arena } = this;
+    const { slots, slotHashes, mask, arena, view } = this;
     const length = end - start;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const taken = slots[slot]!;
       if (taken === 0) return -1;
       if (slotHashes[slot] !== hash) continue;
       const at = taken - 1;
-      if (arena.readUInt16LE(at + KEY_LENGTH_AT) === length && arena.compare(key, start, end, at + HEADER, at + HEADER + length) === 0) return slot;
+      if (view.getUint16(at + KEY_LENGTH_AT, true) === length && sameBytes(key, start, arena, at + HEADER, length)) return slot;
     }
   }
 
@@ -184,14 +206,14 @@ export class RecordCache {
       return;
     }
     const at = this.reserve(size);
-    const arena = this.arena;
-    arena.writeUInt32LE(size, at);
-    arena.writeDoubleLE(seq, at + SEQ_AT);
-    arena.writeInt32LE(hash, at + HASH_AT);
-    arena.writeUInt16LE(keyLength, at + KEY_LENGTH_AT);
-    arena.set(key.subarray(start, end), at + HEADER);
+    const { arena, view } = this;
+    view.setUint32(at, size, true);
+    view.setFloat64(at + SEQ_AT, seq, true);
+    view.setInt32(at + HASH_AT, hash, true);
+    view.setUint16(at + KEY_LENGTH_AT, keyLength, true);
+    for (let i = 0; i < keyLength; i++) arena[at + HEADER + i] = key[start + i]!;
     const recordAt = at + HEADER + keyLength;
-    arena.writeInt32LE(record === null ? ABSENT : record.length, recordAt);
+    view.setInt32(recordAt, record === null ? ABSENT : record.length, true);
     if (record !== null) arena.set(record, recordAt + 4);
     this.head = at + size;
     this.count++;
@@ -238,7 +260,7 @@ export class RecordCache {
       if (this.head > this.tail) {
         if (this.capacity - this.head >= size) return this.head;
         // No room before the end: the rest is skipped (marked when a length fits) and the head starts over.
-        if (this.capacity - this.head >= 4) this.arena.writeUInt32LE(0, this.head);
+        if (this.capacity - this.head >= 4) this.view.setUint32(this.head, 0, true);
         this.used += this.capacity - this.head;
         this.head = 0;
       }
@@ -250,20 +272,20 @@ export class RecordCache {
 
   /** Evicts the oldest entry of the ring. */
   private evict(): void {
-    const arena = this.arena;
-    if (this.capacity - this.tail < 4 || arena.readUInt32LE(this.tail) === 0) {
+    const view = this.view;
+    if (this.capacity - this.tail < 4 || view.getUint32(this.tail, true) === 0) {
       // The skipped end of the ring.
       this.used -= this.capacity - this.tail;
       this.tail = 0;
     }
     const at = this.tail;
-    const size = arena.readUInt32LE(at);
-    const hash = arena.readInt32LE(at + HASH_AT);
+    const size = view.getUint32(at, true);
+    const hash = view.getInt32(at + HASH_AT, true);
     // The entry is live when the index points at it; a superseded one just goes.
     for (let slot = hash & this.mask; this.slots[slot] !== 0; slot = (slot + 1) & this.mask) {
       if (this.slots[slot] !== at + 1) continue;
       this.remove(slot);
-      const seq = arena.readDoubleLE(at + SEQ_AT);
+      const seq = view.getFloat64(at + SEQ_AT, true);
       if (seq > this.evictedWriteSeq) this.evictedWriteSeq = seq;
       break;
     }
@@ -272,4 +294,10 @@ export class RecordCache {
     this.used -= size;
     if (this.count === 0) this.head = this.tail = this.used = 0;
   }
+}
+
+/** `a[aAt, aAt + length)` equals `b[bAt, bAt + length)`: a loop, cheaper than `Buffer.compare`'s native call for keys this short. */
+function sameBytes(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[aAt + i] !== b[bAt + i]) return false;
+  return true;
 }
