@@ -22,6 +22,21 @@ const WRITE_BATCH_BYTES = 64 * 1024;
 const CLOSE_GRACE_MS = 5000;
 /** Most pipelined commands run at once. */
 const WINDOW = 256;
+/** Room a record's encoding may add to a value (see redis-value.ts); a plain SET within the limit by this much cannot fail for its size. */
+const ENCODING_ROOM = 16;
+
+/** Commands run at once: `sameAs[i]`, when set, is a later (or earlier) command of the batch whose reply command `i` takes instead of running. */
+interface Window {
+  commands: Buffer[][];
+  sameAs: (number | undefined)[];
+}
+
+/** What the connection must know besides the parser's limits. */
+export interface ConnectionLimits extends RespLimits {
+  /** The node's value limit, for the plain SETs a later SET of their key supersedes. */
+  maxValueBytes: number;
+}
+
 /** Serves one socket. */
 export class RedisConnection {
   private readonly parser: RespParser;
@@ -36,7 +51,7 @@ export class RedisConnection {
     private readonly socket: Socket,
     private readonly session: Session,
     private readonly context: (session: Session) => CommandContext | Error,
-    limits: RespLimits,
+    private readonly limits: ConnectionLimits,
   ) {
     this.parser = new RespParser(limits);
     socket.setNoDelay(true);
@@ -78,11 +93,17 @@ export class RedisConnection {
           this.end();
           return;
         }
-        const batch = this.window();
+        const { commands, sameAs } = this.window();
         const ctx = this.context(this.session);
-        const replies = ctx instanceof Error ? batch.map(() => ({ error: ctx.message })) : await Promise.all(batch.map((args) => dispatch(ctx, args)));
+        const replies = ctx instanceof Error
+          ? commands.map(() => ({ error: ctx.message }))
+          : await Promise.all(commands.map((args, i) => (sameAs[i] === undefined ? dispatch(ctx, args) : undefined)));
         if (this.closed) return;
-        for (const reply of replies) this.writer.write(reply, this.session.resp3);
+        for (let i = 0; i < replies.length; i++) {
+          let from = i;
+          while (sameAs[from] !== undefined) from = sameAs[from]!;
+          this.writer.write(replies[from]!, this.session.resp3);
+        }
         if (this.session.closing) {
           this.end();
           return;
@@ -104,29 +125,51 @@ export class RedisConnection {
 
   /**
    * Takes the next command and the ones after it that may run at the same
-   * time, as their records allow (single-key reads and plain SETs of distinct
-   * keys, and increments). Each key sees its commands in order; replies keep
-   * the request order.
+   * time, as their records allow (see {@link PipelineOverlap}): commands of
+   * distinct keys, and of one key those of one kind, where the same read
+   * twice runs once and a plain SET supersedes the plain SETs of its key
+   * before it. Each key sees its commands in order; replies keep the request
+   * order.
    */
-  private window(): Buffer[][] {
+  private window(): Window {
     const first = this.queue[this.head++] as Buffer[];
+    const commands = [first];
+    const sameAs: (number | undefined)[] = [undefined];
     const overlap = pipelineOverlap(first);
-    if (!overlap) return [first];
-    const keys = new Map<string, PipelineOverlap>([[overlap.key.toString('latin1'), overlap.kind]]);
-    const batch = [first];
-    while (batch.length < WINDOW && this.head < this.queue.length) {
+    if (!overlap) return { commands, sameAs };
+    /** Per key: the kind of its commands in the window, and the positions of those that run. */
+    const keys = new Map<string, { kind: PipelineOverlap; running: number[] }>([[overlap.key.toString('latin1'), { kind: overlap.kind, running: [0] }]]);
+    while (commands.length < WINDOW && this.head < this.queue.length) {
       const next = this.queue[this.head]!;
       if (next instanceof RespProtocolError) break;
       const o = pipelineOverlap(next);
       if (!o) break;
       const key = o.key.toString('latin1');
       const seen = keys.get(key);
-      if (seen && (seen !== 'inc' || o.kind !== 'inc')) break;
-      keys.set(key, o.kind);
-      batch.push(next);
+      const at = commands.length;
+      let same: number | undefined;
+      if (seen) {
+        if (seen.kind !== o.kind) break;
+        if (o.kind === 'read') same = seen.running.find((i) => sameCommand(commands[i]!, next));
+        else if (o.kind === 'set') {
+          const last = seen.running[seen.running.length - 1]!;
+          // Only a SET that cannot fail for its own size takes the reply of the one that supersedes it.
+          if (!this.withinValueLimit(commands[last]!) || !this.withinValueLimit(next)) break;
+          sameAs[last] = at;
+          seen.running.pop();
+        }
+        if (same === undefined) seen.running.push(at);
+      } else keys.set(key, { kind: o.kind, running: [at] });
+      commands.push(next);
+      sameAs.push(same);
       this.head++;
     }
-    return batch;
+    return { commands, sameAs };
+  }
+
+  /** A plain `SET k v` whose value fits the node's limit with room for its encoding. */
+  private withinValueLimit(set: Buffer[]): boolean {
+    return set[2]!.length + ENCODING_ROOM <= this.limits.maxValueBytes;
   }
 
   /** Writes the gathered replies; waits while the socket's buffer is full. */
@@ -157,4 +200,9 @@ export class RedisConnection {
     this.closed = true;
     if (!this.socket.destroyed) this.socket.destroy();
   }
+}
+
+/** The same command with the same arguments, byte for byte. */
+function sameCommand(a: Buffer[], b: Buffer[]): boolean {
+  return a.length === b.length && a.every((arg, i) => arg.equals(b[i]!));
 }

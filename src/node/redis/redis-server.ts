@@ -95,6 +95,7 @@ export class RedisServer {
       // A command may carry a few values of the largest size (MSET, HSET).
       maxCommandBytes: 4 * Math.max(maxValueBytes, MAX_KEY_BYTES),
       maxInlineBytes: MAX_INLINE_BYTES,
+      maxValueBytes,
     });
     this.connections.add(connection);
     socket.on('close', () => this.connections.delete(connection));

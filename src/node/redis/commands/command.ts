@@ -96,12 +96,17 @@ export interface CommandDocs {
 /**
  * How a pipelined command may run at once with the commands queued before
  * it, in its shortest form only (as many arguments as its arity: `SET k v`
- * without options, `EXISTS k` of one key): `one` when no other command on its
- * key runs at the same time, `inc` for an increment, which may run with other
- * increments of its key (they apply in the order sent, see keyspace.ts).
- * Without it, the command runs alone.
+ * without options, `EXISTS k` of one key), with commands of other keys and
+ * with those of its own key of the same kind: `read` for a read, which runs
+ * with other reads of its key (the same read twice is run once, both get its
+ * reply); `set` for a plain write, which supersedes the plain writes of its
+ * key queued before it (only the last is written, last-writer-wins would
+ * keep only it anyway, and all get its reply); `inc` for an increment, which
+ * runs with other increments of its key (they apply in the order sent, see
+ * keyspace.ts). A command of another kind on the same key waits for them, so
+ * that a GET after a SET sees the SET. Without it, the command runs alone.
  */
-export type PipelineOverlap = 'one' | 'inc';
+export type PipelineOverlap = 'read' | 'set' | 'inc';
 
 /** What Redis tells of a command (COMMAND INFO, COMMAND DOCS) and what dstash decides from it. */
 export interface CommandSpec {

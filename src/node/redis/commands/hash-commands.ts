@@ -99,7 +99,7 @@ export const HASH_COMMANDS: readonly Command[] = [
     flags: ['readonly', 'fast'],
     categories: ['hash'],
     keys: oneKey('RO', 'access'),
-    overlap: 'one',
+    overlap: 'read',
     docs: { summary: 'Get the value of a hash field', since: '2.0.0', group: 'hash', complexity: 'O(1)' },
     run: async (ctx, args) => (await readHash(ctx, args[1]!)).get(fieldName(args[2]!)) ?? null,
   },

@@ -66,7 +66,7 @@ function ttlCommand(name: string, unitMs: number, summary: string, since: string
     categories: ['keyspace'],
     tips: ['nondeterministic_output'],
     keys: oneKey('RO', 'access'),
-    overlap: 'one',
+    overlap: 'read',
     docs: { summary, since, group: 'generic', complexity: 'O(1)' },
     run: (ctx, args) => ttl(ctx, args[1]!, unitMs),
   };
@@ -188,7 +188,7 @@ export const KEY_COMMANDS: readonly Command[] = [
     tips: ['request_policy:multi_shard', 'response_policy:agg_sum'],
     keys: everyKey(1, 'RO'),
     // Of one key only (the shortest form).
-    overlap: 'one',
+    overlap: 'read',
     docs: { summary: 'Determine if a key exists', since: '1.0.0', group: 'generic', complexity: 'O(N) where N is the number of keys to check.' },
     run: async (ctx, args) => (await readAll(ctx, args.slice(1))).filter(Boolean).length,
   },

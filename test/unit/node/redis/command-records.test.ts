@@ -62,9 +62,10 @@ describe('Redis command records', () => {
 
   it('gives every command that overlaps in a pipeline a key to keep apart', () => {
     for (const c of records.values()) if (c.overlap) assert.ok(c.keys && c.keys.first >= 1 && c.keys.first < Math.abs(c.arity), c.name);
-    assert.deepEqual(pipelineOverlap(args('SET', 'k', 'v')), { kind: 'one', key: Buffer.from('k') });
-    assert.deepEqual(pipelineOverlap(args('get', 'k')), { kind: 'one', key: Buffer.from('k') });
-    assert.deepEqual(pipelineOverlap(args('EXISTS', 'k')), { kind: 'one', key: Buffer.from('k') });
+    assert.deepEqual(pipelineOverlap(args('SET', 'k', 'v')), { kind: 'set', key: Buffer.from('k') });
+    assert.deepEqual(pipelineOverlap(args('get', 'k')), { kind: 'read', key: Buffer.from('k') });
+    assert.deepEqual(pipelineOverlap(args('EXISTS', 'k')), { kind: 'read', key: Buffer.from('k') });
+    assert.deepEqual(pipelineOverlap(args('HGET', 'h', 'f')), { kind: 'read', key: Buffer.from('h') });
     assert.deepEqual(pipelineOverlap(args('INCRBY', 'n', '2')), { kind: 'inc', key: Buffer.from('n') });
     assert.deepEqual(pipelineOverlap(args('DECR', 'n')), { kind: 'inc', key: Buffer.from('n') });
     // Options, several keys, commands that do not overlap, unknown ones, and wrong arities run alone.
