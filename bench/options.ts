@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The workload groups, in the order they run. */
-export const WORKLOAD_GROUPS = ['batch', 'streams', 'single', 'mixed', 'serial', '1m', 'clusters', 'floor'] as const;
+export const WORKLOAD_GROUPS = ['batch', 'streams', 'single', 'mixed', 'serial', '1m', 'clusters', 'redis', 'floor'] as const;
 /** A group of workloads to run. */
 export type WorkloadGroup = (typeof WORKLOAD_GROUPS)[number];
 

@@ -18,6 +18,7 @@ import { batchWorkloads, clientOptions, clusterWorkloads, largeWorkloads, putBat
 import { callerWorkloads, dstashSingleKeys, type CallerGroup } from './workloads/callers.js';
 import type { BenchContext } from './workloads/context.js';
 import { floorWorkloads } from './workloads/floor.js';
+import { redisPortWorkloads } from './workloads/redis-port.js';
 import { serialWorkloads } from './workloads/serial.js';
 import { streamWorkloads } from './workloads/streams.js';
 
@@ -63,9 +64,16 @@ async function dstashWorkloads(main: BenchContext): Promise<Measurement[]> {
 export async function runSuite(ctx: BenchContext): Promise<BenchResults> {
   const startedAt = new Date();
   const measurements = await dstashWorkloads(ctx);
-  if (ctx.options.workloads.includes('floor')) measurements.push(...(await floorWorkloads(ctx)));
   const skipped: SkippedPeer[] = [];
   const peerVersions: Record<string, string> = {};
+  if (ctx.options.workloads.includes('redis')) {
+    const redis = await redisPortWorkloads(ctx);
+    measurements.push(...redis.measurements);
+    skipped.push(...redis.skipped);
+    Object.assign(peerVersions, redis.versions);
+    for (const s of redis.skipped) ctx.progress.note(`skipping ${s.peer}: ${s.reason}`);
+  }
+  if (ctx.options.workloads.includes('floor')) measurements.push(...(await floorWorkloads(ctx)));
   for (const name of ctx.options.peers) {
     const outcome = await PEERS[name](ctx);
     if ('skipped' in outcome) {

@@ -25,11 +25,15 @@ export interface ClusterShape {
   readQuorum: number;
   /** Nodes in this process instead of child processes. */
   inProcess: boolean;
+  /** Each node serves the Redis protocol too (see {@link LocalCluster.redisPorts}). */
+  redis?: boolean;
 }
 
 interface RunningNode {
   nodeId: string;
   address: string;
+  /** Its Redis port; 0 when it serves none. */
+  redisPort: number;
   /** CPU time the node's own process has used, µs; undefined in this process (counted with the benchmark's). */
   cpuMicros(): Promise<number | undefined>;
   stop(): Promise<void>;
@@ -64,6 +68,7 @@ export class LocalCluster {
       dataDir: join(root, `node-${i + 1}`),
       peersFile,
       ...quorums,
+      ...(shape.redis ? { redis: true } : {}),
     }));
     const cluster = new LocalCluster(root, quorums);
     const started = await Promise.allSettled(configs.map(async (c) => {
@@ -98,6 +103,11 @@ export class LocalCluster {
     return this.running.map((n) => n.address);
   }
 
+  /** The nodes' Redis ports, in the order of {@link addresses} (0 for none). */
+  get redisPorts(): number[] {
+    return this.running.map((n) => n.redisPort);
+  }
+
   /**
    * CPU time used so far by this process (the client, and in-process nodes)
    * and by the nodes' processes: on a busy machine, a steadier measure of the
@@ -119,15 +129,15 @@ export class LocalCluster {
 async function startInProcess(config: BenchNodeConfig): Promise<RunningNode> {
   const node = new DstashNode(benchNodeOptions(config));
   await node.start();
-  return { nodeId: node.nodeId, address: node.address, cpuMicros: async () => undefined, stop: () => node.stop() };
+  return { nodeId: node.nodeId, address: node.address, redisPort: node.redisPort, cpuMicros: async () => undefined, stop: () => node.stop() };
 }
 
 async function startChild(config: BenchNodeConfig): Promise<RunningNode> {
   // The benchmark's own Node flags too: `node --cpu-prof dist/bench/run.js` profiles every node as well.
   const child = new Child(`dstash ${config.nodeId}`, process.execPath, [...process.execArgv, NODE_PROCESS, JSON.stringify(config)]);
   try {
-    const serving = JSON.parse(await child.nextLine()) as { nodeId: string; address: string };
-    return { nodeId: serving.nodeId, address: serving.address, cpuMicros: async () => Number(await child.request('cpu')), stop: () => child.stop() };
+    const serving = JSON.parse(await child.nextLine()) as { nodeId: string; address: string; redisPort: number };
+    return { nodeId: serving.nodeId, address: serving.address, redisPort: serving.redisPort, cpuMicros: async () => Number(await child.request('cpu')), stop: () => child.stop() };
   } catch (err) {
     await child.stop();
     throw err;

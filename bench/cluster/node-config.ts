@@ -10,6 +10,8 @@ export interface BenchNodeConfig {
   replicas: number;
   writeQuorum: number;
   readQuorum: number;
+  /** Serve the Redis protocol on a free port. */
+  redis?: boolean;
 }
 
 /**
@@ -32,5 +34,6 @@ export function benchNodeOptions(config: BenchNodeConfig): Partial<NodeOptions> 
     sweepIntervalMs: 0,
     shutdownGraceMs: 5000,
     coordinator: { replicas: config.replicas, writeQuorum: config.writeQuorum, readQuorum: config.readQuorum },
+    ...(config.redis ? { redisPort: 0 } : {}),
   };
 }

@@ -33,7 +33,7 @@ process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 try {
   await node.start();
-  process.stdout.write(`${JSON.stringify({ event: 'serving', nodeId: node.nodeId, address: node.address })}\n`);
+  process.stdout.write(`${JSON.stringify({ event: 'serving', nodeId: node.nodeId, address: node.address, redisPort: node.redisPort })}\n`);
 } catch (err) {
   process.stderr.write(`bench node: cannot start: ${(err as Error).message}\n`);
   process.exit(2);

@@ -27,10 +27,10 @@ const WAIT_REPLICAS = 1;
 const WAIT_TIMEOUT_MS = 5000;
 
 /** The AOF fsync policies measured. */
-type Fsync = 'no' | 'everysec';
+export type Fsync = 'no' | 'everysec';
 
 /** A connection to the primary, and its port for more. */
-interface Primary {
+export interface Primary {
   redis: Redis;
   port: number;
 }
@@ -82,8 +82,12 @@ async function workloads(ctx: BenchContext, primary: Primary, system: Measuremen
   }
 }
 
-/** A primary and 2 replicas with AOF and appendfsync `fsync`, on free loopback ports, each with a fresh directory. */
-function replicatedRedisPeer(fsync: Fsync): PeerSpec<Primary> {
+/**
+ * A primary and 2 replicas with AOF and appendfsync `fsync`, on free loopback
+ * ports, each with a fresh directory; measured by `run` (by default, this
+ * peer's MSET + WAIT and MGET workloads).
+ */
+export function replicatedRedisPeer(fsync: Fsync, run?: PeerSpec<Primary>['run']): PeerSpec<Primary> {
   const name = `redis-aof-${fsync}` as const;
   return {
     name,
@@ -115,7 +119,7 @@ function replicatedRedisPeer(fsync: Fsync): PeerSpec<Primary> {
         throw err;
       }
     },
-    run: (ctx, primary) => workloads(ctx, primary, name),
+    run: run ?? ((ctx, primary) => workloads(ctx, primary, name)),
   };
 }
 

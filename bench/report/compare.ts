@@ -6,6 +6,7 @@
  * the path through one node is faster.
  */
 import type { Comparison, Measurement } from '../results.js';
+import { REDIS_MODES, REDIS_TESTS, redisPortWorkload } from '../workloads/redis-port.js';
 
 /** dstash workload → the peer workloads (`system name`), or dstash's own by another path, that do the same job. */
 const COMPARABLE: Record<string, readonly string[]> = {
@@ -16,6 +17,10 @@ const COMPARABLE: Record<string, readonly string[]> = {
   cas: ['etcd cas'],
   'stream-put': ['dstash batch-put'],
   'stream-lookup': ['dstash batch-lookup'],
+  ...Object.fromEntries(REDIS_MODES.flatMap((mode) => REDIS_TESTS.map((test) => {
+    const id = redisPortWorkload(test, mode.id);
+    return [id, [`redis-aof-everysec ${id}`]];
+  }))),
 };
 
 /** The id of a measurement: `system name`, e.g. `redis mset`. */

@@ -6,10 +6,21 @@
 import { round } from '../measure.js';
 import type { BenchOptions } from '../options.js';
 import type { Measurement, TargetResult } from '../results.js';
+import { REDIS_MODES, REDIS_TESTS, redisPortWorkload } from '../workloads/redis-port.js';
 import { find } from './compare.js';
 
 /** Single-key operations per second that 64 callers must reach. */
 const SINGLE_KEY_OPS_PER_SEC = 50_000;
+
+/** The Redis port's throughput against a replicated Redis (AOF everysec), by test and mode. */
+const REDIS_PORT_RATIOS: readonly { test: (typeof REDIS_TESTS)[number]; mode: string; limit: number }[] = [
+  { test: 'set', mode: 'p1', limit: 0.5 },
+  { test: 'get', mode: 'p1', limit: 0.5 },
+  { test: 'set', mode: 'p16', limit: 0.35 },
+  { test: 'get', mode: 'p16', limit: 0.25 },
+];
+/** The one-key mode's throughput against the random-key mode's, pipelines of 16 alike. */
+const ONE_KEY_RATIO = 0.9;
 
 type Bound = Pick<TargetResult, 'target' | 'limit' | 'unit'> & { atLeast: boolean };
 
@@ -71,6 +82,17 @@ export function judgeTargets(measurements: readonly Measurement[], options: Benc
     ...(['put', 'lookup'] as const).map((op) => judge(
       { target: `${largeKeys.toLocaleString('en-US')}-key ${op} time ≤ ${largeLimit}× the ${keys.toLocaleString('en-US')}-key batch ${op}`, limit: largeLimit, unit: 'x', atLeast: false },
       (m(`dstash large-${op}`)?.ms ?? NaN) / (m(`dstash batch-${op}`)?.ms ?? NaN), `dstash large-${op} and batch-${op}`,
+    )),
+    ...REDIS_PORT_RATIOS.map(({ test, mode, limit }) => {
+      const id = redisPortWorkload(test, mode);
+      const what = REDIS_MODES.find((x) => x.id === mode)!.what;
+      return judge({ target: `Redis port ${test.toUpperCase()} (redis-benchmark, ${what}) ≥ ${limit}× a replicated Redis (AOF everysec)`, limit, unit: 'x', atLeast: true },
+        timesSlower(m(`redis-aof-everysec ${id}`), m(`dstash ${id}`)), `dstash ${id} and redis-aof-everysec ${id}`);
+    }),
+    ...REDIS_TESTS.map((test) => judge(
+      { target: `Redis port ${test.toUpperCase()} on one key ≥ ${ONE_KEY_RATIO}× on random keys (pipelines of 16)`, limit: ONE_KEY_RATIO, unit: 'x', atLeast: true },
+      timesSlower(m(`dstash ${redisPortWorkload(test, 'p16')}`), m(`dstash ${redisPortWorkload(test, 'p16-one-key')}`)),
+      `dstash ${redisPortWorkload(test, 'p16')} and ${redisPortWorkload(test, 'p16-one-key')}`,
     )),
   ];
 }

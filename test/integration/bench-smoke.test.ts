@@ -22,6 +22,12 @@ const WORKLOADS = [
   'cluster-1-put', 'cluster-1-lookup', 'cluster-3-put', 'cluster-3-lookup', 'cluster-5-put', 'cluster-5-lookup',
 ].map((name) => `dstash ${name}`);
 
+/** The `redis` group's workloads, each against dstash's Redis port and the replicated Redis. */
+const REDIS_PORT_WORKLOADS = ['p1', 'p16', 'p16-one-key'].flatMap((mode) => ['set', 'get'].map((test) => `redis-port-${test}-${mode}`));
+
+/** Every group but `redis`, which the Redis tools decide (its own test below). */
+const ALL_BUT_REDIS = 'batch,streams,single,mixed,serial,1m,clusters,floor';
+
 /** The `floor` group's workloads: classic-level alone. */
 const FLOOR_WORKLOADS = ['leveldb write', 'leveldb getmany'];
 
@@ -63,7 +69,7 @@ describe('bench: --quick smoke run', function () {
   }
 
   it('runs every workload on its own cluster and writes the JSON, the chart and the report', async () => {
-    const { output, results } = await runBench(['--peers', 'none']);
+    const { output, results } = await runBench(['--peers', 'none', '--workloads', ALL_BUT_REDIS]);
     assert.deepEqual(results.measurements.map((m) => `${m.system} ${m.name}`), [...WORKLOADS, ...FLOOR_WORKLOADS]);
     for (const m of results.measurements) {
       assert.equal(m.errors, 0, `${m.name} had errors`);
@@ -111,5 +117,24 @@ describe('bench: --quick smoke run', function () {
     assert.deepEqual(results.comparisons.filter((c) => c.peer.startsWith('redis-aof-no')).map((c) => `${c.workload} ${c.peer}`),
       ['batch-put redis-aof-no mset-wait', 'batch-lookup redis-aof-no mget']);
     assert.ok(results.targets.some((t) => /replicated Redis MGET/.test(t.target) && t.verdict !== 'n/a'));
+  });
+
+  it('runs redis-benchmark in three modes against a node\'s Redis port and a replicated Redis, compares them and judges the Redis targets', async function () {
+    requireTool(this, 'redis-benchmark', 'redis-tools');
+    requireTool(this, 'redis-server', 'redis-server');
+    const { results } = await runBench(['--workloads', 'redis', '--peers', 'none']);
+    assert.deepEqual(results.skipped, []);
+    assert.deepEqual(results.measurements.map((m) => `${m.system} ${m.name}`),
+      [...REDIS_PORT_WORKLOADS.map((w) => `dstash ${w}`), ...REDIS_PORT_WORKLOADS.map((w) => `redis-aof-everysec ${w}`)]);
+    for (const m of results.measurements) {
+      assert.equal(m.errors, 0, `${m.system} ${m.name} had errors`);
+      assert.ok(m.opsPerSec > 0 && m.cpuMs! > 0 && m.serverCpuMs !== undefined, `${m.system} ${m.name} has figures (the servers' CPU in 10 ms ticks, 0 for a short run): ${JSON.stringify(m)}`);
+      assert.match(m.description, /^redis-benchmark -c 50 -t (set|get) -P (1|16)/);
+    }
+    assert.deepEqual(results.comparisons.map((c) => `${c.workload} ${c.peer}`), REDIS_PORT_WORKLOADS.map((w) => `${w} redis-aof-everysec ${w}`));
+    const redisTargets = results.targets.filter((t) => t.target.startsWith('Redis port'));
+    assert.equal(redisTargets.length, 6);
+    for (const t of redisTargets) assert.ok(t.verdict !== 'n/a' && t.measured! > 0, `${t.target} is judged: ${JSON.stringify(t)}`);
+    assert.match(results.peerVersions['redis-aof-everysec'] ?? '', /^\d+\.\d+/);
   });
 });
