@@ -22,6 +22,8 @@ import type { BenchContext } from './context.js';
 
 /** Connections, as in the issue's and most users' runs. */
 const CONNECTIONS = 50;
+/** Keys the warm-up writes before the clock starts. */
+const WARM_UP_KEYS = 64;
 
 /** A redis-benchmark mode: its name in the workload ids, and the arguments it adds. */
 interface Mode {
@@ -100,15 +102,19 @@ export async function redisPortWorkloads(main: BenchContext): Promise<RedisPortO
   const cluster = await LocalCluster.start({ ...options, redis: true });
   try {
     const ctx: BenchContext = { ...main, cpu: () => cluster.cpu() };
-    // A node serves before its coordinator has heard from every peer; the first write waits until it reaches a quorum.
+    // A node serves before its coordinator has heard from every peer: the run starts once writes of keys on every
+    // preference list (64 keys, all orders of 3 nodes many times over) reach their quorum.
     await retry(async () => {
       const redis = await connectRedis(cluster.redisPorts[0]!);
       try {
-        await redis.set('redis-benchmark:warm-up', '1');
+        const pipeline = redis.pipeline();
+        for (let i = 0; i < WARM_UP_KEYS; i++) pipeline.set(`redis-benchmark:warm-up:${i}`, '1');
+        const failed = (await pipeline.exec())?.find(([err]) => err);
+        if (failed) throw failed[0]!;
       } finally {
         redis.disconnect();
       }
-    }, 'the Redis port to take a write at QUORUM');
+    }, 'the Redis port to take writes at QUORUM on every replica set');
     const target = `node 1 of ${options.nodes} (N=${cluster.quorums.replicas}, QUORUM)`;
     measurements.push(...(await modes(ctx, 'dstash', cluster.redisPorts[0]!, target)));
   } finally {
