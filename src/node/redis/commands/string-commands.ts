@@ -95,6 +95,11 @@ async function replaceReturningOld(ctx: CommandContext, key: Buffer, write: (s: 
 
 const deleteKey = (): 'delete' => 'delete';
 
+/** MGET's answer for a key: its string, or nil (missing, or not a string). */
+function stringReply(s: Stored | undefined): Reply {
+  return s?.value.type === 'string' ? s.value.value : null;
+}
+
 /** The bytes a read of a key holds: its string, or its hash's values. */
 function storedBytes(s: Stored | undefined): number {
   if (!s) return 0;
@@ -243,14 +248,16 @@ export const STRING_COMMANDS: readonly Command[] = [
     keys: everyKey(1, 'RO', 'access'),
     docs: { summary: 'Get the values of all the given keys', since: '1.0.0', group: 'string', complexity: 'O(N) where N is the number of keys to retrieve.' },
     run: async (ctx, args) => {
-      // Read in parts, each read a bounded share of the reply: a reply of large values is never one read.
-      const replies: Reply[] = [];
-      const take = (part: (Stored | undefined)[]): void => {
-        for (const s of part) replies.push(s?.value.type === 'string' ? s.value.value : null);
-      };
-      const read = (keys: readonly Buffer[]): Promise<(Stored | undefined)[]> => ctx.keyspace.read(ctx.session.index, keys, ctx.session.consistency);
-      take(await readInParts(args.slice(1), read, storedBytes, answerParts(ctx.maxValueBytes), async (part) => take(part)));
-      return replies;
+      // Read in parts (read-in-parts.ts), each sent ahead as it was read where the connection can: large values never make one reply in memory.
+      const keys = args.slice(1);
+      const gathered: Reply[] = [];
+      const read = (slice: readonly Buffer[]): Promise<(Stored | undefined)[]> => ctx.keyspace.read(ctx.session.index, slice, ctx.session.consistency);
+      const last = await readInParts(keys, read, storedBytes, answerParts(ctx.maxValueBytes), async (part) => {
+        if (ctx.sendAhead) await ctx.sendAhead(keys.length, part.map(stringReply));
+        else for (const s of part) gathered.push(stringReply(s));
+      });
+      const rest = last.map(stringReply);
+      return gathered.length === 0 ? rest : gathered.concat(rest);
     },
   },
   {
