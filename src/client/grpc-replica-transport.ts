@@ -48,8 +48,8 @@ export class GrpcReplicaTransport implements ReplicaTransport {
   ) {
     // The batch streams use the hand-written codec: records go out and outcomes come back as they are.
     this.client = new ReplicaStreamsClient(address, credentials, withToken(channelOptions(maxMessageBytes), token));
-    this.applies = new BatchStream(() => this.client.Apply(), address);
-    this.reads = new BatchStream(() => this.client.Read(), address);
+    this.applies = new BatchStream(() => this.client.Apply(), address, (batch) => batch.records.length);
+    this.reads = new BatchStream(() => this.client.Read(), address, (batch) => batch.keys.length);
   }
 
   /** Batch messages sent so far (applies and reads). */

@@ -12,8 +12,19 @@ import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
 import { validateValue } from '../limits.js';
 import type { ReplicaValue } from '../replica-types.js';
 
-/** A condition on the current record: absent, present (any version), or at this version. */
-export type SerialCondition = { absent: true } | { present: true } | { version: Buffer };
+/**
+ * A condition on the current record: absent, present (any version), at this
+ * version, at one of these versions (none: never holds), absent or at none of
+ * these versions, or every one of several conditions (HTTP's `If-Match` and
+ * `If-None-Match` together).
+ */
+export type SerialCondition =
+  | { absent: true }
+  | { present: true }
+  | { version: Buffer }
+  | { anyVersion: Buffer[] }
+  | { noVersion: Buffer[] }
+  | { all: SerialCondition[] };
 
 /** One operation on one key. */
 export type SerialOperation =
@@ -61,7 +72,7 @@ export function applyOperation(op: SerialOperation, current: ReplicaValue | unde
       return { outcome: answer(true, current) };
     case 'set':
     case 'delete': {
-      if (op.expect && !holds(op.expect, current)) return { outcome: answer(false, current) };
+      if (op.expect && !conditionHolds(op.expect, current?.version)) return { outcome: answer(false, current) };
       const write: ReplicaValue = op.kind === 'set'
         ? { value: op.value, version, expiresAt: op.ttlMs > 0 ? now + op.ttlMs : 0, tombstone: false }
         : { value: EMPTY, version, expiresAt: 0, tombstone: true };
@@ -95,10 +106,14 @@ export function counterOf(record: ReplicaValue | undefined): bigint {
   return n;
 }
 
-function holds(condition: SerialCondition, current: ReplicaValue | undefined): boolean {
-  if ('absent' in condition) return current === undefined;
-  if ('present' in condition) return current !== undefined;
-  return current !== undefined && current.version.equals(condition.version);
+/** Whether `condition` holds for a key live at `version` (undefined: missing, deleted or expired). */
+export function conditionHolds(condition: SerialCondition, version: Buffer | undefined): boolean {
+  if ('absent' in condition) return version === undefined;
+  if ('present' in condition) return version !== undefined;
+  if ('version' in condition) return version !== undefined && version.equals(condition.version);
+  if ('anyVersion' in condition) return version !== undefined && condition.anyVersion.some((v) => v.equals(version));
+  if ('noVersion' in condition) return version === undefined || !condition.noVersion.some((v) => v.equals(version));
+  return condition.all.every((c) => conditionHolds(c, version));
 }
 
 function answer(applied: boolean, record: ReplicaValue | undefined): SerialOutcome {

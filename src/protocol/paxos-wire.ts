@@ -115,7 +115,9 @@ function condition(expect: SerialCondition | undefined): Partial<SerialRequest> 
   if (!expect) return {};
   if ('absent' in expect) return { expectAbsent: true };
   if ('present' in expect) return { expectPresent: true };
-  return { expectedVersion: expect.version };
+  if ('version' in expect) return { expectedVersion: expect.version };
+  // The lists and conjunctions of HTTP's preconditions run on the node that took the request.
+  throw new DstashError(ErrorCode.Unsupported, 'a SerialRequest carries only expect_absent, expect_present or one expected_version');
 }
 
 /** A serial operation from a request message; `DSTASH_INVALID_ARGUMENT` for a bad one. */

@@ -57,7 +57,7 @@ export class GrpcAcceptorTransport implements AcceptorTransport {
     token?: TokenSource | string,
   ) {
     this.client = new PaxosService(address, credentials, withToken(channelOptions(limits.maxMessageBytes), token));
-    this.stream = new BatchStream(() => this.client.Batch(), address);
+    this.stream = new BatchStream(() => this.client.Batch(), address, (batch) => batch.entries?.length ?? 0);
     this.batcher = new AutoBatcher((_group, steps) => this.sendBatch(steps), limits.maxBatchEntries, { sizeOf: stepBytes, maxBytes: limits.maxBatchBytes });
   }
 

@@ -6,11 +6,17 @@
  * without limit.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { ErrorCode, InvalidArgumentError } from '../../errors.js';
+import { DstashError, ErrorCode, InvalidArgumentError } from '../../errors.js';
 import { toServiceError } from '../../protocol/status.js';
+import type { PartLimits } from '../read-in-parts.js';
 
-/** Handles one batch; must resolve (per-entry errors go in the answer). */
-export type BatchHandler<Req, Res> = (request: Req) => Promise<Res>;
+/**
+ * Handles one batch; must resolve (per-entry errors go in the answer). An
+ * answer too large for one message goes out in parts with the batch's id,
+ * results in order: every part but the last through `writePart` (resolved
+ * when the stream can take more), the last as the handler's answer.
+ */
+export type BatchHandler<Req, Res> = (request: Req, writePart: (part: Res) => Promise<void>) => Promise<Res>;
 
 /** Bounds of a batch stream. */
 export interface BatchLimits {
@@ -18,6 +24,8 @@ export interface BatchLimits {
   maxInFlight: number;
   /** Most entries in one batch (node option maxBatchEntries). */
   maxEntries: number;
+  /** The parts that a read's answer is sent in (node options maxMessageBytes, maxValueBytes). */
+  parts: PartLimits;
 }
 
 /**
@@ -47,6 +55,13 @@ export function serveBatchStream<Req, Res>(
     if (!finished && !inputEnded && !writeBlocked && inFlight < maxInFlight) call.resume();
   };
 
+  const writePart = async (part: Res): Promise<void> => {
+    if (call.cancelled) finished = true;
+    // The handler stops with the stream; the rejection ends in the error path below, which sees `finished`.
+    if (finished) throw new DstashError(ErrorCode.Closed, 'the stream ended while its answer was being sent');
+    if (!call.write(part)) await drained(call);
+  };
+
   call.on('data', (request: Req) => {
     if (finished) return;
     const count = entries(request);
@@ -60,7 +75,7 @@ export function serveBatchStream<Req, Res>(
     }
     inFlight += 1;
     if (inFlight >= maxInFlight) call.pause();
-    void handle(request).then((response) => {
+    void handle(request, writePart).then((response) => {
       inFlight -= 1;
       if (finished || call.cancelled) return;
       if (!call.write(response)) {
@@ -94,7 +109,7 @@ export function serveBatchStream<Req, Res>(
 }
 
 /** Resolves when `call` can take more writes, or was cancelled. */
-function drained(call: grpc.ServerWritableStream<unknown, unknown>): Promise<void> {
+function drained(call: NodeJS.EventEmitter): Promise<void> {
   return new Promise<void>((resolve) => {
     const done = (): void => {
       call.off('drain', done);

@@ -25,6 +25,7 @@ import { adminHandlers, type AdminTarget } from './admin-handlers.js';
 import { kvHandlers } from './kv-handlers.js';
 import { membershipHandlers } from './membership-handlers.js';
 import { replicaHandlers } from './replica-handlers.js';
+import { partLimits } from '../read-in-parts.js';
 
 /** The parts of the node its services serve. */
 export interface GrpcServerParts {
@@ -70,7 +71,7 @@ export class GrpcServer {
       'grpc.max_connection_idle_ms': o.idleConnectionMs,
       interceptors: [...(parts.rpcMetrics ? [rpcInterceptor(parts.rpcMetrics)] : []), ...(parts.auth ? [authInterceptor(parts.auth)] : [])],
     });
-    const limits = { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries };
+    const limits = { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries, parts: partLimits(o.maxMessageBytes, o.maxValueBytes) };
     server.addService(KvService.service, kvHandlers(parts.coordinator, limits));
     server.addService(ReplicaService.service, replicaHandlers(parts.replica, parts.info, limits));
     server.addService(HealthService.service, parts.health.handlers());

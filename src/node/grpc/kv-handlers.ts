@@ -13,6 +13,7 @@ import type { LookupResult } from '../../protocol/generated/dstash/v1/LookupResu
 import type { ScanEntry } from '../../protocol/generated/dstash/v1/ScanEntry.js';
 import { OK_STATUS, toEntryStatus, toServiceError } from '../../protocol/status.js';
 import { serveBatchStream, streamInChunks, type BatchLimits } from './batch-stream.js';
+import { lookupBytes, readInParts } from '../read-in-parts.js';
 import type { Consistency, KvCoordinator, LookupOutcome, ScanItem } from '../../client/index.js';
 
 /** Entries per Scan response message. */
@@ -72,9 +73,9 @@ export function kvHandlers(coordinator: KvCoordinator, limits: BatchLimits): KvS
       }), limits, (batch) => batch.entries.length);
     },
     LookupStream(call) {
-      serveBatchStream(call, async (batch) => ({
+      serveBatchStream(call, async (batch, writePart) => ({
         id: batch.id,
-        results: await coordinator.lookupMany(batch.index, batch.keys, consistencyOf(batch.consistency)),
+        results: await readInParts(batch.keys, (keys) => coordinator.lookupMany(batch.index, keys, consistencyOf(batch.consistency)), lookupBytes, limits.parts, (results) => writePart({ id: batch.id, results })),
       }), limits, (batch) => batch.keys.length);
     },
     DeleteStream(call) {

@@ -6,9 +6,10 @@ import type { Record as WireRecord } from '../../protocol/generated/dstash/v1/Re
 import type { ReplicaServiceHandlers } from '../../protocol/replica-messages.js';
 import { toServiceError } from '../../protocol/status.js';
 import type { InfoResponse } from '../../protocol/generated/dstash/v1/InfoResponse.js';
-import type { ReplicaRecord } from '../../replica-types.js';
+import type { ReadOutcome, ReplicaRecord } from '../../replica-types.js';
 import { serveBatchStream, streamInChunks, type BatchLimits } from './batch-stream.js';
 import type { LocalReplica } from '../local-replica.js';
+import { readInParts } from '../read-in-parts.js';
 
 /** Records per ScanIndex response message. */
 const SCAN_CHUNK = 256;
@@ -21,7 +22,10 @@ export function replicaHandlers(replica: LocalReplica, info: () => Promise<InfoR
       serveBatchStream(call, async (batch) => ({ id: batch.id, results: await replica.apply(batch.index, batch.records, batch.hintFor || undefined) }), limits, (batch) => batch.records.length);
     },
     Read(call) {
-      serveBatchStream(call, async (batch) => ({ id: batch.id, results: await replica.read(batch.index, batch.keys) }), limits, (batch) => batch.keys.length);
+      serveBatchStream(call, async (batch, writePart) => ({
+        id: batch.id,
+        results: await readInParts(batch.keys, (keys) => replica.read(batch.index, keys), storedBytes, limits.parts, (results) => writePart({ id: batch.id, results })),
+      }), limits, (batch) => batch.keys.length);
     },
     ScanIndex(call) {
       const r = call.request;
@@ -45,6 +49,10 @@ export function replicaHandlers(replica: LocalReplica, info: () => Promise<InfoR
       info().then((response) => callback(null, response), (err) => callback(toServiceError(err)));
     },
   };
+}
+
+function storedBytes(outcome: ReadOutcome): number {
+  return outcome.record?.value.length ?? 0;
 }
 
 function toWireRecord(r: ReplicaRecord): WireRecord {

@@ -12,6 +12,7 @@ import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { NodeView } from '../metrics/node-view.js';
 import { registerAuthHooks, type HttpAuthOptions } from './auth-hooks.js';
 import { registerBatchRoute } from './batch-route.js';
+import { answerParts } from '../read-in-parts.js';
 import { registerClusterRoute } from './cluster-route.js';
 import { errorHandler } from './error-handler.js';
 import { badRequest, HttpError } from './http-errors.js';
@@ -69,7 +70,7 @@ export function buildHttpApp(view: NodeView, metrics: NodeMetrics, limits: HttpL
   registerClusterRoute(app, view);
   registerKeyRoutes(app, view, limits.maxValueBytes, log);
   registerScanRoute(app, view);
-  registerBatchRoute(app, view);
+  registerBatchRoute(app, view, answerParts(limits.maxValueBytes));
   registerStatsRoute(app, view);
   registerUiRoute(app);
   void app.register(fallbacks);

@@ -12,7 +12,8 @@ import type { Socket } from 'node:net';
 import type { CommandContext, PipelineOverlap, Session } from './commands/command.js';
 import { dispatch, pipelineOverlap } from './commands/command-table.js';
 import { RespParser, RespProtocolError, type RespLimits } from './resp-parser.js';
-import { ReplyWriter } from './resp-reply.js';
+import { ReplyWriter, type Reply } from './resp-reply.js';
+import { DstashError, ErrorCode } from '../../errors.js';
 
 /** Commands waiting before the connection stops reading. */
 const HIGH_WATER = 1024;
@@ -46,6 +47,15 @@ export class RedisConnection {
   private running = false;
   private closed = false;
   private paused = false;
+  /** True once the running command sent the first part of its reply ahead (CommandContext.sendAhead). */
+  private ahead = false;
+  private readonly sendAhead = async (length: number, elements: Reply[]): Promise<void> => {
+    if (this.closed) throw new DstashError(ErrorCode.Closed, 'the connection closed while its reply was being sent');
+    if (!this.ahead) this.writer.arrayHeader(length);
+    this.ahead = true;
+    for (const r of elements) this.writer.write(r, this.session.resp3);
+    await this.flush();
+  };
 
   constructor(
     private readonly socket: Socket,
@@ -95,14 +105,27 @@ export class RedisConnection {
         }
         const { commands, sameAs } = this.window();
         const ctx = this.context(this.session);
+        // Only a command that runs alone may send its reply in parts: the replies of a window leave in order.
+        if (!(ctx instanceof Error) && commands.length === 1) ctx.sendAhead = this.sendAhead;
         const replies = ctx instanceof Error
           ? commands.map(() => ({ error: ctx.message }))
           : await Promise.all(commands.map((args, i) => (sameAs[i] === undefined ? dispatch(ctx, args) : undefined)));
         if (this.closed) return;
-        for (let i = 0; i < replies.length; i++) {
-          let from = i;
-          while (sameAs[from] !== undefined) from = sameAs[from]!;
-          this.writer.write(replies[from]!, this.session.resp3);
+        if (this.ahead) {
+          this.ahead = false;
+          const rest = replies[0]!;
+          // Past the first part a failure cannot be an error reply: the client sees the connection close.
+          if (!Array.isArray(rest)) {
+            this.close();
+            return;
+          }
+          for (const reply of rest) this.writer.write(reply, this.session.resp3);
+        } else {
+          for (let i = 0; i < replies.length; i++) {
+            let from = i;
+            while (sameAs[from] !== undefined) from = sameAs[from]!;
+            this.writer.write(replies[from]!, this.session.resp3);
+          }
         }
         if (this.session.closing) {
           this.end();

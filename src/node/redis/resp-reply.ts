@@ -84,7 +84,7 @@ export class ReplyWriter {
     } else if (typeof reply === 'number' || typeof reply === 'bigint') {
       this.text += `:${reply}${CRLF}`;
     } else if (Array.isArray(reply)) {
-      this.text += `*${reply.length}${CRLF}`;
+      this.arrayHeader(reply.length);
       for (const r of reply) this.write(r, resp3);
     } else if ('simple' in reply) {
       this.text += `+${oneLine(reply.simple)}${CRLF}`;
@@ -100,6 +100,11 @@ export class ReplyWriter {
         this.write(v, resp3);
       }
     }
+  }
+
+  /** The header of an array of `length` elements, which are written after it one by one. */
+  arrayHeader(length: number): void {
+    this.text += `*${length}${CRLF}`;
   }
 
   /** Everything written since the last call, as one buffer. */

@@ -9,6 +9,7 @@ import type { PaxosClient } from '../../../src/protocol/generated/dstash/v1/Paxo
 import type { PaxosBatchResult__Output } from '../../../src/protocol/generated/dstash/v1/PaxosBatchResult.js';
 import { LocalAcceptor } from '../../../src/node/consensus/local-acceptor.js';
 import { paxosHandlers } from '../../../src/node/consensus/paxos-handlers.js';
+import { partLimits } from '../../../src/node/read-in-parts.js';
 import { MemoryStore } from '../../../src/storage/memory-store.js';
 import { encodeVersion } from '../../../src/version.js';
 import { exchange } from '../../helpers/grpc-clients.js';
@@ -112,7 +113,7 @@ describe('Paxos Batch stream (one node, real gRPC)', function () {
   it('speaks the unary calls to a node without the Batch stream (an earlier version)', async () => {
     const store = new MemoryStore();
     await store.open();
-    const { Batch: _batch, ...unaryOnly } = paxosHandlers(new LocalAcceptor(store, 1024, 1024), { maxInFlight: 4, maxEntries: 100 });
+    const { Batch: _batch, ...unaryOnly } = paxosHandlers(new LocalAcceptor(store, 1024, 1024), { maxInFlight: 4, maxEntries: 100, parts: partLimits(1024 * 1024, 1024) });
     const server = new grpc.Server();
     server.addService(PaxosService.service, unaryOnly);
     const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));

@@ -24,10 +24,14 @@ export async function call(port: number, method: string, path: string, body?: st
   return { status: res.status, headers: res.headers, body: bytes, json };
 }
 
-/** Sends one request with the path exactly as given (fetch() would resolve `.` and `..` segments). */
-export async function rawCall(port: number, method: string, path: string, body?: string): Promise<Answer> {
+/**
+ * Sends one request with the path exactly as given (fetch() would resolve `.`
+ * and `..` segments), and each header given as a list on lines of its own
+ * (fetch() would join them into one).
+ */
+export async function rawCall(port: number, method: string, path: string, body?: string, sent: Record<string, string | string[]> = {}): Promise<Answer> {
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path }, resolve);
+    const req = request({ host: '127.0.0.1', port, method, path, headers: sent }, resolve);
     req.on('error', reject);
     req.end(body);
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { applyOperation, counterOf, liveRecord } from '../../../src/consensus/serial-operation.js';
+import { applyOperation, conditionHolds, counterOf, liveRecord } from '../../../src/consensus/serial-operation.js';
 import { currentValue, provablyAbsent } from '../../../src/client/consensus/proposer.js';
 import { MAX_REMEMBERED_OPS } from '../../../src/consensus/acceptor-state.js';
 import { ErrorCode, hasCode } from '../../../src/errors.js';
@@ -26,6 +26,22 @@ describe('serial operations as change functions', () => {
     const none = applyOperation({ kind: 'set', expect: { present: true }, value: Buffer.from('b'), ttlMs: 0 }, undefined, v(9), NOW, 100);
     assert.equal(none.write, undefined);
     assert.equal(none.outcome.applied, false);
+  });
+
+  it('version lists and conjunctions: any of, none of (an absent key is at none), all of', () => {
+    assert.equal(conditionHolds({ anyVersion: [v(4), v(5)] }, v(5)), true);
+    assert.equal(conditionHolds({ anyVersion: [v(4)] }, v(5)), false);
+    assert.equal(conditionHolds({ anyVersion: [] }, v(5)), false, 'an empty list never holds');
+    assert.equal(conditionHolds({ anyVersion: [v(5)] }, undefined), false);
+    assert.equal(conditionHolds({ noVersion: [v(4), v(5)] }, v(5)), false);
+    assert.equal(conditionHolds({ noVersion: [v(4)] }, v(5)), true);
+    assert.equal(conditionHolds({ noVersion: [v(5)] }, undefined), true);
+    assert.equal(conditionHolds({ all: [{ present: true }, { noVersion: [v(4)] }] }, v(5)), true);
+    assert.equal(conditionHolds({ all: [{ present: true }, { absent: true }] }, v(5)), false);
+    assert.equal(conditionHolds({ all: [{ present: true }, { absent: true }] }, undefined), false);
+    const kept = applyOperation({ kind: 'delete', expect: { all: [{ anyVersion: [v(5)] }, { noVersion: [v(5)] }] } }, rec('a', 5), v(9), NOW, 100);
+    assert.equal(kept.outcome.applied, false);
+    assert.equal(kept.write, undefined);
   });
 
   it('deletes with a tombstone; appends and increments keep the expiry', () => {

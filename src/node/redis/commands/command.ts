@@ -47,6 +47,14 @@ export interface CommandContext {
   maxValueBytes: number;
   /** The node's tokens, when it asks for them: AUTH checks against them, and every command needs a role. */
   auth?: Authenticator;
+  /**
+   * Sends the first elements of the command's array reply of `length`
+   * elements ahead of the rest, and resolves when the connection can take
+   * more; the command then answers with the elements still to send. Absent
+   * where a reply cannot leave in parts (the shell; a command that runs at
+   * once with others).
+   */
+  sendAhead?: (length: number, elements: Reply[]) => Promise<void>;
 }
 
 /** The command flags Redis 7 reports (COMMAND INFO), in the order it reports them. */

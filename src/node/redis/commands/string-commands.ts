@@ -6,6 +6,7 @@
  */
 import { ErrorCode, hasCode } from '../../../errors.js';
 import type { Change, Stored } from '../keyspace.js';
+import { answerParts, readInParts } from '../../read-in-parts.js';
 import { encodeString } from '../redis-value.js';
 import { notAnInteger, OK, RedisReplyError, syntaxError, wrongType, type Reply } from '../resp-reply.js';
 import { everyKey, int, int64, oneKey, pairs, ttlFrom, word, type Command, type CommandContext } from './command.js';
@@ -93,6 +94,20 @@ async function replaceReturningOld(ctx: CommandContext, key: Buffer, write: (s: 
 }
 
 const deleteKey = (): 'delete' => 'delete';
+
+/** MGET's answer for a key: its string, or nil (missing, or not a string). */
+function stringReply(s: Stored | undefined): Reply {
+  return s?.value.type === 'string' ? s.value.value : null;
+}
+
+/** The bytes a read of a key holds: its string, or its hash's values. */
+function storedBytes(s: Stored | undefined): number {
+  if (!s) return 0;
+  if (s.value.type === 'string') return s.value.value.length;
+  let bytes = 0;
+  for (const v of s.value.fields.values()) bytes += v.length;
+  return bytes;
+}
 
 async function incrementBy(ctx: CommandContext, key: Buffer, by: bigint): Promise<Reply> {
   try {
@@ -233,8 +248,16 @@ export const STRING_COMMANDS: readonly Command[] = [
     keys: everyKey(1, 'RO', 'access'),
     docs: { summary: 'Get the values of all the given keys', since: '1.0.0', group: 'string', complexity: 'O(N) where N is the number of keys to retrieve.' },
     run: async (ctx, args) => {
-      const found = await ctx.keyspace.read(ctx.session.index, args.slice(1), ctx.session.consistency);
-      return found.map((s) => (s?.value.type === 'string' ? s.value.value : null));
+      // Read in parts (read-in-parts.ts), each sent ahead as it was read where the connection can: large values never make one reply in memory.
+      const keys = args.slice(1);
+      const gathered: Reply[] = [];
+      const read = (slice: readonly Buffer[]): Promise<(Stored | undefined)[]> => ctx.keyspace.read(ctx.session.index, slice, ctx.session.consistency);
+      const last = await readInParts(keys, read, storedBytes, answerParts(ctx.maxValueBytes), async (part) => {
+        if (ctx.sendAhead) await ctx.sendAhead(keys.length, part.map(stringReply));
+        else for (const s of part) gathered.push(stringReply(s));
+      });
+      const rest = last.map(stringReply);
+      return gathered.length === 0 ? rest : gathered.concat(rest);
     },
   },
   {
