@@ -76,7 +76,7 @@ export interface TargetResult {
   /** 'pass', 'miss', or 'n/a' when a figure it needs was not measured. */
   verdict: 'pass' | 'miss' | 'n/a';
   /** How `measured` is expressed: 'x' for a ratio, 'ops/s', 'µs' of CPU per key. */
-  unit: 'x' | 'ops/s' | 'µs';
+  unit: 'x' | 'ops/s' | 'µs' | 'ms';
   /**
    * The storage engine's own CPU for the same work: copies × its cost per
    * record, from the floor workloads of the same run; in `unit`. Only on the

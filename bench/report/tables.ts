@@ -59,6 +59,8 @@ function targetFigure(t: TargetResult, x: number): string {
       return formatRatio(x);
     case 'µs':
       return `${formatMs(x)} µs`;
+    case 'ms':
+      return `${formatLatency(x)} ms`;
     default:
       return `${formatRate(x)} ops/s`;
   }

@@ -12,6 +12,9 @@ import { find } from './compare.js';
 /** Single-key operations per second that 64 callers must reach. */
 const SINGLE_KEY_OPS_PER_SEC = 50_000;
 
+/** A lone caller's put, p50 latency in ms. */
+const LONE_PUT_P50_MS = 1;
+
 /** The Redis port's throughput against a replicated Redis (AOF everysec), by test and mode. */
 const REDIS_PORT_RATIOS: readonly { test: (typeof REDIS_TESTS)[number]; mode: string; limit: number }[] = [
   { test: 'set', mode: 'p1', limit: 0.5 },
@@ -77,6 +80,8 @@ export function judgeTargets(measurements: readonly Measurement[], options: Benc
       { target: `single-key ${op} from ${options.callers} callers ≥ ${SINGLE_KEY_OPS_PER_SEC.toLocaleString('en-US')} ops/s`, limit: SINGLE_KEY_OPS_PER_SEC, unit: 'ops/s', atLeast: true },
       m(`dstash single-${op}`)?.opsPerSec, `dstash single-${op}`,
     )),
+    judge({ target: 'a lone caller\'s single-key put p50 ≤ 1 ms', limit: LONE_PUT_P50_MS, unit: 'ms', atLeast: false },
+      m('dstash single-put-1')?.latency?.p50, 'dstash single-put-1'),
     judge({ target: `compare-and-set throughput from ${options.callers} callers ≥ etcd's`, limit: 1, unit: 'x', atLeast: true },
       timesSlower(m('etcd cas'), m('dstash cas')), 'dstash cas and etcd cas'),
     ...(['put', 'lookup'] as const).map((op) => judge(

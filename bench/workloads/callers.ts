@@ -49,6 +49,9 @@ export function measureCallers(
   });
 }
 
+/** Most calls of the lone caller: one at a time, they take a while. */
+const LONE_CALLER_OPS = 5000;
+
 /** The groups of caller workloads. */
 export type CallerGroup = 'single' | 'mixed';
 
@@ -57,6 +60,9 @@ interface CallerWorkload {
   name: string;
   description: string;
   keys: 'fresh' | 'loaded';
+  /** Callers and operations, when not the options' `callers` and `ops`. */
+  callers?: number;
+  ops?: number;
   op(store: SingleKeyStore, i: number): Promise<boolean>;
 }
 
@@ -70,6 +76,7 @@ function callerDefinitions(ctx: BenchContext): CallerWorkload[] {
   const { callers } = ctx.options;
   const { keys, values } = ctx.dataSet;
   const n = keys.length;
+  const loneOps = Math.min(ctx.options.ops, LONE_CALLER_OPS);
   const lookup = async (s: SingleKeyStore): Promise<boolean> => {
     const j = Math.floor(Math.random() * n);
     return (await s.lookup(keys[j]!))?.equals(values[j]!) === true;
@@ -88,6 +95,14 @@ function callerDefinitions(ctx: BenchContext): CallerWorkload[] {
         return true;
       },
     },
+    {
+      group: 'single', name: 'single-put-1', description: `put of new keys, 1 caller: the latency of a lone call`, keys: 'fresh', callers: 1, ops: loneOps,
+      // Numbered past single-put's keys of the same run.
+      op: async (s, i) => {
+        await s.put(data.key(n + ctx.options.ops + i), data.value(i));
+        return true;
+      },
+    },
     { group: 'single', name: 'single-lookup', description: `lookup of random keys, ${callers} callers`, keys: 'loaded', op: (s) => lookup(s) },
     ...[50, 95].map((reads): CallerWorkload => ({
       group: 'mixed',
@@ -103,7 +118,7 @@ function callerDefinitions(ctx: BenchContext): CallerWorkload[] {
 export async function callerWorkloads(ctx: BenchContext, system: Measurement['system'], stores: SingleKeyStores, groups: readonly CallerGroup[]): Promise<Measurement[]> {
   const out: Measurement[] = [];
   for (const w of callerDefinitions(ctx).filter((d) => groups.includes(d.group))) {
-    out.push(await measureCallers(ctx, { name: w.name, system, description: w.description }, ctx.options.callers, ctx.options.ops, (r) => {
+    out.push(await measureCallers(ctx, { name: w.name, system, description: w.description }, w.callers ?? ctx.options.callers, w.ops ?? ctx.options.ops, (r) => {
       const store = stores(r, w.keys);
       return (i) => w.op(store, i);
     }));

@@ -18,7 +18,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 const BENCH = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
 
 const WORKLOADS = [
-  'batch-put', 'batch-lookup', 'stream-put', 'stream-lookup', 'single-put', 'single-lookup', 'mixed-50-50', 'mixed-95-5', 'cas', 'increment', 'large-put', 'large-lookup',
+  'batch-put', 'batch-lookup', 'stream-put', 'stream-lookup', 'single-put', 'single-put-1', 'single-lookup', 'mixed-50-50', 'mixed-95-5', 'cas', 'increment', 'large-put', 'large-lookup',
   'cluster-1-put', 'cluster-1-lookup', 'cluster-3-put', 'cluster-3-lookup', 'cluster-5-put', 'cluster-5-lookup',
 ].map((name) => `dstash ${name}`);
 
