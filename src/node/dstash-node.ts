@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { DstashError, ErrorCode } from '../errors.js';
 import { logger, type Logger } from '../logger.js';
 import { DSTASH_VERSION } from '../package-info.js';
-import { SERVICE_NAMES } from '../protocol/definitions.js';
+import { SERVICE_NAMES, WRITES_HEALTH_NAME } from '../protocol/definitions.js';
 import { Coordinator, GrpcReplicaTransport } from '../client/index.js';
 import type { Discovery } from '../discovery/discovery.js';
 import { JoinDiscovery } from '../discovery/join-discovery.js';
@@ -122,6 +122,9 @@ export class DstashNode {
     const sick = this.storeHealth?.sickReason;
     if (sick !== undefined) return { ready: false, reason: `the store fails writes: ${sick}` };
     if (this.coordinator.clockGuard.outOfBounds) return { ready: false, reason: `the clock is beyond the maximum offset (${this.options.maxClockOffsetMs} ms) from a majority of members` };
+    const readOnly = this.storeHealth?.readOnlyReason;
+    // Ready: the node serves reads, and its writes fail fast for coordinators to cover with hints.
+    if (readOnly !== undefined) return { ready: true, readOnly: true, reason: `the store is read-only (serving reads, refusing writes): ${readOnly}` };
     return { ready: true };
   }
 
@@ -175,15 +178,12 @@ export class DstashNode {
       await store.open();
       this.store = store;
       const sync = await SyncState.load(store, o.partitions);
-      const storeHealth = new StoreHealth(store, this.log, o.storeProbeIntervalMs, (reason) => {
-        // Coordinators route around a node that reports NOT_SERVING; a draining node stays NOT_SERVING.
-        if (!this.draining) this.health.setAll(reason === undefined ? 'SERVING' : 'NOT_SERVING');
-      });
+      const storeHealth = new StoreHealth(store, o.dataDir, this.log, o.storeProbeIntervalMs, () => this.reportHealth());
       this.storeHealth = storeHealth;
       const replica = new LocalReplica(store, o.partitions, o.maxValueBytes, (p) => sync.isSyncing(p), (target, count) => {
         this.metrics.replication.hintsDropped(count);
         this.log.warn({ target, dropped: count, maxHints: o.maxHints }, 'hint store full: hints dropped; anti-entropy will repair those keys');
-      }, (err) => storeHealth.failed(err), this.versionBound);
+      }, storeHealth, this.versionBound);
       const coordinator = this.makeCoordinator(replica);
       this.coordinator = coordinator;
       this.healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o, this.metrics.replication);
@@ -196,9 +196,7 @@ export class DstashNode {
       this.proposer = grpcServer.proposer;
       this.boundPort = grpcServer.port;
       // Serving before the coordinator starts: static discovery probes this node too.
-      this.health.set('', 'SERVING');
-      this.health.set(SERVICE_NAMES.kv, 'SERVING');
-      this.health.set(SERVICE_NAMES.replica, 'SERVING');
+      this.reportHealth();
       if (o.registrar) {
         this.registered = true;
         await o.registrar.register({ id: this.id, host: this.advertiseHost(), port: this.boundPort, zone: o.zone, version: DSTASH_VERSION });
@@ -266,13 +264,27 @@ export class DstashNode {
       await this.leave();
     } catch (err) {
       this.draining = false;
-      this.health.setAll('SERVING');
+      this.reportHealth();
       this.healing.start();
       throw err;
     }
     // Reported before stopping: a Drain call must end before the server can shut down.
     report({ phase: 'done', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved });
     await this.stop();
+  }
+
+  /**
+   * Reports the store's state in gRPC health: NOT_SERVING everywhere while it
+   * is sick, so that coordinators route around the node; while it is
+   * read-only, SERVING for reads and NOT_SERVING under {@link WRITES_HEALTH_NAME}.
+   * A draining node stays NOT_SERVING.
+   */
+  private reportHealth(): void {
+    if (this.draining) return;
+    const state = this.storeHealth?.state;
+    const serving = state?.mode === 'sick' ? 'NOT_SERVING' : 'SERVING';
+    for (const service of ['', SERVICE_NAMES.kv, SERVICE_NAMES.replica]) this.health.set(service, serving);
+    this.health.set(WRITES_HEALTH_NAME, state === undefined ? 'SERVING' : 'NOT_SERVING');
   }
 
   /** Leaves the membership: deregisters, or leaves the shared member list and the peers file. */
@@ -333,6 +345,7 @@ export class DstashNode {
       hintsPending: this.healing?.hintsPending() ?? 0,
       transfer: this.healing?.rebalancer.progress ?? {},
       draining: this.draining,
+      readOnly: this.storeHealth?.readOnlyReason ?? '',
       load: this.metrics.load(),
       maxClockOffsetMs: this.options.maxClockOffsetMs,
     };
