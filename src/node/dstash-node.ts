@@ -34,11 +34,15 @@ import { SelfHealing, type DrainProgress } from './self-healing/self-healing.js'
 import { StoreHealth } from './store-health.js';
 import { SyncState } from './self-healing/sync-state.js';
 import { VersionBound } from './version-bound.js';
+import { RESTART_EXIT_CODE } from './exit-codes.js';
 import { membersWithClocks } from './member-info.js';
 import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.js';
 
 /** Lifecycle states of a node. */
 export type NodeState = 'new' | 'starting' | 'serving' | 'stopping' | 'stopped';
+
+/** Why a node stopped by itself: drained, or asked to stop or restart over the Admin service. */
+export type StopCause = 'drained' | 'stop' | 'restart';
 
 /** One dstash node. `start()` it, then `stop()` it; a node is not restarted. */
 export class DstashNode {
@@ -66,6 +70,7 @@ export class DstashNode {
   private storeHealth?: StoreHealth;
   private auth?: TokenFile;
   private draining = false;
+  private cause?: StopCause;
   private registered = false;
   private readonly stoppedSignal: { promise: Promise<void>; resolve: () => void } = signal();
   private boundPort = 0;
@@ -233,6 +238,32 @@ export class DstashNode {
     this.log.info({ nodeId: this.id }, 'node stopped');
   }
 
+  /**
+   * Why the node stopped by itself (see {@link StopCause}); undefined while it
+   * runs, and when a caller (a signal handler) stopped it.
+   */
+  get stopCause(): StopCause | undefined {
+    return this.cause;
+  }
+
+  /**
+   * Stops the node at an operator's request (`dstash node stop`, `restart`),
+   * as `stop()` does on SIGTERM, once the caller had its answer. Returns the
+   * exit code its process will end with: {@link RESTART_EXIT_CODE} with
+   * `restart`, else 0. Throws `DSTASH_UNAVAILABLE` unless the node serves and
+   * is not draining.
+   */
+  requestStop(restart: boolean): number {
+    if (this.state !== 'serving' || this.draining) throw new DstashError(ErrorCode.Unavailable, `node cannot stop on request: it is ${this.draining ? 'draining' : this.state}`);
+    this.cause = restart ? 'restart' : 'stop';
+    this.log.info({ nodeId: this.id, restart }, 'stop requested over the Admin service');
+    // After the answer is on its way: the server lets the call finish before it closes.
+    setImmediate(() => {
+      this.stop().catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'error while stopping on request'));
+    });
+    return restart ? RESTART_EXIT_CODE : 0;
+  }
+
   /** Resolves once the node has stopped (after `stop()` or a drain). */
   get stopped(): Promise<void> {
     return this.stoppedSignal.promise;
@@ -270,6 +301,7 @@ export class DstashNode {
     }
     // Reported before stopping: a Drain call must end before the server can shut down.
     report({ phase: 'done', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved });
+    this.cause = 'drained';
     await this.stop();
   }
 
