@@ -28,6 +28,12 @@ export const ErrorCode = {
   Closed: 'DSTASH_CLOSED',
   /** The store is not open (yet). */
   NotOpen: 'DSTASH_NOT_OPEN',
+  /**
+   * The replica's store refuses writes for now (its disk is full) while it
+   * still serves reads; coordinators count it as a failed replica and keep a
+   * hint, and it takes writes again once space is freed.
+   */
+  ReadOnly: 'DSTASH_READ_ONLY',
   /** A stored record or message could not be decoded. */
   Corrupt: 'DSTASH_CORRUPT',
   /** The data dir belongs to another configuration (partition count, node id). */

@@ -1,6 +1,7 @@
 /** Flags and the cluster connection shared by `dstash cluster backup` and `dstash cluster restore`. */
 import { Flags } from '@oclif/core';
 import type * as grpc from '@grpc/grpc-js';
+import type { BackupManifest } from '../client/backup/backup-format.js';
 import type { InfoResponse__Output } from '../protocol/generated/dstash/v1/InfoResponse.js';
 import { channelCredentials } from '../protocol/tls.js';
 import { fetchInfo } from './admin-connection.js';
@@ -36,4 +37,12 @@ export async function clusterView(flags: BackupConnectionFlags): Promise<{ crede
 /** A progress line: JSON, or text for a terminal. */
 export function progressLine(json: boolean, what: string, p: { partitionsDone: number; partitionsTotal: number; records: number }): string {
   return json ? JSON.stringify({ event: 'progress', ...p }) : `${what}: ${p.partitionsDone}/${p.partitionsTotal} partitions, ${p.records} records`;
+}
+
+/** What a backup's manifest promises about its point in time, for people. */
+export function pointInTimeText(manifest: BackupManifest): string {
+  const t = manifest.pointInTime;
+  return t
+    ? `includes every write acknowledged at QUORUM before ${t.at} (HLC ${t.hlc})`
+    : 'no point in time recorded (a backup that read one replica a partition: writes acknowledged during it may be missing)';
 }

@@ -20,6 +20,8 @@ export interface MemberStatus {
   hintsPending: number | null;
   transfer: { partitionsRemaining: number; partitionsMoved: number; keysMoved: number; bytesMoved: number } | null;
   draining: boolean;
+  /** Why the member's store is read-only (disk full: reads served, writes refused); null while it takes writes or did not answer. */
+  readOnly: string | null;
   /** The member's clock minus the asked node's, as that node measured it; null when not measured. */
   clock: { offsetMs: number; rttMs: number; offender: boolean } | null;
 }
@@ -36,6 +38,7 @@ export async function memberStatuses(info: InfoResponse__Output, credentials: gr
       hintsPending: remote ? remote.hintsPending : null,
       transfer: remote?.transfer ? { ...remote.transfer } : null,
       draining: remote?.draining ?? false,
+      readOnly: remote?.readOnly || null,
       clock: m.clock ? { offsetMs: m.clock.offsetMs, rttMs: m.clock.rttMs, offender: m.clock.offender } : null,
     };
   }));
@@ -47,16 +50,25 @@ export function statusLines(info: InfoResponse__Output, rows: MemberStatus[]): s
   const offenders = rows.filter((r) => r.clock?.offender).map((r) => r.id);
   const header = ['NODE', 'ADDRESS', 'ZONE', 'HEALTH', 'PARTITIONS', 'SIZE', 'HINTS', 'MOVING', 'MOVED', 'CLOCK', 'VERSION'];
   const lines = rows.map((r) => [
-    r.id, r.address, r.zone || '-', r.draining ? 'draining' : r.healthy ? 'healthy' : 'UNHEALTHY', String(r.partitions),
+    r.id, r.address, r.zone || '-', healthText(r), String(r.partitions),
     r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes), r.hintsPending === null ? '-' : String(r.hintsPending),
     r.transfer ? `${r.transfer.partitionsRemaining} partitions` : '-',
     r.transfer ? `${r.transfer.keysMoved} keys, ${formatBytes(r.transfer.bytesMoved)}` : '-', formatClock(r.clock), r.version ?? '-',
   ]);
+  const readOnly = rows.filter((r) => r.readOnly !== null);
   return [
     `cluster seen by ${info.nodeId}: ${rows.length} member(s), ${healthy} healthy; ${info.partitions} partitions, N=${info.replicas}`,
     ...(offenders.length > 0 ? [`clock offset beyond ${info.maxClockOffsetMs} ms (SKEWED): ${offenders.join(', ')}; fix their clocks (NTP)`] : []),
+    ...readOnly.map((r) => `${r.id} is read-only (serving reads, refusing writes until space is freed): ${r.readOnly}`),
     ...columns([header, ...lines]),
   ];
+}
+
+/** The HEALTH cell: draining, read-only (a full disk), healthy or UNHEALTHY. */
+function healthText(r: MemberStatus): string {
+  if (r.draining) return 'draining';
+  if (!r.healthy) return 'UNHEALTHY';
+  return r.readOnly !== null ? 'read-only' : 'healthy';
 }
 
 /** A member's clock offset as the asked node measured it, marked SKEWED when it is an offender. */

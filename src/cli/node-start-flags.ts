@@ -42,7 +42,7 @@ export const nodeStartFlags = {
   'headers-timeout': Flags.integer({ default: DEFAULT_NODE_OPTIONS.headersTimeoutMs, min: 1, env: 'DSTASH_HEADERS_TIMEOUT', description: 'ms an HTTP request has to send all its headers.' }),
   'auth-token-file': Flags.string({ env: 'DSTASH_AUTH_TOKEN_FILE', description: 'Bearer tokens, one "ROLE TOKEN" a line (roles read, write, admin, cluster); re-read when it changes. With it every port but the health checks asks for a token.' }),
   'protect-metrics': Flags.boolean({ default: false, env: 'DSTASH_PROTECT_METRICS', description: 'With --auth-token-file, ask a read token of /metrics scrapes too.' }),
-  'store-probe-interval': Flags.integer({ default: DEFAULT_NODE_OPTIONS.storeProbeIntervalMs, min: 1, env: 'DSTASH_STORE_PROBE_INTERVAL', description: 'ms between probe writes while the store fails writes (disk full).' }),
+  'store-probe-interval': Flags.integer({ default: DEFAULT_NODE_OPTIONS.storeProbeIntervalMs, min: 1, env: 'DSTASH_STORE_PROBE_INTERVAL', description: 'ms between probes while the store is read-only (disk full) or fails writes.' }),
   ...discoveryFlags,
   ...dnsFlags,
   ...coordinatorFlags,

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { DstashError, ErrorCode } from '../errors.js';
 import { logger, type Logger } from '../logger.js';
 import { DSTASH_VERSION } from '../package-info.js';
-import { SERVICE_NAMES } from '../protocol/definitions.js';
+import { SERVICE_NAMES, WRITES_HEALTH_NAME } from '../protocol/definitions.js';
 import { Coordinator, GrpcReplicaTransport } from '../client/index.js';
 import type { Discovery } from '../discovery/discovery.js';
 import { JoinDiscovery } from '../discovery/join-discovery.js';
@@ -34,11 +34,15 @@ import { SelfHealing, type DrainProgress } from './self-healing/self-healing.js'
 import { StoreHealth } from './store-health.js';
 import { SyncState } from './self-healing/sync-state.js';
 import { VersionBound } from './version-bound.js';
+import { RESTART_EXIT_CODE } from './exit-codes.js';
 import { membersWithClocks } from './member-info.js';
 import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.js';
 
 /** Lifecycle states of a node. */
 export type NodeState = 'new' | 'starting' | 'serving' | 'stopping' | 'stopped';
+
+/** Why a node stopped by itself: drained, or asked to stop or restart over the Admin service. */
+export type StopCause = 'drained' | 'stop' | 'restart';
 
 /** One dstash node. `start()` it, then `stop()` it; a node is not restarted. */
 export class DstashNode {
@@ -66,6 +70,7 @@ export class DstashNode {
   private storeHealth?: StoreHealth;
   private auth?: TokenFile;
   private draining = false;
+  private cause?: StopCause;
   private registered = false;
   private readonly stoppedSignal: { promise: Promise<void>; resolve: () => void } = signal();
   private boundPort = 0;
@@ -122,6 +127,9 @@ export class DstashNode {
     const sick = this.storeHealth?.sickReason;
     if (sick !== undefined) return { ready: false, reason: `the store fails writes: ${sick}` };
     if (this.coordinator.clockGuard.outOfBounds) return { ready: false, reason: `the clock is beyond the maximum offset (${this.options.maxClockOffsetMs} ms) from a majority of members` };
+    const readOnly = this.storeHealth?.readOnlyReason;
+    // Ready: the node serves reads, and its writes fail fast for coordinators to cover with hints.
+    if (readOnly !== undefined) return { ready: true, readOnly: true, reason: `the store is read-only (serving reads, refusing writes): ${readOnly}` };
     return { ready: true };
   }
 
@@ -175,15 +183,12 @@ export class DstashNode {
       await store.open();
       this.store = store;
       const sync = await SyncState.load(store, o.partitions);
-      const storeHealth = new StoreHealth(store, this.log, o.storeProbeIntervalMs, (reason) => {
-        // Coordinators route around a node that reports NOT_SERVING; a draining node stays NOT_SERVING.
-        if (!this.draining) this.health.setAll(reason === undefined ? 'SERVING' : 'NOT_SERVING');
-      });
+      const storeHealth = new StoreHealth(store, o.dataDir, this.log, o.storeProbeIntervalMs, () => this.reportHealth());
       this.storeHealth = storeHealth;
       const replica = new LocalReplica(store, o.partitions, o.maxValueBytes, (p) => sync.isSyncing(p), (target, count) => {
         this.metrics.replication.hintsDropped(count);
         this.log.warn({ target, dropped: count, maxHints: o.maxHints }, 'hint store full: hints dropped; anti-entropy will repair those keys');
-      }, (err) => storeHealth.failed(err), this.versionBound);
+      }, storeHealth, this.versionBound);
       const coordinator = this.makeCoordinator(replica);
       this.coordinator = coordinator;
       this.healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o, this.metrics.replication);
@@ -196,9 +201,7 @@ export class DstashNode {
       this.proposer = grpcServer.proposer;
       this.boundPort = grpcServer.port;
       // Serving before the coordinator starts: static discovery probes this node too.
-      this.health.set('', 'SERVING');
-      this.health.set(SERVICE_NAMES.kv, 'SERVING');
-      this.health.set(SERVICE_NAMES.replica, 'SERVING');
+      this.reportHealth();
       if (o.registrar) {
         this.registered = true;
         await o.registrar.register({ id: this.id, host: this.advertiseHost(), port: this.boundPort, zone: o.zone, version: DSTASH_VERSION });
@@ -235,6 +238,32 @@ export class DstashNode {
     this.log.info({ nodeId: this.id }, 'node stopped');
   }
 
+  /**
+   * Why the node stopped by itself (see {@link StopCause}); undefined while it
+   * runs, and when a caller (a signal handler) stopped it.
+   */
+  get stopCause(): StopCause | undefined {
+    return this.cause;
+  }
+
+  /**
+   * Stops the node at an operator's request (`dstash node stop`, `restart`),
+   * as `stop()` does on SIGTERM, once the caller had its answer. Returns the
+   * exit code its process will end with: {@link RESTART_EXIT_CODE} with
+   * `restart`, else 0. Throws `DSTASH_UNAVAILABLE` unless the node serves and
+   * is not draining.
+   */
+  requestStop(restart: boolean): number {
+    if (this.state !== 'serving' || this.draining) throw new DstashError(ErrorCode.Unavailable, `node cannot stop on request: it is ${this.draining ? 'draining' : this.state}`);
+    this.cause = restart ? 'restart' : 'stop';
+    this.log.info({ nodeId: this.id, restart }, 'stop requested over the Admin service');
+    // After the answer is on its way: the server lets the call finish before it closes.
+    setImmediate(() => {
+      this.stop().catch((err: unknown) => this.log.error({ err: (err as Error).message }, 'error while stopping on request'));
+    });
+    return restart ? RESTART_EXIT_CODE : 0;
+  }
+
   /** Resolves once the node has stopped (after `stop()` or a drain). */
   get stopped(): Promise<void> {
     return this.stoppedSignal.promise;
@@ -266,13 +295,28 @@ export class DstashNode {
       await this.leave();
     } catch (err) {
       this.draining = false;
-      this.health.setAll('SERVING');
+      this.reportHealth();
       this.healing.start();
       throw err;
     }
     // Reported before stopping: a Drain call must end before the server can shut down.
     report({ phase: 'done', partitionsTotal: this.options.partitions, partitionsDone: this.options.partitions, keysMoved });
+    this.cause = 'drained';
     await this.stop();
+  }
+
+  /**
+   * Reports the store's state in gRPC health: NOT_SERVING everywhere while it
+   * is sick, so that coordinators route around the node; while it is
+   * read-only, SERVING for reads and NOT_SERVING under {@link WRITES_HEALTH_NAME}.
+   * A draining node stays NOT_SERVING.
+   */
+  private reportHealth(): void {
+    if (this.draining) return;
+    const state = this.storeHealth?.state;
+    const serving = state?.mode === 'sick' ? 'NOT_SERVING' : 'SERVING';
+    for (const service of ['', SERVICE_NAMES.kv, SERVICE_NAMES.replica]) this.health.set(service, serving);
+    this.health.set(WRITES_HEALTH_NAME, state === undefined ? 'SERVING' : 'NOT_SERVING');
   }
 
   /** Leaves the membership: deregisters, or leaves the shared member list and the peers file. */
@@ -333,6 +377,7 @@ export class DstashNode {
       hintsPending: this.healing?.hintsPending() ?? 0,
       transfer: this.healing?.rebalancer.progress ?? {},
       draining: this.draining,
+      readOnly: this.storeHealth?.readOnlyReason ?? '',
       load: this.metrics.load(),
       maxClockOffsetMs: this.options.maxClockOffsetMs,
     };

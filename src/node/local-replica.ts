@@ -20,6 +20,7 @@ import { bucketOf, digestOf } from './self-healing/partition-digest.js';
 import { checkPartition, MAX_TIME_MS } from '../storage/key-layout.js';
 import type { KeyedRecord, ScanOptions, Store } from '../storage/store.js';
 import { isVersion } from '../version.js';
+import { ALWAYS_WRITABLE, type StoreWrites } from './store-health.js';
 import { VersionBound } from './version-bound.js';
 
 /** The local store seen as one replica. */
@@ -35,8 +36,8 @@ export class LocalReplica {
     private readonly syncing: (partition: number) => boolean = () => false,
     /** Told when hints are dropped. */
     private readonly onHintsDropped: (target: string, count: number) => void = () => undefined,
-    /** Told when the store fails a write (disk full, I/O error), not for bad input. */
-    private readonly onStoreError: (err: unknown) => void = () => undefined,
+    /** Asked before each write (a read-only store refuses it at once), told when the store fails one. */
+    private readonly writes: StoreWrites = ALWAYS_WRITABLE,
     /** Refuses versions too far ahead of this node's clock (`--max-clock-offset`). */
     readonly versionBound: VersionBound = new VersionBound(Number.POSITIVE_INFINITY),
   ) {}
@@ -45,6 +46,8 @@ export class LocalReplica {
    * Applies `records` of `index` last-writer-wins; invalid records are
    * answered with their error and not written. With `hintFor`, this node
    * stands in for that home replica and keeps a hint for every valid record.
+   * While the store is read-only, valid records are answered with its
+   * `DSTASH_READ_ONLY` refusal, and nothing is tried.
    */
   async apply(index: string, records: readonly ReplicaRecord[], hintFor?: string): Promise<ApplyOutcome[]> {
     const outcomes: ApplyOutcome[] = new Array<ApplyOutcome>(records.length);
@@ -69,7 +72,10 @@ export class LocalReplica {
       });
       validAt.push(i);
     }
-    if (valid.length > 0) {
+    const refused = valid.length > 0 ? this.writes.refusal() : undefined;
+    if (refused) {
+      for (const i of validAt) outcomes[i] = { error: refused, applied: false };
+    } else if (valid.length > 0) {
       try {
         const applied = await this.store.apply(valid);
         // The hint points at the stored record: delivery sends whatever is newest then.
@@ -82,7 +88,7 @@ export class LocalReplica {
         }
         for (let j = 0; j < validAt.length; j++) outcomes[validAt[j]!] = applied[j] ? APPLIED : NOT_APPLIED;
       } catch (err) {
-        if (!(err instanceof InvalidArgumentError)) this.onStoreError(err);
+        if (!(err instanceof InvalidArgumentError)) this.writes.failed(err);
         const error = asDstashError(err);
         for (const i of validAt) outcomes[i] = { error, applied: false };
       }

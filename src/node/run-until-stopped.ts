@@ -1,13 +1,17 @@
 /**
  * A node's life as a process: it serves until SIGTERM or SIGINT stops it
  * (SIGTERM drains it first with `drainOnExit`, for a Kubernetes preStop), or
- * until it stops by itself because an operator drained it (`dstash node
+ * until it stops by itself: because an operator drained it (`dstash node
  * drain`), which marks its data dir so that a supervisor's restart keeps it out
- * (self-healing/drain-mark.ts). `dstash node start` and `dstash dev` run
- * their nodes through it, and so can any program that embeds a node.
+ * (self-healing/drain-mark.ts), or because an operator stopped it (`dstash
+ * node stop`, exit code 0) or restarted it (`dstash node restart`, exit code
+ * {@link RESTART_EXIT_CODE} for its supervisor to start it again). `dstash
+ * node start` and `dstash dev` run their nodes through it, and so can any
+ * program that embeds a node.
  */
 import { logger } from '../logger.js';
 import { DstashNode } from './dstash-node.js';
+import { RESTART_EXIT_CODE } from './exit-codes.js';
 import { markDrained } from './self-healing/drain-mark.js';
 
 /** How {@link runUntilStopped} ends a node. */
@@ -20,7 +24,7 @@ export interface RunOptions {
    */
   drainOnExit?: boolean;
   /**
-   * Mark the data dir of a node that stopped by itself (drained by an
+   * Mark the data dir of a node that stopped by itself after a drain (by an
    * operator), so that it refuses to start again without `rejoin`.
    * @default true
    */
@@ -55,7 +59,8 @@ export async function runUntilStopped(target: DstashNode | readonly DstashNode[]
     await Promise.all(nodes.map(async (node) => {
       const signal = await Promise.race([node.stopped.then(() => undefined), signalled]);
       if (signal) await end(node, signal, options.drainOnExit === true);
-      else if (options.markDrained !== false) await markDrained(node.options.dataDir, node.nodeId);
+      else if (node.stopCause === 'restart') process.exitCode = RESTART_EXIT_CODE;
+      else if (node.stopCause === 'drained' && options.markDrained !== false) await markDrained(node.options.dataDir, node.nodeId);
     }));
   } finally {
     detach();

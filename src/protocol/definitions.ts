@@ -99,3 +99,10 @@ export const SERVICE_NAMES = {
   health: 'grpc.health.v1.Health',
 } as const;
 
+/**
+ * The health-check name that says whether the node takes writes: NOT_SERVING
+ * while its store is read-only (disk full), when the node ('') and its
+ * services stay SERVING for reads.
+ */
+export const WRITES_HEALTH_NAME = 'dstash.v1.Writes';
+

@@ -23,6 +23,7 @@ const GRPC_CODE_BY_REASON: Record<ErrorCodeValue, grpc.status> = {
   [ErrorCode.Timeout]: grpc.status.DEADLINE_EXCEEDED,
   [ErrorCode.Closed]: grpc.status.UNAVAILABLE,
   [ErrorCode.NotOpen]: grpc.status.UNAVAILABLE,
+  [ErrorCode.ReadOnly]: grpc.status.UNAVAILABLE,
   [ErrorCode.Corrupt]: grpc.status.DATA_LOSS,
   [ErrorCode.DataDirMismatch]: grpc.status.FAILED_PRECONDITION,
   [ErrorCode.Discovery]: grpc.status.UNAVAILABLE,

@@ -92,7 +92,7 @@ export async function writeBatch<T>(db: LevelDb, sync: boolean, fill: (batch: Le
  * another store in this one) holds the database, the message says so.
  */
 export async function openLevelDb(dataDir: string, tuning: { writeBufferSize: number; cacheSize: number }): Promise<LevelDb> {
-  const location = join(dataDir, 'db');
+  const location = levelDbLocation(dataDir);
   const db: LevelDb = new ClassicLevel<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer', ...tuning });
   try {
     await db.open();
@@ -105,6 +105,11 @@ export async function openLevelDb(dataDir: string, tuning: { writeBufferSize: nu
     throw new DstashError(ErrorCode.Internal, `cannot open ${storeName(location)}: ${reason}`, { cause: err });
   }
   return db;
+}
+
+/** Where the database of the store in `dataDir` lives. */
+export function levelDbLocation(dataDir: string): string {
+  return join(dataDir, 'db');
 }
 
 /** How errors name the store of a database. */

@@ -17,6 +17,8 @@ export interface NodeSetup {
   env?: NodeJS.ProcessEnv;
   /** Run the node as this user (see startCli), so that iptables can tell its connections apart. */
   uid?: number;
+  /** The node's data dir (a small mounted disk); a directory under the cluster's root by default. */
+  dataDir?: string;
 }
 
 /** One node of the cluster. */
@@ -81,7 +83,7 @@ export class ProcessCluster {
 
   /** Starts one more node and lists it in the peers file. */
   async add(id: string, setup: NodeSetup = {}): Promise<ClusterNode> {
-    const node = await this.spawn(id, join(this.root, id), 0, setup);
+    const node = await this.spawn(id, setup.dataDir ?? join(this.root, id), 0, setup);
     this.nodes.push(node);
     await appendFile(this.peersFile, `${id}@${node.address}\n`);
     return node;

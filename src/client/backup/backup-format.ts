@@ -2,14 +2,17 @@
  * The on-disk format of a cluster backup: a directory with one file of
  * records per non-empty partition (`p-00042.jsonl`, one JSON object a line)
  * and `manifest.json`, written last, with every partition's counts and the
- * SHA-256 and size of its file. A backup without its manifest is incomplete;
- * a file whose size or checksum differs is corrupt.
+ * SHA-256 and size of its file, and the backup's point in time. A backup
+ * without its manifest is incomplete; a file whose size or checksum differs
+ * is corrupt. Fields added since the format's first version are optional, so
+ * that each version's restore reads the other's backups.
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DstashError, ErrorCode } from '../../errors.js';
 import type { PartitionRecord } from '../../replica-types.js';
+import { encodeVersion } from '../../version.js';
 
 /** The manifest's `format`. */
 export const BACKUP_FORMAT = 'dstash-backup/1';
@@ -19,8 +22,10 @@ export const MANIFEST_FILE = 'manifest.json';
 /** What the manifest says of one partition. */
 export interface PartitionEntry {
   partition: number;
-  /** Node id of the replica it was read from. */
+  /** Node id of the first replica it was read from (the only one in backups that read one replica a partition). */
   node: string;
+  /** Node ids of the replicas it was read from and merged by version (a read quorum); absent in backups that read one. */
+  nodes?: string[];
   records: number;
   tombstones: number;
   /** Its file, absent when the partition was empty. */
@@ -38,12 +43,31 @@ export interface BackupManifest {
   finishedAt: string;
   /** The node the backup was taken through. */
   source: string;
+  /**
+   * The point in time of the backup: every write acknowledged at a quorum
+   * before this HLC time is in it (see cluster-backup.ts for why). Absent in
+   * backups that read one replica a partition, which promise no such time.
+   */
+  pointInTime?: PointInTime;
   partitions: number;
   records: number;
   tombstones: number;
   bytes: number;
   /** One entry per partition, in order. */
   entries: PartitionEntry[];
+}
+
+/** An HLC time: as a version (hex, comparable with the versions `dstash get --json` prints) and as a date. */
+export interface PointInTime {
+  /** 12-byte HLC timestamp in hex: wall-clock ms, logical counter 0, writer 0. */
+  hlc: string;
+  /** Its wall-clock part, ISO 8601. */
+  at: string;
+}
+
+/** The {@link PointInTime} of wall-clock `ms`. */
+export function pointInTime(ms: number): PointInTime {
+  return { hlc: encodeVersion(ms, 0, 0).toString('hex'), at: new Date(ms).toISOString() };
 }
 
 /** A record line. Binary fields are base64. */

@@ -1,6 +1,7 @@
 /**
- * gRPC handlers of dstash.v1.Admin: operators trigger anti-entropy and drain
- * a node through them (`dstash cluster repair`, `dstash node drain`).
+ * gRPC handlers of dstash.v1.Admin: operators trigger anti-entropy, drain a
+ * node and stop or restart it through them (`dstash cluster repair`,
+ * `dstash node drain`, `dstash node stop`, `dstash node restart`).
  */
 import type { AdminHandlers } from '../../protocol/generated/dstash/v1/Admin.js';
 import { toServiceError } from '../../protocol/status.js';
@@ -10,7 +11,10 @@ import type { DrainProgress, SelfHealing } from '../self-healing/self-healing.js
 /** What the Admin service needs of the node. */
 export interface AdminTarget {
   readonly selfHealing: SelfHealing | undefined;
+  readonly nodeId: string;
   drain(onProgress: (p: DrainProgress) => void): Promise<void>;
+  /** Stops the node once the caller is answered; returns the exit code its process will end with. */
+  requestStop(restart: boolean): number;
 }
 
 /** Builds the Admin service's handlers for `node`. */
@@ -23,6 +27,15 @@ export function adminHandlers(node: AdminTarget): AdminHandlers {
         (r) => callback(null, { partitionsCompared: r.partitionsCompared, recordsPulled: r.recordsPulled, recordsPushed: r.recordsPushed }),
         (err) => callback(toServiceError(err)),
       );
+    },
+    Stop(call, callback) {
+      let exitCode: number;
+      try {
+        exitCode = node.requestStop(call.request.restart);
+      } catch (err) {
+        return callback(toServiceError(err));
+      }
+      callback(null, { nodeId: node.nodeId, exitCode });
     },
     Drain(call) {
       node.drain((p) => {

@@ -25,6 +25,7 @@ const HTTP_STATUS_BY_CODE: Record<ErrorCodeValue, number> = {
   [ErrorCode.Timeout]: 504,
   [ErrorCode.Closed]: 503,
   [ErrorCode.NotOpen]: 503,
+  [ErrorCode.ReadOnly]: 503,
   [ErrorCode.Corrupt]: 500,
   [ErrorCode.DataDirMismatch]: 500,
   [ErrorCode.Discovery]: 503,

@@ -2,7 +2,8 @@
  * Probes and scrapes: `/healthz` (liveness: the process answers; 200 while
  * the HTTP port is open, from before the store opens until the node stops),
  * `/readyz` (readiness: 200 once the store is open and the membership is
- * known, 503 with the reason otherwise) and `/metrics` (Prometheus).
+ * known, saying so with the reason while the store is read-only; 503 with
+ * the reason otherwise) and `/metrics` (Prometheus).
  */
 import type { FastifyInstance } from 'fastify';
 import type { NodeMetrics } from '../metrics/node-metrics.js';

@@ -29,6 +29,8 @@ interface MemberStats {
   sizeBytes: number;
   hintsPending: number;
   draining: boolean;
+  /** Why its store is read-only (disk full); empty while it takes writes. */
+  readOnly: string;
   transfer: InfoResponse__Output['transfer'];
   load: InfoResponse__Output['load'];
 }
@@ -89,7 +91,7 @@ async function gather(view: NodeView, credentials: grpc.ChannelCredentials): Pro
         ...m,
         clock: seen?.clock ?? null,
         stats: info
-          ? { version: info.version, sizeBytes: info.approximateSizeBytes, hintsPending: info.hintsPending, draining: info.draining, transfer: info.transfer, load: info.load }
+          ? { version: info.version, sizeBytes: info.approximateSizeBytes, hintsPending: info.hintsPending, draining: info.draining, readOnly: info.readOnly, transfer: info.transfer, load: info.load }
           : null,
         error,
       };

@@ -104,11 +104,19 @@ function registerRecordCache(registers: Registry[], view: NodeView): void {
 function registerStoreHealth(registers: Registry[], view: NodeView): void {
   new Gauge({
     name: 'dstash_store_writable',
-    help: '1 while the store takes writes, 0 while it fails them (disk full, I/O error) and the node reports NOT_SERVING',
+    help: '1 while the store takes writes, 0 while it is read-only (disk full) or fails them (I/O error, the node reports NOT_SERVING)',
     registers,
     collect() {
       const health = view.storeHealth();
-      this.set(health && health.sickReason === undefined ? 1 : 0);
+      this.set(health && health.state === undefined ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'dstash_store_read_only',
+    help: '1 while the store is read-only (disk full): the node serves reads and refuses writes until space is freed',
+    registers,
+    collect() {
+      this.set(view.storeHealth()?.readOnlyReason === undefined ? 0 : 1);
     },
   });
   new Counter({
@@ -118,6 +126,15 @@ function registerStoreHealth(registers: Registry[], view: NodeView): void {
     collect() {
       this.reset();
       this.inc(view.storeHealth()?.failures ?? 0);
+    },
+  });
+  new Counter({
+    name: 'dstash_store_probes_total',
+    help: 'Probes run while the store did not take writes (free space checks and probe writes)',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(view.storeHealth()?.probes ?? 0);
     },
   });
   new Counter({

@@ -11,7 +11,9 @@ import type { StoreHealth } from '../store-health.js';
 /** Whether the node should receive traffic, and why not. */
 export interface Readiness {
   ready: boolean;
-  /** Why the node is not ready; absent when it is. */
+  /** True while the node serves reads but refuses writes (its disk is full); absent otherwise. */
+  readOnly?: true;
+  /** Why the node is not ready, or why it is read-only; absent when it is ready and takes writes. */
   reason?: string;
 }
 

@@ -31,6 +31,8 @@ import type { RepairResponse as _dstash_v1_RepairResponse, RepairResponse__Outpu
 import type { ReplicaClient as _dstash_v1_ReplicaClient, ReplicaDefinition as _dstash_v1_ReplicaDefinition } from './dstash/v1/Replica.js';
 import type { ScanIndexRequest as _dstash_v1_ScanIndexRequest, ScanIndexRequest__Output as _dstash_v1_ScanIndexRequest__Output } from './dstash/v1/ScanIndexRequest.js';
 import type { ScanIndexResponse as _dstash_v1_ScanIndexResponse, ScanIndexResponse__Output as _dstash_v1_ScanIndexResponse__Output } from './dstash/v1/ScanIndexResponse.js';
+import type { StopRequest as _dstash_v1_StopRequest, StopRequest__Output as _dstash_v1_StopRequest__Output } from './dstash/v1/StopRequest.js';
+import type { StopResponse as _dstash_v1_StopResponse, StopResponse__Output as _dstash_v1_StopResponse__Output } from './dstash/v1/StopResponse.js';
 import type { Transfer as _dstash_v1_Transfer, Transfer__Output as _dstash_v1_Transfer__Output } from './dstash/v1/Transfer.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -73,6 +75,8 @@ export interface ProtoGrpcType {
       Replica: SubtypeConstructor<typeof grpc.Client, _dstash_v1_ReplicaClient> & { service: _dstash_v1_ReplicaDefinition }
       ScanIndexRequest: MessageTypeDefinition<_dstash_v1_ScanIndexRequest, _dstash_v1_ScanIndexRequest__Output>
       ScanIndexResponse: MessageTypeDefinition<_dstash_v1_ScanIndexResponse, _dstash_v1_ScanIndexResponse__Output>
+      StopRequest: MessageTypeDefinition<_dstash_v1_StopRequest, _dstash_v1_StopRequest__Output>
+      StopResponse: MessageTypeDefinition<_dstash_v1_StopResponse, _dstash_v1_StopResponse__Output>
       Transfer: MessageTypeDefinition<_dstash_v1_Transfer, _dstash_v1_Transfer__Output>
     }
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { ClockSkewError, ErrorCode, hasCode } from '../../../src/errors.js';
 import { LocalReplica } from '../../../src/node/local-replica.js';
+import { ALWAYS_WRITABLE } from '../../../src/node/store-health.js';
 import { VersionBound } from '../../../src/node/version-bound.js';
 import { fromEntryStatus, fromServiceError, toEntryStatus, toServiceError } from '../../../src/protocol/status.js';
 import { MemoryStore } from '../../../src/storage/memory-store.js';
@@ -15,7 +16,7 @@ describe('replica: versions ahead of its clock', () => {
     const store = new MemoryStore();
     await store.open();
     const bound = new VersionBound(500, () => now);
-    const replica = new LocalReplica(store, 16, 1024, () => false, () => undefined, () => undefined, bound);
+    const replica = new LocalReplica(store, 16, 1024, () => false, () => undefined, ALWAYS_WRITABLE, bound);
     const outcomes = await replica.apply('default', [record('ahead', now + 3_600_000), record('near', now + 400), record('behind', now - 3_600_000)]);
     assert.equal(outcomes[0]!.error?.code, ErrorCode.ClockSkew);
     assert.equal(outcomes[0]!.applied, false);

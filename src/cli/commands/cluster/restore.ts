@@ -3,25 +3,29 @@ import { restoreCluster } from '../../../client/backup/cluster-restore.js';
 import { Coordinator, GrpcReplicaTransport, type Consistency } from '../../../client/index.js';
 import { StaticDiscovery } from '../../../discovery/static-discovery.js';
 import { tlsOptions } from '../../flags.js';
-import { backupConnectionFlags, clusterView, progressLine } from '../../backup-flags.js';
+import { verifyBackup, type BackupManifest } from '../../../client/backup/backup-format.js';
+import { backupConnectionFlags, clusterView, pointInTimeText, progressLine } from '../../backup-flags.js';
 import { describeError } from '../../node-connection.js';
 
 /** `dstash cluster restore`: verifies a backup, then writes it through the normal write path with its versions. */
 export default class ClusterRestore extends Command {
-  static override description = 'Restore a backup into a cluster (new, or of another size). Verifies every checksum first and refuses a corrupt or truncated backup; then writes each record with its original version, so writes newer than the backup win. Needs a token of role cluster when the nodes ask for tokens.';
+  static override description = 'Restore a backup into a cluster (new, or of another size). Verifies every checksum first and refuses a corrupt or truncated backup; then writes each record with its original version, so writes newer than the backup win. With --verify, only checks the backup and prints its point in time. Needs a token of role cluster when the nodes ask for tokens.';
 
   static override examples = [
     '<%= config.bin %> cluster restore --node 10.0.0.5:7420 --from ./backup-2026-11-28',
+    '<%= config.bin %> cluster restore --from ./backup-2026-11-28 --verify',
   ];
 
   static override flags = {
     from: Flags.string({ required: true, description: 'Backup directory (written by dstash cluster backup).' }),
     consistency: Flags.option({ options: ['one', 'quorum', 'all'] as const, default: 'quorum' as const, description: 'Replicas that must acknowledge each record.' })(),
+    verify: Flags.boolean({ default: false, description: 'Only verify the backup (every size and checksum) and print what it holds and its point in time; write nothing.' }),
     ...backupConnectionFlags,
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ClusterRestore);
+    if (flags.verify) return this.verify(flags.from, flags.json);
     const started = Date.now();
     let coordinator: Coordinator | undefined;
     try {
@@ -41,7 +45,7 @@ export default class ClusterRestore extends Command {
         coordinator,
         consistency: flags.consistency.toUpperCase() as Consistency,
         concurrency: flags.concurrency,
-        onVerified: (m) => this.log(flags.json ? JSON.stringify({ event: 'verified', partitions: m.partitions, records: m.records }) : `backup verified: ${m.records} records of ${m.partitions} partitions`),
+        onVerified: (m) => this.log(verifiedLine(m, flags.json)),
         onProgress: (p) => {
           const step = Math.floor((p.partitionsDone * 20) / p.partitionsTotal);
           if (step === shown && p.partitionsDone !== p.partitionsTotal) return;
@@ -59,6 +63,24 @@ export default class ClusterRestore extends Command {
       await coordinator?.close();
     }
   }
+
+  /** `--verify`: checks the backup and says what it holds, connecting to no node. */
+  private async verify(from: string, json: boolean): Promise<void> {
+    let manifest: BackupManifest;
+    try {
+      manifest = await verifyBackup(from);
+    } catch (err) {
+      this.error(describeError(err), { exit: 2 });
+    }
+    this.log(verifiedLine(manifest, json));
+  }
+}
+
+/** The line that says a backup is sound: what it holds, and its point in time. */
+function verifiedLine(m: BackupManifest, json: boolean): string {
+  return json
+    ? JSON.stringify({ event: 'verified', partitions: m.partitions, records: m.records, tombstones: m.tombstones, startedAt: m.startedAt, finishedAt: m.finishedAt, pointInTime: m.pointInTime ?? null })
+    : `backup verified: ${m.records} records (${m.tombstones} tombstones) of ${m.partitions} partitions, taken ${m.startedAt} to ${m.finishedAt}; ${pointInTimeText(m)}`;
 }
 
 /** Waits (up to 15 s) until the coordinator's own probes see as many healthy members as the node reported. */

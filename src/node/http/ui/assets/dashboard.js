@@ -68,7 +68,7 @@ function renderMembers(data) {
   const rows = data.members.map((m, i) => {
     const s = m.stats;
     const last = s ? complete(s.load).at(-1) : undefined;
-    const health = s?.draining ? 'draining' : m.healthy ? 'healthy' : 'unhealthy';
+    const health = s?.draining ? 'draining' : !m.healthy ? 'unhealthy' : s?.readOnly ? 'read-only' : 'healthy';
     const transfer = s?.transfer;
     const moving = transfer && transfer.partitionsRemaining > 0 ? `${transfer.partitionsRemaining} partitions left` : transfer && transfer.keysMoved > 0 ? `done (${transfer.keysMoved} keys)` : '–';
     const name = el('td', {}, el('span', { class: 'swatch', style: `background:${COLORS[i % COLORS.length]};margin-left:0` }), m.id);
@@ -79,7 +79,7 @@ function renderMembers(data) {
       name,
       el('td', {}, m.address),
       el('td', {}, m.zone ?? '–'),
-      el('td', { class: `health ${health}` }, m.error ? `${health} (${m.error.code})` : health),
+      el('td', { class: `health ${health}`, ...(s?.readOnly ? { title: `writes refused until space is freed: ${s.readOnly}` } : {}) }, m.error ? `${health} (${m.error.code})` : health),
       el('td', { class: 'num' }, String(m.homePartitions)),
       el('td', { class: 'num' }, s ? bytes(s.sizeBytes) : '–'),
       el('td', { class: 'num' }, s ? String(s.hintsPending) : '–'),

@@ -7,6 +7,8 @@ import type { DrainProgress as _dstash_v1_DrainProgress, DrainProgress__Output a
 import type { DrainRequest as _dstash_v1_DrainRequest, DrainRequest__Output as _dstash_v1_DrainRequest__Output } from '../../dstash/v1/DrainRequest.js';
 import type { RepairRequest as _dstash_v1_RepairRequest, RepairRequest__Output as _dstash_v1_RepairRequest__Output } from '../../dstash/v1/RepairRequest.js';
 import type { RepairResponse as _dstash_v1_RepairResponse, RepairResponse__Output as _dstash_v1_RepairResponse__Output } from '../../dstash/v1/RepairResponse.js';
+import type { StopRequest as _dstash_v1_StopRequest, StopRequest__Output as _dstash_v1_StopRequest__Output } from '../../dstash/v1/StopRequest.js';
+import type { StopResponse as _dstash_v1_StopResponse, StopResponse__Output as _dstash_v1_StopResponse__Output } from '../../dstash/v1/StopResponse.js';
 
 /**
  * Operations on one node, for operators (the CLI).
@@ -40,6 +42,25 @@ export interface AdminClient extends grpc.Client {
   repair(argument: _dstash_v1_RepairRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_RepairResponse__Output>): grpc.ClientUnaryCall;
   repair(argument: _dstash_v1_RepairRequest, callback: grpc.requestCallback<_dstash_v1_RepairResponse__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Stops the node gracefully, as SIGTERM does: it answers, reports
+   * NOT_SERVING, lets in-flight calls finish, closes its store and exits. With
+   * restart, its exit code asks a supervisor to start it again.
+   */
+  Stop(argument: _dstash_v1_StopRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_StopResponse__Output>): grpc.ClientUnaryCall;
+  Stop(argument: _dstash_v1_StopRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dstash_v1_StopResponse__Output>): grpc.ClientUnaryCall;
+  Stop(argument: _dstash_v1_StopRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_StopResponse__Output>): grpc.ClientUnaryCall;
+  Stop(argument: _dstash_v1_StopRequest, callback: grpc.requestCallback<_dstash_v1_StopResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Stops the node gracefully, as SIGTERM does: it answers, reports
+   * NOT_SERVING, lets in-flight calls finish, closes its store and exits. With
+   * restart, its exit code asks a supervisor to start it again.
+   */
+  stop(argument: _dstash_v1_StopRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_StopResponse__Output>): grpc.ClientUnaryCall;
+  stop(argument: _dstash_v1_StopRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dstash_v1_StopResponse__Output>): grpc.ClientUnaryCall;
+  stop(argument: _dstash_v1_StopRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_StopResponse__Output>): grpc.ClientUnaryCall;
+  stop(argument: _dstash_v1_StopRequest, callback: grpc.requestCallback<_dstash_v1_StopResponse__Output>): grpc.ClientUnaryCall;
+  
 }
 
 /**
@@ -57,9 +78,17 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
    */
   Repair: grpc.handleUnaryCall<_dstash_v1_RepairRequest__Output, _dstash_v1_RepairResponse>;
   
+  /**
+   * Stops the node gracefully, as SIGTERM does: it answers, reports
+   * NOT_SERVING, lets in-flight calls finish, closes its store and exits. With
+   * restart, its exit code asks a supervisor to start it again.
+   */
+  Stop: grpc.handleUnaryCall<_dstash_v1_StopRequest__Output, _dstash_v1_StopResponse>;
+  
 }
 
 export interface AdminDefinition extends grpc.ServiceDefinition {
   Drain: MethodDefinition<_dstash_v1_DrainRequest, _dstash_v1_DrainProgress, _dstash_v1_DrainRequest__Output, _dstash_v1_DrainProgress__Output>
   Repair: MethodDefinition<_dstash_v1_RepairRequest, _dstash_v1_RepairResponse, _dstash_v1_RepairRequest__Output, _dstash_v1_RepairResponse__Output>
+  Stop: MethodDefinition<_dstash_v1_StopRequest, _dstash_v1_StopResponse, _dstash_v1_StopRequest__Output, _dstash_v1_StopResponse__Output>
 }

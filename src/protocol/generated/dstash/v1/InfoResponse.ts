@@ -37,6 +37,11 @@ export interface InfoResponse {
    */
   'maxClockOffsetMs'?: (number);
   /**
+   * Why the node's store is read-only (its disk is full: it serves reads and
+   * refuses writes with DSTASH_READ_ONLY); empty while it takes writes.
+   */
+  'readOnly'?: (string);
+  /**
    * Recent load and background work, for the dashboard (field numbers from 20
    * on, apart from the fields above).
    */
@@ -73,6 +78,11 @@ export interface InfoResponse__Output {
    * The maximum clock offset this node enforces, in ms.
    */
   'maxClockOffsetMs': (number);
+  /**
+   * Why the node's store is read-only (its disk is full: it serves reads and
+   * refuses writes with DSTASH_READ_ONLY); empty while it takes writes.
+   */
+  'readOnly': (string);
   /**
    * Recent load and background work, for the dashboard (field numbers from 20
    * on, apart from the fields above).
