@@ -8,7 +8,9 @@ import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
 import { Client, type ClientOptions } from '../../src/index.js';
+import { fetchInfo } from '../../src/protocol/info-call.js';
 import { DstashNode } from '../../src/node/index.js';
 import { Child } from '../child.js';
 import { untilStopped } from '../cleanup.js';
@@ -88,6 +90,13 @@ export class LocalCluster {
         await probe.connect();
         const healthy = probe.members().filter((m) => m.healthy).length;
         if (healthy < shape.nodes) throw new Error(`${healthy} of ${shape.nodes} nodes healthy`);
+        // The nodes coordinate too (streams, the Redis port): each learns the others from the peers file, which it reads
+        // every few seconds, so the run starts once every node's own view has every member healthy.
+        for (const address of cluster.addresses) {
+          const { nodeId, members } = await fetchInfo(address, grpc.credentials.createInsecure(), 5000);
+          const seen = members.filter((m) => m.healthy).length;
+          if (seen < shape.nodes) throw new Error(`${nodeId} sees ${seen} of ${shape.nodes} nodes healthy`);
+        }
       }, `a ${shape.nodes}-node cluster`);
     } catch (err) {
       await cluster.stop();

@@ -102,8 +102,8 @@ export async function redisPortWorkloads(main: BenchContext): Promise<RedisPortO
   const cluster = await LocalCluster.start({ ...options, redis: true });
   try {
     const ctx: BenchContext = { ...main, cpu: () => cluster.cpu() };
-    // A node serves before its coordinator has heard from every peer: the run starts once writes of keys on every
-    // preference list (64 keys, all orders of 3 nodes many times over) reach their quorum.
+    // Off the clock, writes of keys on every preference list (64 keys, all orders of 3 nodes many times over) open the
+    // node's connections to every replica.
     await retry(async () => {
       const redis = await connectRedis(cluster.redisPorts[0]!);
       try {
