@@ -37,6 +37,17 @@ import { VersionBound } from './version-bound.js';
 import { membersWithClocks } from './member-info.js';
 import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.js';
 
+/**
+ * A stopping node ends its callers' streams once they sent nothing for this
+ * long: they have seen NOT_SERVING and route elsewhere.
+ */
+export const STOP_QUIET_MS = 250;
+/**
+ * The longest a stopping node waits for its callers to route elsewhere: a
+ * few of their health probes (1 s apart by default).
+ */
+export const STOP_LINGER_MS = 3000;
+
 /** Lifecycle states of a node. */
 export type NodeState = 'new' | 'starting' | 'serving' | 'stopping' | 'stopped';
 
@@ -221,7 +232,10 @@ export class DstashNode {
   }
 
   /**
-   * Stops gracefully: reports NOT_SERVING, lets in-flight calls finish (up to
+   * Stops gracefully: reports NOT_SERVING and keeps serving until its callers
+   * have routed elsewhere (no batch for {@link STOP_QUIET_MS}, at most
+   * {@link STOP_LINGER_MS}), ends the batch streams they keep open once those
+   * answered what they took, lets other calls in flight finish (up to
    * `shutdownGraceMs`, then cancels them), and closes the store cleanly.
    */
   async stop(): Promise<void> {
@@ -229,6 +243,7 @@ export class DstashNode {
     this.state = 'stopping';
     this.health.setAll('NOT_SERVING');
     this.health.endWatches();
+    await this.grpc?.quiet(STOP_QUIET_MS, STOP_LINGER_MS);
     await this.release();
     this.state = 'stopped';
     this.stoppedSignal.resolve();

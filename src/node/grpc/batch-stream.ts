@@ -3,11 +3,13 @@
  * and an id, each answer echoes the id. Batches run concurrently up to a
  * bound; past it, and whenever the outgoing side is full, the stream stops
  * reading (backpressure), so a fast sender cannot make the node buffer
- * without limit.
+ * without limit. At shutdown the stream answers the batches it took, takes
+ * no more, and ends with UNAVAILABLE (open-streams.ts).
  */
 import type * as grpc from '@grpc/grpc-js';
-import { ErrorCode, InvalidArgumentError } from '../../errors.js';
+import { DstashError, ErrorCode, InvalidArgumentError } from '../../errors.js';
 import { toServiceError } from '../../protocol/status.js';
+import type { OpenStreams } from './open-streams.js';
 
 /** Handles one batch; must resolve (per-entry errors go in the answer). */
 export type BatchHandler<Req, Res> = (request: Req) => Promise<Res>;
@@ -18,12 +20,16 @@ export interface BatchLimits {
   maxInFlight: number;
   /** Most entries in one batch (node option maxBatchEntries). */
   maxEntries: number;
+  /** The port's open streams, which its shutdown ends; a stream served without it lives until its caller ends it. */
+  streams?: OpenStreams;
 }
 
 /**
  * Serves `call` with `handle`, at most `limits.maxInFlight` batches at once.
  * A batch of more than `limits.maxEntries` entries (as `entries` counts
  * them) ends the stream with INVALID_ARGUMENT naming the limit.
+ * Batches that arrive after `limits.streams` ended the stream are not
+ * answered: the UNAVAILABLE status that follows fails them on the caller's side.
  */
 export function serveBatchStream<Req, Res>(
   call: grpc.ServerDuplexStream<Req, Res>,
@@ -35,23 +41,32 @@ export function serveBatchStream<Req, Res>(
   let inFlight = 0;
   let writeBlocked = false;
   let inputEnded = false;
+  let shuttingDown = false;
   let finished = false;
+  let unregister = (): void => undefined;
 
   const finish = (): void => {
-    if (inputEnded && inFlight === 0 && !writeBlocked && !finished) {
-      finished = true;
-      call.end();
-    }
+    if (finished || inFlight > 0 || writeBlocked || !(inputEnded || shuttingDown)) return;
+    finished = true;
+    unregister();
+    if (inputEnded) call.end();
+    else call.emit('error', toServiceError(new DstashError(ErrorCode.Unavailable, 'the node is shutting down: send to another replica')));
   };
   const maybeResume = (): void => {
     if (!finished && !inputEnded && !writeBlocked && inFlight < maxInFlight) call.resume();
   };
+  const onShutdown = (): void => {
+    shuttingDown = true;
+    finish();
+  };
 
   call.on('data', (request: Req) => {
-    if (finished) return;
+    limits.streams?.received();
+    if (finished || shuttingDown) return;
     const count = entries(request);
     if (count > maxEntries) {
       finished = true;
+      unregister();
       call.emit('error', toServiceError(new InvalidArgumentError(
         ErrorCode.InvalidArgument,
         `a batch of ${count} entries is over this node's limit of ${maxEntries} (node option maxBatchEntries, --max-batch-entries): send smaller batches`,
@@ -79,6 +94,7 @@ export function serveBatchStream<Req, Res>(
       // A handler bug, not bad input: end this stream with a status, keep the node up.
       if (finished) return;
       finished = true;
+      unregister();
       call.emit('error', toServiceError(err));
     });
   });
@@ -88,9 +104,14 @@ export function serveBatchStream<Req, Res>(
   });
   const stop = (): void => {
     finished = true;
+    unregister();
   };
   call.on('cancelled', stop);
   call.on('error', stop);
+  if (limits.streams) {
+    const remove = limits.streams.add(onShutdown);
+    unregister = () => void remove();
+  }
 }
 
 /** Resolves when `call` can take more writes, or was cancelled. */
