@@ -206,15 +206,16 @@ export class DstashNode {
       this.grpc = grpcServer;
       this.proposer = grpcServer.proposer;
       this.boundPort = grpcServer.port;
-      // Serving before the coordinator starts: static discovery probes this node too.
-      this.health.set('', 'SERVING');
-      this.health.set(SERVICE_NAMES.kv, 'SERVING');
-      this.health.set(SERVICE_NAMES.replica, 'SERVING');
+      // NOT_SERVING until the node has joined: a readiness probe (a StatefulSet's) and the peers' health probes
+      // see it SERVING only once it knows the members and routes, so a rolling restart may move on at once.
+      const services = ['', SERVICE_NAMES.kv, SERVICE_NAMES.replica];
+      for (const service of services) this.health.set(service, 'NOT_SERVING');
       if (o.registrar) {
         this.registered = true;
         await o.registrar.register({ id: this.id, host: this.advertiseHost(), port: this.boundPort, zone: o.zone, version: DSTASH_VERSION });
       }
       await coordinator.start();
+      if (storeHealth.sickReason === undefined) for (const service of services) this.health.set(service, 'SERVING');
       this.healing.start();
       if (o.redisPort !== undefined) {
         this.redis = await RedisServer.start(
