@@ -62,6 +62,17 @@ export class CallerLoad {
       .map(([at, ms]) => `${ms.toFixed(0)} ms at ${at.toFixed(0)}`).join(', ');
   }
 
+  /**
+   * The slowest a call may take during a fault: 1 s, or twice the slowest
+   * call of the second half of the calls so far (a fault-free warm-up) when
+   * the machine is so loaded that calls took over half a second even then.
+   * The stalls these limits guard against hold calls for seconds.
+   */
+  latencyLimit(): number {
+    const warm = Math.max(...this.latencies.slice(Math.floor(this.latencies.length / 2)));
+    return Math.max(1000, 2 * warm);
+  }
+
   /** Latencies recorded since `from` (an index into `latencies`). */
   since(from: number): number[] {
     return this.latencies.slice(from);

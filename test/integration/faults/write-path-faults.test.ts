@@ -56,17 +56,6 @@ describe('faults: the write path under a frozen or killed replica', function () 
     return (Date.now() - since) / 1000;
   }
 
-  /**
-   * The slowest a call may take during the fault: 1 s, or twice the slowest
-   * call of the fault-free warm-up when the machine is so loaded that calls
-   * took over half a second even then (the bug this guards against holds a
-   * call for the whole request timeout, 5 s here).
-   */
-  function latencyLimit(load: CallerLoad): number {
-    const warm = Math.max(...load.latencies.slice(Math.floor(load.latencies.length / 2)));
-    return Math.max(1000, 2 * warm);
-  }
-
   async function untilMore(load: CallerLoad, more: number): Promise<void> {
     const target = load.figures.requests + more;
     await waitFor(() => load.figures.requests >= target, `${more} more requests`, 60_000);
@@ -77,7 +66,7 @@ describe('faults: the write path under a frozen or killed replica', function () 
     const load = new CallerLoad(client, { prefix: 'frozen', callers: 32, kind: 'put', maxCalls: 400_000 });
     load.start();
     await untilMore(load, 2000);
-    const limit = latencyLimit(load);
+    const limit = load.latencyLimit();
     const frozen = cluster.node('node-3').process.child;
     frozen.kill('SIGSTOP');
     const stoppedAt = Date.now();
@@ -101,7 +90,7 @@ describe('faults: the write path under a frozen or killed replica', function () 
     const load = new CallerLoad(client, { prefix: 'killed', callers: 32, kind: 'put', maxCalls: 400_000 });
     load.start();
     await untilMore(load, 2000);
-    const limit = latencyLimit(load);
+    const limit = load.latencyLimit();
     const killedAt = Date.now();
     await cluster.kill('node-3');
     await untilMore(load, 5000);
@@ -151,7 +140,7 @@ describe('faults: the write path under a frozen or killed replica', function () 
     const load = new CallerLoad(client, { prefix: 'cut', callers: 32, kind: 'put', maxCalls: 400_000 });
     load.start();
     await untilMore(load, 2000);
-    const limit = latencyLimit(load);
+    const limit = load.latencyLimit();
     rule = ['OUTPUT', '-p', 'tcp', '-d', '127.0.0.1', '--dport', String(cluster.node('node-3').port), '-m', 'owner', '--uid-owner', '0', '-j', 'DROP'];
     execFileSync('iptables', ['-w', '-A', ...rule]);
     const cutAt = Date.now();
