@@ -41,12 +41,12 @@ import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.
  * A stopping node ends its callers' streams once they sent nothing for this
  * long: they have seen NOT_SERVING and route elsewhere.
  */
-export const STOP_QUIET_MS = 250;
+const STOP_QUIET_MS = 250;
 /**
  * The longest a stopping node waits for its callers to route elsewhere: a
  * few of their health probes (1 s apart by default).
  */
-export const STOP_LINGER_MS = 3000;
+const STOP_LINGER_MS = 3000;
 
 /** Lifecycle states of a node. */
 export type NodeState = 'new' | 'starting' | 'serving' | 'stopping' | 'stopped';
