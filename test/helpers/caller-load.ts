@@ -4,6 +4,7 @@
  * every failure counted, every call's latency kept. Bounded in calls.
  */
 import type { Client } from '../../src/index.js';
+import { waitFor } from './wait.js';
 
 /** What the callers saw. */
 export interface CallerFigures {
@@ -60,6 +61,12 @@ export class CallerLoad {
   slowest(origin: number, count = 5): string {
     return this.latencies.map((ms, i) => [this.startedAt[i]! - origin, ms] as const).sort((a, b) => b[1] - a[1]).slice(0, count)
       .map(([at, ms]) => `${ms.toFixed(0)} ms at ${at.toFixed(0)}`).join(', ');
+  }
+
+  /** Resolves once the callers have made `more` more calls (within a minute). */
+  async untilMore(more: number): Promise<void> {
+    const target = this.figures.requests + more;
+    await waitFor(() => this.figures.requests >= target, `${more} more requests`, 60_000);
   }
 
   /**

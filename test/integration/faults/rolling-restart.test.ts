@@ -73,16 +73,11 @@ describe('faults: a node stops and starts under load', function () {
     cluster = undefined;
   });
 
-  async function untilMore(load: CallerLoad, more: number): Promise<void> {
-    const target = load.figures.requests + more;
-    await waitFor(() => load.figures.requests >= target, `${more} more requests`, 60_000);
-  }
-
   it('SIGTERM under load: the node exits within seconds of its last answer, its open streams ended with UNAVAILABLE, and no write fails', async () => {
     ({ cluster, client } = await ProcessCluster.withClient(3));
     const load = new CallerLoad(client, { prefix: 'sigterm', callers: 32, kind: 'put', maxCalls: 400_000 });
     load.start();
-    await untilMore(load, 2000);
+    await load.untilMore(2000);
     const node = cluster.node('node-3');
     const reader = streamingReader(node.address);
     try {
@@ -93,7 +88,7 @@ describe('faults: a node stops and starts under load', function () {
       const exitedAt = Date.now();
       const ended = await reader.ended;
       const afterLast = exitedAt - reader.lastAnswerAt();
-      await untilMore(load, 2000);
+      await load.untilMore(2000);
       const figures = await load.stop();
       console.log(`      SIGTERM: exit ${code} ${exitedAt - signalledAt} ms after the signal, ${afterLast} ms after the last answer on the open stream (${ended}); ${figures.requests} requests, ${figures.failed} failed`);
       assert.equal(code, 0, node.process.stderr());
@@ -109,7 +104,7 @@ describe('faults: a node stops and starts under load', function () {
     ({ cluster, client } = await ProcessCluster.withClient(3));
     const load = new CallerLoad(client, { prefix: 'rolling', callers: 32, kind: 'put', maxCalls: 1_000_000 });
     load.start();
-    await untilMore(load, 2000);
+    await load.untilMore(2000);
     const stops: number[] = [];
     for (const id of ['node-1', 'node-2', 'node-3']) {
       const node = cluster.node(id);
@@ -120,7 +115,7 @@ describe('faults: a node stops and starts under load', function () {
       await untilReady(await cluster.restart(id));
     }
     const restartedAt = Date.now();
-    await untilMore(load, 2000);
+    await load.untilMore(2000);
     const figures = await load.stop();
     await untilOnHomeReplicas(load.acked, cluster.addresses(), restartedAt + 20_000);
     console.log(`      rolling restart: stops took ${stops.join(', ')} ms; ${figures.requests} requests, ${figures.failed} failed, max ${figures.maxLatencyMs.toFixed(0)} ms; every acknowledged write on every home replica`);

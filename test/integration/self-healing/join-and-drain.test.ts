@@ -5,7 +5,7 @@ import { runCli, startCli } from '../../helpers/cli.js';
 import { info, missingOnHomeReplicas } from '../../helpers/cluster-checks.js';
 import { CallerLoad } from '../../helpers/caller-load.js';
 import { Load, lostWrites } from '../../helpers/load.js';
-import { ProcessCluster } from '../../helpers/process-cluster.js';
+import { ProcessCluster, type ClusterNode } from '../../helpers/process-cluster.js';
 import { waitFor } from '../../helpers/wait.js';
 
 describe('self-healing: join and drain under load', function () {
@@ -17,6 +17,11 @@ describe('self-healing: join and drain under load', function () {
     await cluster?.stop();
   });
 
+  /** Waits until a node that joined has received every partition it owns. */
+  const untilReceived = (node: ClusterNode): Promise<unknown> => waitFor(async () => {
+    const i = await info(node.address);
+    return i.transfer && i.transfer.partitionsMoved > 0 && i.transfer.partitionsRemaining === 0;
+  }, `${node.id} to receive its partitions`, 60_000);
   const addresses = (): Map<string, string> => new Map(cluster.nodes.filter((n) => n.process.child.exitCode === null).map((n) => [n.id, n.address]));
 
   it('a 4th node joins under load: afterwards every home replica holds its keys, and no acknowledged write is missing', async () => {
@@ -27,10 +32,7 @@ describe('self-healing: join and drain under load', function () {
     const joinedAt = Date.now();
     const fourth = await cluster.add('node-4');
     await ProcessCluster.until(client, 4, 4);
-    await waitFor(async () => {
-      const i = await info(fourth.address);
-      return i.transfer && i.transfer.partitionsMoved > 0 && i.transfer.partitionsRemaining === 0;
-    }, 'node-4 to receive its partitions', 60_000);
+    await untilReceived(fourth);
     await load.until(load.acked.size + 1000);
     const figures = await load.stop();
 
@@ -84,11 +86,7 @@ describe('self-healing: join and drain under load', function () {
     const reads = new CallerLoad(client, { prefix: 'stall-read', callers: 8, kind: 'lookup', readKeys, maxCalls: 1_000_000 });
     writes.start();
     reads.start();
-    const more = async (n: number): Promise<void> => {
-      const target = writes.figures.requests + n;
-      await waitFor(() => writes.figures.requests >= target, `${n} more writes`, 60_000);
-    };
-    await more(2000);
+    await writes.untilMore(2000);
     const [writeLimit, readLimit] = [writes.latencyLimit(), reads.latencyLimit()];
     const startedAt = Date.now();
     const drained = cluster.node('node-4');
@@ -100,11 +98,8 @@ describe('self-healing: join and drain under load', function () {
     const joinedAt = Date.now();
     const fifth = await cluster.add('node-5');
     await ProcessCluster.until(client, 4, 4);
-    await waitFor(async () => {
-      const i = await info(fifth.address);
-      return i.transfer && i.transfer.partitionsMoved > 0 && i.transfer.partitionsRemaining === 0;
-    }, 'node-5 to receive its partitions', 60_000);
-    await more(2000);
+    await untilReceived(fifth);
+    await writes.untilMore(2000);
     const [w, r] = [await writes.stop(), await reads.stop()];
     // The slowest call that started from the drain until the fifth node was added, and the slowest after.
     const slowest = (load: CallerLoad, from: number, to: number): number => Math.max(0, ...load.latencies.filter((_, i) => load.startedAt[i]! >= from && load.startedAt[i]! < to));
