@@ -12,6 +12,7 @@
  * hints for the writes), so nothing piles up behind a frozen process. After
  * `ejectMs` it lets one probe message through; an answer brings the replica
  * back, a failure ejects it again for twice as long (up to 8 × `ejectMs`).
+ * Discovery seeing the replica healthy again brings it back at once.
  *
  * Recent latencies (queueing in the lane included) give the delay after
  * which a read asks one more replica (speculative retry, as Cassandra's
@@ -135,13 +136,17 @@ export class ReplicaLane {
   }
 
   /**
-   * Discovery saw the replica healthy again: let a probe message through now
-   * instead of at the end of the ejection period.
+   * Discovery saw the replica healthy again (it answered a health probe):
+   * route to it again at once. A half-open lane that let one probe message
+   * through and failed the others until it answered would fail the writes
+   * that need this replica, as when a restarted node is back and the next
+   * one stops.
    */
   readmit(): void {
     if (this.ejectedUntil === 0) return;
-    this.ejectedUntil = Date.now();
-    this.ejections = 0;
+    this.probing = false;
+    this.consecutiveFailures = 0;
+    this.restore();
   }
 
   /** Fails everything queued (the lane is closing). */

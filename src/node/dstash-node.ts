@@ -38,6 +38,17 @@ import { RESTART_EXIT_CODE } from './exit-codes.js';
 import { membersWithClocks } from './member-info.js';
 import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.js';
 
+/**
+ * A stopping node ends its callers' streams once they sent nothing for this
+ * long: they have seen NOT_SERVING and route elsewhere.
+ */
+const STOP_QUIET_MS = 250;
+/**
+ * The longest a stopping node waits for its callers to route elsewhere: a
+ * few of their health probes (1 s apart by default).
+ */
+const STOP_LINGER_MS = 3000;
+
 /** Lifecycle states of a node. */
 export type NodeState = 'new' | 'starting' | 'serving' | 'stopping' | 'stopped';
 
@@ -70,6 +81,8 @@ export class DstashNode {
   private storeHealth?: StoreHealth;
   private auth?: TokenFile;
   private draining = false;
+  /** From the moment the coordinator knows the members until stop: health may say SERVING. */
+  private joined = false;
   private cause?: StopCause;
   private registered = false;
   private readonly stoppedSignal: { promise: Promise<void>; resolve: () => void } = signal();
@@ -200,13 +213,16 @@ export class DstashNode {
       this.grpc = grpcServer;
       this.proposer = grpcServer.proposer;
       this.boundPort = grpcServer.port;
-      // Serving before the coordinator starts: static discovery probes this node too.
-      this.reportHealth();
+      // NOT_SERVING until the node has joined: a readiness probe (a StatefulSet's) and the peers' health probes
+      // see it SERVING only once it knows the members and routes, so a rolling restart may move on at once.
+      for (const service of ['', SERVICE_NAMES.kv, SERVICE_NAMES.replica]) this.health.set(service, 'NOT_SERVING');
       if (o.registrar) {
         this.registered = true;
         await o.registrar.register({ id: this.id, host: this.advertiseHost(), port: this.boundPort, zone: o.zone, version: DSTASH_VERSION });
       }
       await coordinator.start();
+      this.joined = true;
+      this.reportHealth();
       this.healing.start();
       if (o.redisPort !== undefined) {
         this.redis = await RedisServer.start(
@@ -224,14 +240,19 @@ export class DstashNode {
   }
 
   /**
-   * Stops gracefully: reports NOT_SERVING, lets in-flight calls finish (up to
+   * Stops gracefully: reports NOT_SERVING and keeps serving until its callers
+   * have routed elsewhere (no batch for {@link STOP_QUIET_MS}, at most
+   * {@link STOP_LINGER_MS}), ends the batch streams they keep open once those
+   * answered what they took, lets other calls in flight finish (up to
    * `shutdownGraceMs`, then cancels them), and closes the store cleanly.
    */
   async stop(): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     this.state = 'stopping';
+    this.joined = false;
     this.health.setAll('NOT_SERVING');
     this.health.endWatches();
+    await this.grpc?.quiet(STOP_QUIET_MS, STOP_LINGER_MS);
     await this.release();
     this.state = 'stopped';
     this.stoppedSignal.resolve();
@@ -309,10 +330,11 @@ export class DstashNode {
    * Reports the store's state in gRPC health: NOT_SERVING everywhere while it
    * is sick, so that coordinators route around the node; while it is
    * read-only, SERVING for reads and NOT_SERVING under {@link WRITES_HEALTH_NAME}.
-   * A draining node stays NOT_SERVING.
+   * A draining node, and one that has not joined yet or is stopping, stays
+   * NOT_SERVING.
    */
   private reportHealth(): void {
-    if (this.draining) return;
+    if (this.draining || !this.joined) return;
     const state = this.storeHealth?.state;
     const serving = state?.mode === 'sick' ? 'NOT_SERVING' : 'SERVING';
     for (const service of ['', SERVICE_NAMES.kv, SERVICE_NAMES.replica]) this.health.set(service, serving);

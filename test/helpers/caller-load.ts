@@ -4,6 +4,7 @@
  * every failure counted, every call's latency kept. Bounded in calls.
  */
 import type { Client } from '../../src/index.js';
+import { waitFor } from './wait.js';
 
 /** What the callers saw. */
 export interface CallerFigures {
@@ -60,6 +61,23 @@ export class CallerLoad {
   slowest(origin: number, count = 5): string {
     return this.latencies.map((ms, i) => [this.startedAt[i]! - origin, ms] as const).sort((a, b) => b[1] - a[1]).slice(0, count)
       .map(([at, ms]) => `${ms.toFixed(0)} ms at ${at.toFixed(0)}`).join(', ');
+  }
+
+  /** Resolves once the callers have made `more` more calls (within a minute). */
+  async untilMore(more: number): Promise<void> {
+    const target = this.figures.requests + more;
+    await waitFor(() => this.figures.requests >= target, `${more} more requests`, 60_000);
+  }
+
+  /**
+   * The slowest a call may take during a fault: 1 s, or twice the slowest
+   * call of the second half of the calls so far (a fault-free warm-up) when
+   * the machine is so loaded that calls took over half a second even then.
+   * The stalls these limits guard against hold calls for seconds.
+   */
+  latencyLimit(): number {
+    const warm = Math.max(...this.latencies.slice(Math.floor(this.latencies.length / 2)));
+    return Math.max(1000, 2 * warm);
   }
 
   /** Latencies recorded since `from` (an index into `latencies`). */

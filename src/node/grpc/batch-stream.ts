@@ -3,12 +3,14 @@
  * and an id, each answer echoes the id. Batches run concurrently up to a
  * bound; past it, and whenever the outgoing side is full, the stream stops
  * reading (backpressure), so a fast sender cannot make the node buffer
- * without limit.
+ * without limit. At shutdown the stream answers the batches it took, takes
+ * no more, and ends with UNAVAILABLE (open-streams.ts).
  */
 import type * as grpc from '@grpc/grpc-js';
 import { DstashError, ErrorCode, InvalidArgumentError } from '../../errors.js';
 import { toServiceError } from '../../protocol/status.js';
 import type { PartLimits } from '../read-in-parts.js';
+import type { OpenStreams } from './open-streams.js';
 
 /**
  * Handles one batch; must resolve (per-entry errors go in the answer). An
@@ -26,12 +28,16 @@ export interface BatchLimits {
   maxEntries: number;
   /** The parts that a read's answer is sent in (node options maxMessageBytes, maxValueBytes). */
   parts: PartLimits;
+  /** The port's open streams, which its shutdown ends; a stream served without it lives until its caller ends it. */
+  streams?: OpenStreams;
 }
 
 /**
  * Serves `call` with `handle`, at most `limits.maxInFlight` batches at once.
  * A batch of more than `limits.maxEntries` entries (as `entries` counts
  * them) ends the stream with INVALID_ARGUMENT naming the limit.
+ * Batches that arrive after `limits.streams` ended the stream are not
+ * answered: the UNAVAILABLE status that follows fails them on the caller's side.
  */
 export function serveBatchStream<Req, Res>(
   call: grpc.ServerDuplexStream<Req, Res>,
@@ -43,16 +49,23 @@ export function serveBatchStream<Req, Res>(
   let inFlight = 0;
   let writeBlocked = false;
   let inputEnded = false;
+  let shuttingDown = false;
   let finished = false;
+  let unregister = (): void => undefined;
 
   const finish = (): void => {
-    if (inputEnded && inFlight === 0 && !writeBlocked && !finished) {
-      finished = true;
-      call.end();
-    }
+    if (finished || inFlight > 0 || writeBlocked || !(inputEnded || shuttingDown)) return;
+    finished = true;
+    unregister();
+    if (inputEnded) call.end();
+    else call.emit('error', toServiceError(new DstashError(ErrorCode.Unavailable, 'the node is shutting down: send to another replica')));
   };
   const maybeResume = (): void => {
     if (!finished && !inputEnded && !writeBlocked && inFlight < maxInFlight) call.resume();
+  };
+  const onShutdown = (): void => {
+    shuttingDown = true;
+    finish();
   };
 
   const writePart = async (part: Res): Promise<void> => {
@@ -63,10 +76,12 @@ export function serveBatchStream<Req, Res>(
   };
 
   call.on('data', (request: Req) => {
-    if (finished) return;
+    limits.streams?.received();
+    if (finished || shuttingDown) return;
     const count = entries(request);
     if (count > maxEntries) {
       finished = true;
+      unregister();
       call.emit('error', toServiceError(new InvalidArgumentError(
         ErrorCode.InvalidArgument,
         `a batch of ${count} entries is over this node's limit of ${maxEntries} (node option maxBatchEntries, --max-batch-entries): send smaller batches`,
@@ -94,6 +109,7 @@ export function serveBatchStream<Req, Res>(
       // A handler bug, not bad input: end this stream with a status, keep the node up.
       if (finished) return;
       finished = true;
+      unregister();
       call.emit('error', toServiceError(err));
     });
   });
@@ -103,9 +119,14 @@ export function serveBatchStream<Req, Res>(
   });
   const stop = (): void => {
     finished = true;
+    unregister();
   };
   call.on('cancelled', stop);
   call.on('error', stop);
+  if (limits.streams) {
+    const remove = limits.streams.add(onShutdown);
+    unregister = () => void remove();
+  }
 }
 
 /** Resolves when `call` can take more writes, or was cancelled. */

@@ -24,6 +24,7 @@ import type { NodeOptions } from '../node-options.js';
 import { adminHandlers, type AdminTarget } from './admin-handlers.js';
 import { kvHandlers } from './kv-handlers.js';
 import { membershipHandlers } from './membership-handlers.js';
+import { OpenStreams } from './open-streams.js';
 import { replicaHandlers } from './replica-handlers.js';
 import { partLimits } from '../read-in-parts.js';
 
@@ -56,6 +57,7 @@ export type GrpcServerOptions = Pick<NodeOptions,
 export class GrpcServer {
   private constructor(
     private readonly server: grpc.Server,
+    private readonly streams: OpenStreams,
     /** The port it listens on (the bound one, with port 0). */
     readonly port: number,
     /** The Serial service's proposer; the node closes it before its coordinator. */
@@ -71,7 +73,8 @@ export class GrpcServer {
       'grpc.max_connection_idle_ms': o.idleConnectionMs,
       interceptors: [...(parts.rpcMetrics ? [rpcInterceptor(parts.rpcMetrics)] : []), ...(parts.auth ? [authInterceptor(parts.auth)] : [])],
     });
-    const limits = { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries, parts: partLimits(o.maxMessageBytes, o.maxValueBytes) };
+    const streams = new OpenStreams();
+    const limits = { maxInFlight: o.maxInFlightBatches, maxEntries: o.maxBatchEntries, parts: partLimits(o.maxMessageBytes, o.maxValueBytes), streams };
     server.addService(KvService.service, kvHandlers(parts.coordinator, limits));
     server.addService(ReplicaService.service, replicaHandlers(parts.replica, parts.info, limits));
     server.addService(HealthService.service, parts.health.handlers());
@@ -82,15 +85,28 @@ export class GrpcServer {
     });
     server.addService(MembershipService.service, membershipHandlers(parts.discovery));
     try {
-      return new GrpcServer(server, await bind(server, o), proposer);
+      return new GrpcServer(server, streams, await bind(server, o), proposer);
     } catch (err) {
       proposer.close();
       throw err;
     }
   }
 
-  /** Stops: lets calls in flight finish for up to `graceMs`, then cancels them. */
+  /**
+   * Resolves once the batch streams have received nothing for `quietMs`
+   * (callers that saw NOT_SERVING send elsewhere), or after `maxMs`.
+   */
+  quiet(quietMs: number, maxMs: number): Promise<void> {
+    return this.streams.quiet(quietMs, maxMs);
+  }
+
+  /**
+   * Stops: ends the batch streams that callers keep open once they answered
+   * what they took (grpc-js's graceful shutdown would wait for them), lets the
+   * other calls in flight finish for up to `graceMs`, then cancels them.
+   */
   close(graceMs: number, log: Logger): Promise<void> {
+    this.streams.endAll();
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         log.warn({ graceMs }, 'in-flight calls outlived the shutdown grace period: cancelling them');

@@ -56,28 +56,12 @@ describe('faults: the write path under a frozen or killed replica', function () 
     return (Date.now() - since) / 1000;
   }
 
-  /**
-   * The slowest a call may take during the fault: 1 s, or twice the slowest
-   * call of the fault-free warm-up when the machine is so loaded that calls
-   * took over half a second even then (the bug this guards against holds a
-   * call for the whole request timeout, 5 s here).
-   */
-  function latencyLimit(load: CallerLoad): number {
-    const warm = Math.max(...load.latencies.slice(Math.floor(load.latencies.length / 2)));
-    return Math.max(1000, 2 * warm);
-  }
-
-  async function untilMore(load: CallerLoad, more: number): Promise<void> {
-    const target = load.figures.requests + more;
-    await waitFor(() => load.figures.requests >= target, `${more} more requests`, 60_000);
-  }
-
   it('SIGSTOP one of 3 nodes for 10 s under QUORUM writes: no write fails or takes 1 s, and every replica is complete within 20 s', async () => {
     ({ cluster, client } = await ProcessCluster.withClient(3));
     const load = new CallerLoad(client, { prefix: 'frozen', callers: 32, kind: 'put', maxCalls: 400_000 });
     load.start();
-    await untilMore(load, 2000);
-    const limit = latencyLimit(load);
+    await load.untilMore(2000);
+    const limit = load.latencyLimit();
     const frozen = cluster.node('node-3').process.child;
     frozen.kill('SIGSTOP');
     const stoppedAt = Date.now();
@@ -86,7 +70,7 @@ describe('faults: the write path under a frozen or killed replica', function () 
     frozen.kill('SIGCONT');
     const resumedAt = Date.now();
     const duringFreeze = load.figures.requests;
-    await untilMore(load, 2000);
+    await load.untilMore(2000);
     const figures = await load.stop();
     const seconds = await complete(cluster, load.acked, resumedAt);
     const stats = client.stats();
@@ -100,14 +84,14 @@ describe('faults: the write path under a frozen or killed replica', function () 
     ({ cluster, client } = await ProcessCluster.withClient(3));
     const load = new CallerLoad(client, { prefix: 'killed', callers: 32, kind: 'put', maxCalls: 400_000 });
     load.start();
-    await untilMore(load, 2000);
-    const limit = latencyLimit(load);
+    await load.untilMore(2000);
+    const limit = load.latencyLimit();
     const killedAt = Date.now();
     await cluster.kill('node-3');
-    await untilMore(load, 5000);
+    await load.untilMore(5000);
     await cluster.restart('node-3');
     const restartedAt = Date.now();
-    await untilMore(load, 2000);
+    await load.untilMore(2000);
     const figures = await load.stop();
     const seconds = await complete(cluster, load.acked, restartedAt);
     console.log(`      kill -9 + restart: ${figures.requests} requests, ${figures.failed} failed, max ${figures.maxLatencyMs.toFixed(0)} ms; every replica complete ${seconds.toFixed(1)} s after the restart; hints left ${client.stats().hintsWritten}`);
@@ -122,9 +106,9 @@ describe('faults: the write path under a frozen or killed replica', function () 
     assert.ok(written.every((w) => w.ok));
     const load = new CallerLoad(client, { prefix: 'reads', callers: 32, kind: 'lookup', readKeys: keys, maxCalls: 400_000 });
     load.start();
-    await untilMore(load, 5000);
+    await load.untilMore(5000);
     const before = load.latencies.length;
-    await untilMore(load, 5000);
+    await load.untilMore(5000);
     const baseline = percentile(load.since(before), 0.99);
     const frozen = cluster.node('node-3').process.child;
     const fromFreeze = load.latencies.length;
@@ -150,18 +134,18 @@ describe('faults: the write path under a frozen or killed replica', function () 
     ({ cluster, client } = await ProcessCluster.withClient(3, [], () => ({ uid: NODE_UID })));
     const load = new CallerLoad(client, { prefix: 'cut', callers: 32, kind: 'put', maxCalls: 400_000 });
     load.start();
-    await untilMore(load, 2000);
-    const limit = latencyLimit(load);
+    await load.untilMore(2000);
+    const limit = load.latencyLimit();
     rule = ['OUTPUT', '-p', 'tcp', '-d', '127.0.0.1', '--dport', String(cluster.node('node-3').port), '-m', 'owner', '--uid-owner', '0', '-j', 'DROP'];
     execFileSync('iptables', ['-w', '-A', ...rule]);
     const cutAt = Date.now();
-    await untilMore(load, 5000);
+    await load.untilMore(5000);
     await waitFor(() => client!.members().some((m) => m.id === 'node-3' && !m.healthy), 'the client to see node-3 unreachable');
-    await untilMore(load, 2000);
+    await load.untilMore(2000);
     execFileSync('iptables', ['-w', '-D', ...rule]);
     rule = undefined;
     const healedAt = Date.now();
-    await untilMore(load, 2000);
+    await load.untilMore(2000);
     const figures = await load.stop();
     const seconds = await complete(cluster, load.acked, healedAt);
     console.log(`      client cut off from node-3 for ${((healedAt - cutAt) / 1000).toFixed(1)} s: ${figures.requests} requests, ${figures.failed} failed, max ${figures.maxLatencyMs.toFixed(0)} ms; every replica complete ${seconds.toFixed(1)} s after healing; hints left ${client.stats().hintsWritten}`);

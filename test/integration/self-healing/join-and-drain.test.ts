@@ -3,8 +3,9 @@ import { type Client } from '../../../src/index.js';
 import { appendFile } from 'node:fs/promises';
 import { runCli, startCli } from '../../helpers/cli.js';
 import { info, missingOnHomeReplicas } from '../../helpers/cluster-checks.js';
+import { CallerLoad } from '../../helpers/caller-load.js';
 import { Load, lostWrites } from '../../helpers/load.js';
-import { ProcessCluster } from '../../helpers/process-cluster.js';
+import { ProcessCluster, type ClusterNode } from '../../helpers/process-cluster.js';
 import { waitFor } from '../../helpers/wait.js';
 
 describe('self-healing: join and drain under load', function () {
@@ -16,6 +17,11 @@ describe('self-healing: join and drain under load', function () {
     await cluster?.stop();
   });
 
+  /** Waits until a node that joined has received every partition it owns. */
+  const untilReceived = (node: ClusterNode): Promise<unknown> => waitFor(async () => {
+    const i = await info(node.address);
+    return i.transfer && i.transfer.partitionsMoved > 0 && i.transfer.partitionsRemaining === 0;
+  }, `${node.id} to receive its partitions`, 60_000);
   const addresses = (): Map<string, string> => new Map(cluster.nodes.filter((n) => n.process.child.exitCode === null).map((n) => [n.id, n.address]));
 
   it('a 4th node joins under load: afterwards every home replica holds its keys, and no acknowledged write is missing', async () => {
@@ -26,10 +32,7 @@ describe('self-healing: join and drain under load', function () {
     const joinedAt = Date.now();
     const fourth = await cluster.add('node-4');
     await ProcessCluster.until(client, 4, 4);
-    await waitFor(async () => {
-      const i = await info(fourth.address);
-      return i.transfer && i.transfer.partitionsMoved > 0 && i.transfer.partitionsRemaining === 0;
-    }, 'node-4 to receive its partitions', 60_000);
+    await untilReceived(fourth);
     await load.until(load.acked.size + 1000);
     const figures = await load.stop();
 
@@ -72,6 +75,49 @@ describe('self-healing: join and drain under load', function () {
     assert.equal(lost, 0);
     const missing = await missingOnHomeReplicas(load.acked, addresses());
     assert.deepEqual(missing.slice(0, 10), [], `${missing.length} key copies missing on their home replicas`);
+  });
+
+  it('32 callers at QUORUM while a node drains and a fifth joins: no write or read waits 1 s during the drain, none fails, none is lost', async () => {
+    ({ cluster, client } = await ProcessCluster.withClient(4, ['--anti-entropy-interval', '0']));
+    const readKeys = new Map(Array.from({ length: 2000 }, (_, i) => [`stall-read-${i}`, `value-${i}`] as const));
+    const written = await client.batchPut([...readKeys].map(([key, value]) => ({ key, value: Buffer.from(value) })));
+    assert.ok(written.every((w) => w.ok));
+    const writes = new CallerLoad(client, { prefix: 'stall', callers: 24, kind: 'put', maxCalls: 1_000_000 });
+    const reads = new CallerLoad(client, { prefix: 'stall-read', callers: 8, kind: 'lookup', readKeys, maxCalls: 1_000_000 });
+    writes.start();
+    reads.start();
+    await writes.untilMore(2000);
+    const [writeLimit, readLimit] = [writes.latencyLimit(), reads.latencyLimit()];
+    const startedAt = Date.now();
+    const drained = cluster.node('node-4');
+    const res = await runCli(['node', 'drain', '--node', drained.address]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(await drained.process.exited(), 0, 'the drained node exits 0');
+    const drainedAt = Date.now();
+    await ProcessCluster.until(client, 3, 3);
+    const joinedAt = Date.now();
+    const fifth = await cluster.add('node-5');
+    await ProcessCluster.until(client, 4, 4);
+    await untilReceived(fifth);
+    await writes.untilMore(2000);
+    const [w, r] = [await writes.stop(), await reads.stop()];
+    // The slowest call that started from the drain until the fifth node was added, and the slowest after.
+    const slowest = (load: CallerLoad, from: number, to: number): number => Math.max(0, ...load.latencies.filter((_, i) => load.startedAt[i]! >= from && load.startedAt[i]! < to));
+    const during = { writes: slowest(writes, startedAt, joinedAt), reads: slowest(reads, startedAt, joinedAt) };
+    console.log(`      drain ${drainedAt - startedAt} ms: slowest write ${during.writes.toFixed(0)} ms, read ${during.reads.toFixed(0)} ms; then a join: slowest write ${slowest(writes, joinedAt, Infinity).toFixed(0)} ms, read ${slowest(reads, joinedAt, Infinity).toFixed(0)} ms; `
+      + `${w.requests} writes (${w.failed} failed), ${r.requests} reads (${r.failed} failed); slowest writes (ms after the drain started): ${writes.slowest(startedAt, 3)}; slowest reads: ${reads.slowest(startedAt, 3)}`);
+    assert.equal(w.failed, 0, w.errors.join('\n'));
+    assert.equal(r.failed, 0, r.errors.join('\n'));
+
+    // Writes a caller made with its old view while the partitions moved reach their new home replicas by repair, as in the join test.
+    const repair = await runCli(['cluster', 'repair', '--node', fifth.address, '--json']);
+    assert.equal(repair.code, 0, repair.stderr);
+    const acked = new Map([...readKeys, ...writes.acked]);
+    assert.equal(await lostWrites(client, acked), 0);
+    const missing = await missingOnHomeReplicas(acked, addresses());
+    assert.deepEqual(missing.slice(0, 10), [], `${missing.length} key copies missing on their home replicas`);
+    assert.ok(during.writes < writeLimit, `over ${writeLimit} ms: slowest writes (ms after the drain started, node-5 added at ${joinedAt - startedAt}): ${writes.slowest(startedAt)}`);
+    assert.ok(during.reads < readLimit, `over ${readLimit} ms: slowest reads (ms after the drain started, node-5 added at ${joinedAt - startedAt}): ${reads.slowest(startedAt)}`);
   });
 
   it('a drained node restarted by a supervisor stays out of the cluster until started with --rejoin', async () => {

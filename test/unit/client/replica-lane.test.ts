@@ -74,6 +74,21 @@ describe('client/replica-lane: a bulkhead with outlier detection', () => {
     assert.equal(await lane.run(() => Promise.resolve('ok')), 'ok');
   });
 
+  it('readmit (discovery saw the replica healthy) lets every message through at once, not one probe', async () => {
+    const changes: [string, boolean][] = [];
+    const lane = new ReplicaLane('r1', { concurrency: 4, stallMs: 10_000, failuresToEject: 2, ejectMs: 60_000 }, (id, ejected) => changes.push([id, ejected]));
+    for (let i = 0; i < 2; i++) await assert.rejects(lane.run(() => Promise.reject(timeout())));
+    assert.ok(lane.ejected);
+    lane.readmit();
+    assert.equal(lane.ejected, false);
+    const first = pending();
+    const inFlight = lane.run(() => first.promise);
+    assert.equal(await lane.run(() => Promise.resolve('second')), 'second', 'a second message goes while the first is in flight');
+    first.release();
+    assert.equal(await inFlight, 'late');
+    assert.deepEqual(changes, [['r1', true], ['r1', false]]);
+  });
+
   it('does not count an answer with an error as a failure to reach the replica', async () => {
     const lane = new ReplicaLane('r1', { concurrency: 4, stallMs: 10_000, failuresToEject: 2, ejectMs: 50 });
     for (let i = 0; i < 5; i++) {
