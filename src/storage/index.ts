@@ -7,3 +7,4 @@ export { LevelStore } from './level-store.js';
 export { MemoryStore } from './memory-store.js';
 export type { RecordCacheStats } from './record-cache.js';
 export { DEFAULT_LEVEL_STORE_OPTIONS, DEFAULT_STORE_OPTIONS, type LevelStoreOptions, type StoreOptions } from './store-options.js';
+export { ALL_INDEXES } from './truncations.js';

@@ -121,6 +121,18 @@ export interface Store {
    */
   deleteIfVersion(records: readonly (RecordKey & { version: Buffer })[]): Promise<number>;
 
+  /**
+   * Truncates `index` (or every index, with `ALL_INDEXES`) at `version`,
+   * durably: from then on its records with a version at or below it read as
+   * absent (getMany, scan, partition), writes of such records are ignored
+   * (apply reports false), and the sweep purges them. Truncations only move
+   * forward; resolves false when the index was truncated at that version or a
+   * newer one already. Throws `DSTASH_INVALID_INDEX` or `DSTASH_INVALID_ARGUMENT`.
+   */
+  truncate(index: string, version: Buffer): Promise<boolean>;
+  /** The truncations in force: index (or `ALL_INDEXES`) → version. */
+  truncations(): ReadonlyMap<string, Buffer>;
+
   /** The hot-record cache's counters, for a store that has one (and has it on). */
   recordCacheStats?(): RecordCacheStats | undefined;
 }
