@@ -36,6 +36,8 @@ import { SyncState } from './self-healing/sync-state.js';
 import { VersionBound } from './version-bound.js';
 import { membersWithClocks } from './member-info.js';
 import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.js';
+import { fetchInfo } from '../protocol/info-call.js';
+import { learnTruncations, truncationsOf } from './truncation-sync.js';
 
 /** Lifecycle states of a node. */
 export type NodeState = 'new' | 'starting' | 'serving' | 'stopping' | 'stopped';
@@ -184,8 +186,13 @@ export class DstashNode {
         this.metrics.replication.hintsDropped(count);
         this.log.warn({ target, dropped: count, maxHints: o.maxHints }, 'hint store full: hints dropped; anti-entropy will repair those keys');
       }, (err) => storeHealth.failed(err), this.versionBound);
+      // Nothing is served from the store until the truncations missed while stopped are known (truncation-sync.ts).
+      const learned = signal();
+      replica.holdUntil(learned.promise);
       const coordinator = this.makeCoordinator(replica);
       this.coordinator = coordinator;
+      for (const [index, version] of store.truncations()) coordinator.observeTruncation(index, version);
+      replica.onTruncated = (index, version) => coordinator.observeTruncation(index, version);
       this.healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o, this.metrics.replication);
       const grpcServer = await GrpcServer.start({
         coordinator, replica, store, health: this.health, admin: this, info: () => this.info(), discovery: () => this.discovery, nodeId: () => this.id,
@@ -203,7 +210,13 @@ export class DstashNode {
         this.registered = true;
         await o.registrar.register({ id: this.id, host: this.advertiseHost(), port: this.boundPort, zone: o.zone, version: DSTASH_VERSION });
       }
-      await coordinator.start();
+      try {
+        await coordinator.start();
+        const credentials = channelCredentials(o.tls);
+        await learnTruncations((index, version) => replica.truncate(index, version), coordinator.members(), this.id, (m) => fetchInfo(m.address, credentials, coordinator.options.timeoutMs, this.peerToken()), this.log);
+      } finally {
+        learned.resolve();
+      }
       this.healing.start();
       if (o.redisPort !== undefined) {
         this.redis = await RedisServer.start(
@@ -335,6 +348,7 @@ export class DstashNode {
       draining: this.draining,
       load: this.metrics.load(),
       maxClockOffsetMs: this.options.maxClockOffsetMs,
+      truncations: truncationsOf(this.store),
     };
   }
 

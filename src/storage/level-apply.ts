@@ -12,7 +12,7 @@ import { purgeTime } from './purge-time.js';
 import type { RecordCache } from './record-cache.js';
 import { type CorruptRecordHandler, decodeForWrite, RECORD_HEADER_BYTES, writeRecord } from './record-codec.js';
 import type { KeyedRecord, StoredRecord } from './store.js';
-import type { Truncations } from './truncations.js';
+import type { Truncations } from '../truncations.js';
 
 const EMPTY = Buffer.alloc(0);
 

@@ -7,7 +7,7 @@ import { type LevelDb, translateLevelError } from './level-db.js';
 import { decodeRecord } from './record-codec.js';
 import { isLive, type KeyedRecord, type ScanOptions, type StoredRecord } from './store.js';
 import { checkScanOptions } from './store-checks.js';
-import type { Truncations } from './truncations.js';
+import type { Truncations } from '../truncations.js';
 
 /** Entries per `nextv` call. */
 const CHUNK = 1000;

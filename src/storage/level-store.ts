@@ -15,11 +15,11 @@ import { partitionLevel, scanLevel } from './level-scan.js';
 import { purgeTruncated, sweepLevel } from './level-sweep.js';
 import { type CorruptRecordHandler, decodeRecord } from './record-codec.js';
 import { RecordCache, type RecordCacheStats } from './record-cache.js';
-import type { KeyedRecord, RecordKey, ScanOptions, Store, StoredRecord, SweepResult } from './store.js';
+import { type KeyedRecord, type RecordKey, type ScanOptions, type Store, type StoredRecord, type SweepResult, TRUNCATIONS_META } from './store.js';
 import { checkSweepTime, notOpenError } from './store-checks.js';
 import { type LevelStoreOptions, resolveLevelStoreOptions } from './store-options.js';
 import { WriteQueue } from './write-queue.js';
-import { checkTruncation, hideTruncated, Truncations, TRUNCATIONS_META } from './truncations.js';
+import { checkTruncation, hideTruncated, Truncations } from '../truncations.js';
 import * as handoff from './level-handoff.js';
 
 type State = 'new' | 'opening' | 'open' | 'closing' | 'closed';

@@ -14,7 +14,8 @@ import { purgeTime } from './purge-time.js';
 import type { RecordCache } from './record-cache.js';
 import { type CorruptRecordHandler, decodeForWrite } from './record-codec.js';
 import type { SweepResult } from './store.js';
-import { ALL_INDEXES, type Truncations } from './truncations.js';
+import { ALL_INDEXES } from '../limits.js';
+import type { Truncations } from '../truncations.js';
 import type { WriteQueue } from './write-queue.js';
 
 /** Purge-index entries read and removed per write cycle. */

@@ -9,10 +9,10 @@ import { compareVersions } from '../version.js';
 import { checkPartition, encodeDataKey } from './key-layout.js';
 import { purgeTime } from './purge-time.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
-import { isLive, type KeyedRecord, type RecordKey, type ScanOptions, type Store, type StoredRecord, type SweepResult } from './store.js';
+import { isLive, type KeyedRecord, type RecordKey, type ScanOptions, type Store, type StoredRecord, type SweepResult, TRUNCATIONS_META } from './store.js';
 import { checkScanOptions, checkSweepTime, notOpenError } from './store-checks.js';
 import { resolveStoreOptions, type StoreOptions } from './store-options.js';
-import { checkTruncation, hideTruncated, Truncations, TRUNCATIONS_META } from './truncations.js';
+import { checkTruncation, hideTruncated, Truncations } from '../truncations.js';
 
 interface Entry {
   address: RecordKey;

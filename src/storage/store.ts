@@ -7,6 +7,9 @@
 
 import type { RecordCacheStats } from './record-cache.js';
 
+/** The metadata name a store keeps its truncations under (JSON, see src/truncations.ts). */
+export const TRUNCATIONS_META = 'truncations';
+
 /** A stored record as the node keeps it (DESIGN.md, Data model). */
 export interface StoredRecord {
   /** The value; empty for a tombstone. */

@@ -32,6 +32,9 @@ import type { ReplicaClient as _dstash_v1_ReplicaClient, ReplicaDefinition as _d
 import type { ScanIndexRequest as _dstash_v1_ScanIndexRequest, ScanIndexRequest__Output as _dstash_v1_ScanIndexRequest__Output } from './dstash/v1/ScanIndexRequest.js';
 import type { ScanIndexResponse as _dstash_v1_ScanIndexResponse, ScanIndexResponse__Output as _dstash_v1_ScanIndexResponse__Output } from './dstash/v1/ScanIndexResponse.js';
 import type { Transfer as _dstash_v1_Transfer, Transfer__Output as _dstash_v1_Transfer__Output } from './dstash/v1/Transfer.js';
+import type { TruncateRequest as _dstash_v1_TruncateRequest, TruncateRequest__Output as _dstash_v1_TruncateRequest__Output } from './dstash/v1/TruncateRequest.js';
+import type { TruncateResponse as _dstash_v1_TruncateResponse, TruncateResponse__Output as _dstash_v1_TruncateResponse__Output } from './dstash/v1/TruncateResponse.js';
+import type { Truncation as _dstash_v1_Truncation, Truncation__Output as _dstash_v1_Truncation__Output } from './dstash/v1/Truncation.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -74,6 +77,9 @@ export interface ProtoGrpcType {
       ScanIndexRequest: MessageTypeDefinition<_dstash_v1_ScanIndexRequest, _dstash_v1_ScanIndexRequest__Output>
       ScanIndexResponse: MessageTypeDefinition<_dstash_v1_ScanIndexResponse, _dstash_v1_ScanIndexResponse__Output>
       Transfer: MessageTypeDefinition<_dstash_v1_Transfer, _dstash_v1_Transfer__Output>
+      TruncateRequest: MessageTypeDefinition<_dstash_v1_TruncateRequest, _dstash_v1_TruncateRequest__Output>
+      TruncateResponse: MessageTypeDefinition<_dstash_v1_TruncateResponse, _dstash_v1_TruncateResponse__Output>
+      Truncation: MessageTypeDefinition<_dstash_v1_Truncation, _dstash_v1_Truncation__Output>
     }
   }
 }

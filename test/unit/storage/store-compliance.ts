@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode, type ErrorCodeValue, hasCode } from '../../../src/errors.js';
 import { DEFAULT_STORE_OPTIONS } from '../../../src/storage/store-options.js';
 import { isLive, type KeyedRecord, type RecordKey, type Store, type StoredRecord } from '../../../src/storage/store.js';
-import { ALL_INDEXES } from '../../../src/storage/truncations.js';
+import { ALL_INDEXES } from '../../../src/limits.js';
 import { encodeVersion } from '../../../src/version.js';
 
 /** A store under test and how to dispose of it. */

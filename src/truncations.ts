@@ -5,17 +5,12 @@
  * write, and so that the old records stay gone whichever path brings them
  * back later (hints, read repair, anti-entropy, transfers, a returning
  * node): the store hides them on every read, refuses them on every write, and
- * its sweep purges them in the background.
+ * its sweep purges them in the background; a coordinator hides them too in
+ * what it merges from replicas that have not heard of the truncation yet.
  */
-import { InvalidArgumentError, ErrorCode } from '../errors.js';
-import { validateIndex } from '../limits.js';
-import { compareVersions, isVersion } from '../version.js';
-
-/** The index name that stands for every index (not a valid index name, so it names none). */
-export const ALL_INDEXES = '*';
-
-/** The metadata name the truncations are stored under (see `Store.putMeta`). */
-export const TRUNCATIONS_META = 'truncations';
+import { InvalidArgumentError, ErrorCode } from './errors.js';
+import { ALL_INDEXES, validateTruncationTarget } from './limits.js';
+import { compareVersions, isVersion } from './version.js';
 
 /**
  * An immutable set of truncations: a store swaps in a new one on each
@@ -87,7 +82,7 @@ export class Truncations {
 
 /** Throws `DSTASH_INVALID_INDEX` or `DSTASH_INVALID_ARGUMENT` unless `index` is an index name or {@link ALL_INDEXES} and `version` a version. */
 export function checkTruncation(index: string, version: Uint8Array): void {
-  if (index !== ALL_INDEXES) validateIndex(index);
+  validateTruncationTarget(index);
   if (!isVersion(version)) throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid truncation version: ${version.length} bytes, expected 12`);
 }
 
