@@ -175,8 +175,8 @@ describe('auth: bearer tokens with roles on every port', function () {
       }
       const port = node().httpPort;
       for (const who of ['read', 'write'] as Who[]) {
-        const denied = await call(port, 'DELETE', '/v1/kv/auth-trunc', undefined, { authorization: `Bearer ${tokenOf(who)!}` });
-        assert.equal(denied.status, 403, `DELETE /v1/kv/auth-trunc with ${who}`);
+        const denied = await call(port, 'POST', '/v1/truncate/auth-trunc', undefined, { authorization: `Bearer ${tokenOf(who)!}` });
+        assert.equal(denied.status, 403, `POST /v1/truncate/auth-trunc with ${who}`);
         assert.equal(denied.json.error.code, ErrorCode.PermissionDenied);
       }
       const redis = await redisCli(node().redisPort, [], `AUTH ${TOKENS.write}\nFLUSHDB\nFLUSHALL ASYNC\n`);
@@ -186,7 +186,8 @@ describe('auth: bearer tokens with roles on every port', function () {
         "(error) NOPERM User write has no permissions to run the 'flushall' command",
       ]);
       assert.equal((await writer.lookup('t', { consistency: 'ALL' }))?.toString(), 'v', 'nothing was truncated');
-      const admitted = await call(port, 'DELETE', '/v1/kv/auth-trunc', undefined, { authorization: `Bearer ${TOKENS.admin}` });
+      assert.equal((await call(port, 'POST', '/v1/truncate?all=true', undefined, { authorization: `Bearer ${TOKENS.write}` })).status, 403);
+      const admitted = await call(port, 'POST', '/v1/truncate/auth-trunc', undefined, { authorization: `Bearer ${TOKENS.admin}` });
       assert.equal(admitted.status, 200, admitted.body.toString());
       assert.equal(await writer.lookup('t', { consistency: 'ALL' }), undefined);
       const admin = sdk('admin');

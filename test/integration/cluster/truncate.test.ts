@@ -76,14 +76,17 @@ describe('truncation: FLUSHDB / FLUSHALL as a cluster operation, 3-node cluster'
     }
   });
 
-  it('REST: DELETE /v1/kv/:index truncates through any node, and answers the truncation\'s version', async () => {
+  it('REST: POST /v1/truncate/:index truncates through any node and answers the truncation\'s version; a DELETE of the index does not', async () => {
     const keys = keysOf('rest', 100);
     await writeAll('trunc-rest', keys);
-    const answer = await call(httpPort, 'DELETE', '/v1/kv/trunc-rest');
+    assert.equal((await call(httpPort, 'DELETE', '/v1/kv/trunc-rest')).status, 405, 'a DELETE without its key empties nothing');
+    assert.equal((await call(httpPort, 'POST', '/v1/truncate')).status, 400, 'every index only with all=true');
+    for (const values of await onEveryNode('trunc-rest', keys)) assert.deepEqual(values, keys);
+    const answer = await call(httpPort, 'POST', '/v1/truncate/trunc-rest');
     assert.equal(answer.status, 200, answer.body.toString());
     assert.match(answer.json.version as string, /^[0-9a-f]{24}$/);
     for (const values of await onEveryNode('trunc-rest', keys)) assert.deepEqual(new Set(values), new Set([undefined]));
-    assert.equal((await call(httpPort, 'DELETE', '/v1/kv/bad%20index')).json.error.code, ErrorCode.InvalidIndex);
+    assert.equal((await call(httpPort, 'POST', '/v1/truncate/bad%20index')).json.error.code, ErrorCode.InvalidIndex);
   });
 
   it('CLI: dstash truncate INDEX empties it on every member; without an index or --all it refuses', async () => {

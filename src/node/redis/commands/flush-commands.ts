@@ -10,7 +10,7 @@
  * Under tokens they need the `admin` role, above the `write` their Redis
  * flags give: Redis files them under @dangerous (with @keyspace @write @slow),
  * and emptying a whole index is an admin's operation on every other front
- * door (the Admin service, `DELETE /v1/kv/:index`).
+ * door (the Admin service, `POST /v1/truncate/:index`).
  */
 import { ALL_INDEXES } from '../../../limits.js';
 import { logger } from '../../../logger.js';
