@@ -10,7 +10,7 @@ import { logger, type Logger } from '../logger.js';
 import { DSTASH_VERSION } from '../package-info.js';
 import { SERVICE_NAMES } from '../protocol/definitions.js';
 import { Coordinator, GrpcReplicaTransport } from '../client/index.js';
-import type { Discovery } from '../discovery/discovery.js';
+import type { Discovery, Member } from '../discovery/discovery.js';
 import { JoinDiscovery } from '../discovery/join-discovery.js';
 import { channelCredentials, serverKeyPair } from '../protocol/tls.js';
 import { LevelStore } from '../storage/level-store.js';
@@ -210,13 +210,23 @@ export class DstashNode {
         this.registered = true;
         await o.registrar.register({ id: this.id, host: this.advertiseHost(), port: this.boundPort, zone: o.zone, version: DSTASH_VERSION });
       }
+      const credentials = channelCredentials(o.tls);
+      const learnFrom = (members: readonly Member[]): Promise<number> => learnTruncations(
+        (index, version) => replica.truncate(index, version), members, this.id, (m) => fetchInfo(m.address, credentials, coordinator.options.timeoutMs, this.peerToken()), this.log,
+      );
       try {
         await coordinator.start();
-        const credentials = channelCredentials(o.tls);
-        await learnTruncations((index, version) => replica.truncate(index, version), coordinator.members(), this.id, (m) => fetchInfo(m.address, credentials, coordinator.options.timeoutMs, this.peerToken()), this.log);
+        await learnFrom(coordinator.members());
       } finally {
         learned.resolve();
       }
+      // A member that turns healthy again may keep truncations this node missed while they were apart (a partition that healed).
+      let healthy = new Set(coordinator.members().filter((m) => m.healthy).map((m) => m.id));
+      coordinator.onMembershipChange((members) => {
+        const back = members.filter((m) => m.healthy && !healthy.has(m.id));
+        healthy = new Set(members.filter((m) => m.healthy).map((m) => m.id));
+        if (back.length > 0) void learnFrom(back);
+      });
       this.healing.start();
       if (o.redisPort !== undefined) {
         this.redis = await RedisServer.start(

@@ -2,10 +2,11 @@
  * How a node that was down during a truncation learns it: as it starts, it
  * asks every other member it knows for the truncations they keep (the
  * Replica service's Info carries them) and applies the ones it missed, before
- * its store serves anything (LocalReplica.holdUntil). Pulled at start rather
- * than exchanged with the membership: every discovery (Consul, DNS, static,
- * join) has members to ask, while only join discovery exchanges a list, and
- * a truncation missed while running is reported to its caller by name.
+ * its store serves anything (LocalReplica.holdUntil); and it asks again each
+ * member that turns healthy in its view (a partition that healed). Pulled
+ * from the peers rather than exchanged with the membership list: every
+ * discovery (Consul, DNS, static, join) has members to ask, while only join
+ * discovery exchanges a list.
  */
 import type { Member } from '../discovery/discovery.js';
 import type { Logger } from '../logger.js';
