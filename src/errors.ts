@@ -18,6 +18,8 @@ export const ErrorCode = {
   InvalidOptions: 'DSTASH_INVALID_OPTIONS',
   /** Fewer replicas than the write quorum acknowledged a write. */
   WriteQuorum: 'DSTASH_WRITE_QUORUM',
+  /** A truncation (FLUSHDB, FLUSHALL, `client.truncate`) that some members did not acknowledge. */
+  TruncateIncomplete: 'DSTASH_TRUNCATE_INCOMPLETE',
   /** Fewer replicas than the read quorum answered a read. */
   ReadQuorum: 'DSTASH_READ_QUORUM',
   /** No member can serve the request (empty or fully unhealthy cluster). */
@@ -128,6 +130,28 @@ export class ReadQuorumError extends DstashError {
       `read quorum not reached: ${answered.length}/${required} answers (answered: ${answered.join(', ') || 'none'}; failed: ${describeFailures(replies)})`,
       options,
     );
+  }
+}
+
+/**
+ * A truncation that not every member acknowledged. Those that did have it in
+ * force (durably); the others learn it when they start again, from their
+ * peers. Repeating the truncation reaches them now.
+ */
+export class TruncateIncompleteError extends DstashError {
+  constructor(
+    /** The index truncated, or "*" for every index. */
+    readonly index: string,
+    /** Every member that was asked, and what it answered. */
+    readonly replies: readonly ReplicaReply[],
+  ) {
+    const failed = replies.filter((r) => !r.ok).map((r) => r.nodeId);
+    super(ErrorCode.TruncateIncomplete, `truncation of ${index === '*' ? 'every index' : `index ${index}`} not acknowledged by ${failed.join(', ')} (failed: ${describeFailures(replies)}); they learn it when they start again, or truncate again`);
+  }
+
+  /** The members that did not acknowledge. */
+  get missing(): string[] {
+    return this.replies.filter((r) => !r.ok).map((r) => r.nodeId);
   }
 }
 

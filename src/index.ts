@@ -10,6 +10,6 @@ export { DnsDiscovery } from './discovery/dns-discovery.js';
 export { DEFAULT_DNS_OPTIONS, type DnsOptions } from './discovery/dns-options.js';
 export { JoinDiscovery, type JoinDiscoveryOptions } from './discovery/join-discovery.js';
 export { DEFAULT_CONSUL_OPTIONS, type ConsulOptions, type ConsulTlsOptions } from './discovery/consul-options.js';
-export { ClockSkewError, DstashError, ErrorCode, InvalidArgumentError, ReadQuorumError, WriteQuorumError, hasCode, type ErrorCodeValue, type ReplicaReply } from './errors.js';
-export { DEFAULT_INDEX, DEFAULT_MAX_VALUE_BYTES, MAX_KEY_BYTES } from './limits.js';
+export { ClockSkewError, DstashError, ErrorCode, InvalidArgumentError, ReadQuorumError, TruncateIncompleteError, WriteQuorumError, hasCode, type ErrorCodeValue, type ReplicaReply } from './errors.js';
+export { ALL_INDEXES, DEFAULT_INDEX, DEFAULT_MAX_VALUE_BYTES, MAX_KEY_BYTES } from './limits.js';
 export { DSTASH_VERSION } from './package-info.js';

@@ -36,6 +36,14 @@ export const MAX_TTL_MS = 100 * 365 * 24 * 3600 * 1000;
 // `.` and `..` are refused: URLs (the REST API) and paths resolve them as dot segments, so they could not be reached.
 const INDEX_PATTERN = /^(?!\.\.?$)[A-Za-z0-9_.-]{1,64}$/;
 
+/** What a truncation names to truncate every index (not a valid index name, so it can name no index). */
+export const ALL_INDEXES = '*';
+
+/** Throws `DSTASH_INVALID_INDEX` unless `index` is a valid index name or {@link ALL_INDEXES} (what a truncation may name). */
+export function validateTruncationTarget(index: unknown): asserts index is string {
+  if (index !== ALL_INDEXES) validateIndex(index);
+}
+
 /** Throws {@link InvalidArgumentError} (`DSTASH_INVALID_INDEX`) unless `index` is a valid index name. */
 export function validateIndex(index: unknown): asserts index is string {
   if (typeof index !== 'string' || !INDEX_PATTERN.test(index)) {

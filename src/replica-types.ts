@@ -71,6 +71,12 @@ export interface ReplicaTransport {
   partitionScan(partitions: readonly number[], timeoutMs: number, buckets?: { count: number; ids: readonly number[] }): AsyncIterable<PartitionRecord>;
   /** Digest of one partition: one 8-byte digest per bucket. */
   digest(partition: number, buckets: number, timeoutMs: number): Promise<Buffer[]>;
+  /**
+   * Truncates `index` ("*": every index) on the replica at `version` (the
+   * Admin service's Truncate), durably; true when it moved the replica's
+   * truncation forward. Absent where it cannot be asked.
+   */
+  truncate?(index: string, version: Buffer, timeoutMs: number): Promise<boolean>;
   /** The replica's wall clock, in ms since the epoch (for offset measurement); absent where it cannot be asked. */
   clock?(timeoutMs: number): Promise<number>;
   /** Releases connections. */

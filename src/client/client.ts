@@ -317,6 +317,20 @@ export class Client<T = Buffer> {
     return this.serial.run(options.index ?? this.index, keyBytes(key), { kind: 'read' });
   }
 
+  /**
+   * Truncates `index` (default: the client's index; `ALL_INDEXES`, "*", for
+   * every index): every record written before it is gone on every replica,
+   * also the copies that come back later (hints, repair, a returning node);
+   * writes after it are kept. Needs a token of role `admin`. Resolves once
+   * every member acknowledged; rejects with `TruncateIncompleteError`
+   * (`DSTASH_TRUNCATE_INCOMPLETE`) naming the members that did not, which
+   * learn it from their peers when they start again.
+   */
+  async truncate(index: string = this.index): Promise<void> {
+    await this.connect();
+    await this.coordinator.truncate(index).done;
+  }
+
   /** The cluster's members as this client sees them. */
   members(): readonly Member[] {
     return this.coordinator.members();

@@ -12,7 +12,7 @@
  */
 import type { Discovery, Member } from '../discovery/discovery.js';
 import { DstashError, ErrorCode, InvalidArgumentError } from '../errors.js';
-import { keyError, validateIndex, validateKey, validateTtl, validateValue } from '../limits.js';
+import { keyError, validateIndex, validateKey, validateTruncationTarget, validateTtl, validateValue } from '../limits.js';
 import { logger, type Logger } from '../logger.js';
 import { partitionOf, type PreferredReplica } from '../placement/index.js';
 import type { ReplicaRecord, ReplicaTransport, ReplicaValue } from '../replica-types.js';
@@ -27,6 +27,8 @@ import { ReplicaLane } from './replica-lane.js';
 import { push, type CoordinatorStats, type LaneKind, type RoundContext } from './round-context.js';
 import { Routing } from './routing.js';
 import { runWrite } from './write-round.js';
+import { runTruncate, type TruncationRun } from './truncate-round.js';
+import { Truncations } from '../truncations.js';
 
 export type { CoordinatorStats } from './round-context.js';
 
@@ -67,6 +69,8 @@ export class Coordinator implements KvCoordinator {
   private readonly laneListeners = new Set<(nodeId: string, ejected: boolean, reason: string) => void>();
   private closing = false;
   private closed = false;
+  /** The truncations this coordinator issued or was told of: what it merges from replicas that missed one stays hidden. */
+  private truncations = Truncations.NONE;
 
   constructor(
     private readonly discovery: Discovery,
@@ -224,8 +228,11 @@ export class Coordinator implements KvCoordinator {
 
     const { best, seen } = await runRead(this.context, { index, keys, targets, replicas, required, outcomes });
     const now = Date.now();
+    const truncations = this.truncations;
     for (let i = 0; i < n; i++) {
       if (outcomes[i]) continue;
+      // Read from a replica that has not heard of a truncation yet: gone all the same, and not repaired.
+      if (best[i] && truncations.hides(index, best[i]!.version)) best[i] = undefined;
       const r = best[i];
       if (r) this.clock.observe(r.version);
       outcomes[i] = r && !r.tombstone && (r.expiresAt === 0 || r.expiresAt > now)
@@ -242,7 +249,33 @@ export class Coordinator implements KvCoordinator {
     const members = this.routing.healthyMembers();
     if (members.length === 0) throw this.unavailable();
     const sources = members.map((m) => this.replica(m.id).scan({ index: params.index, prefix: params.prefix, limit: 0, startAfter: params.startAfter }, this.options.timeoutMs));
-    return mergeScans(sources, params.index, this.options.partitions, params.limit);
+    return mergeScans(sources, params.index, this.options.partitions, params.limit, this.truncations);
+  }
+
+  /**
+   * Truncates `index` (`ALL_INDEXES`: every index) at a version stamped now,
+   * on every member known (truncate-round.ts). With `first` (a node
+   * coordinating for a caller names itself), `started` says when it is in
+   * force there. Throws `DSTASH_INVALID_INDEX`, `DSTASH_CLOCK_SKEW` (this
+   * coordinator's clock is out of bounds) or `DSTASH_UNAVAILABLE` (no member known).
+   */
+  truncate(index: string, options: { first?: string } = {}): TruncationRun {
+    validateTruncationTarget(index);
+    this.clockGuard.assertCanStamp();
+    const members = this.routing.memberList;
+    if (members.length === 0) throw this.unavailable();
+    const version = this.clock.now();
+    this.observeTruncation(index, version);
+    return runTruncate(index, version, members, (id) => this.replica(id), this.options.timeoutMs, options.first);
+  }
+
+  /**
+   * Hears of a truncation (a node's coordinator, of those its store keeps):
+   * from now on, what this coordinator reads of `index` at or below
+   * `version` is absent, whatever replicas that missed it answer.
+   */
+  observeTruncation(index: string, version: Buffer): void {
+    this.truncations = this.truncations.with(index, version) ?? this.truncations;
   }
 
   /** Stamps and validates each record, then sends it to its partition's replicas and settles each at its quorum. */

@@ -3,7 +3,8 @@
  * reads multiplexed on one bidirectional stream each.
  */
 import * as grpc from '@grpc/grpc-js';
-import { ReplicaStreamsClient } from '../protocol/definitions.js';
+import { AdminService, ReplicaStreamsClient } from '../protocol/definitions.js';
+import type { AdminClient } from '../protocol/generated/dstash/v1/Admin.js';
 import type { ApplyBatchMessage, ApplyBatchResultMessage, ReadBatchMessage, ReadBatchResultMessage, ReplicaServiceClient } from '../protocol/replica-messages.js';
 import type { ScanIndexResponse__Output } from '../protocol/generated/dstash/v1/ScanIndexResponse.js';
 import type { PartitionScanResponse__Output } from '../protocol/generated/dstash/v1/PartitionScanResponse.js';
@@ -38,13 +39,15 @@ export class GrpcReplicaTransport implements ReplicaTransport {
   private readonly client: ReplicaServiceClient;
   private readonly applies: BatchStream<ApplyBatchMessage, ApplyBatchResultMessage>;
   private readonly reads: BatchStream<ReadBatchMessage, ReadBatchResultMessage>;
+  /** The Admin service on the same connection, opened on first use (truncations only). */
+  private admin: AdminClient | undefined;
 
   constructor(
     readonly address: string,
-    credentials: grpc.ChannelCredentials,
+    private readonly credentials: grpc.ChannelCredentials,
     maxMessageBytes: number,
     /** The bearer token sent with every call (role `cluster`), when the nodes ask for one. */
-    token?: TokenSource | string,
+    private readonly token?: TokenSource | string,
   ) {
     // The batch streams use the hand-written codec: records go out and outcomes come back as they are.
     this.client = new ReplicaStreamsClient(address, credentials, withToken(channelOptions(maxMessageBytes), token));
@@ -116,7 +119,18 @@ export class GrpcReplicaTransport implements ReplicaTransport {
     });
   }
 
+  truncate(index: string, version: Buffer, timeoutMs: number): Promise<boolean> {
+    this.admin ??= new AdminService(this.address, this.credentials, withToken({ channelOverride: this.client.getChannel() }, this.token)) as unknown as AdminClient;
+    return new Promise((resolve, reject) => {
+      this.admin!.Truncate({ truncation: { index, version } }, { deadline: Date.now() + timeoutMs }, (err, res) => {
+        if (err) reject(fromServiceError(err, this.address));
+        else resolve(res!.applied);
+      });
+    });
+  }
+
   close(): void {
+    // The Admin client shares the Replica client's channel, which closes below.
     this.applies.close();
     this.reads.close();
     this.client.close();

@@ -10,7 +10,7 @@ import { logger, type Logger } from '../logger.js';
 import { DSTASH_VERSION } from '../package-info.js';
 import { SERVICE_NAMES, WRITES_HEALTH_NAME } from '../protocol/definitions.js';
 import { Coordinator, GrpcReplicaTransport } from '../client/index.js';
-import type { Discovery } from '../discovery/discovery.js';
+import type { Discovery, Member } from '../discovery/discovery.js';
 import { JoinDiscovery } from '../discovery/join-discovery.js';
 import { channelCredentials, serverKeyPair } from '../protocol/tls.js';
 import { LevelStore } from '../storage/level-store.js';
@@ -37,6 +37,8 @@ import { VersionBound } from './version-bound.js';
 import { RESTART_EXIT_CODE } from './exit-codes.js';
 import { membersWithClocks } from './member-info.js';
 import type { InfoResponse } from '../protocol/generated/dstash/v1/InfoResponse.js';
+import { fetchInfo } from '../protocol/info-call.js';
+import { learnTruncations, truncationsOf } from './truncation-sync.js';
 
 /**
  * A stopping node ends its callers' streams once they sent nothing for this
@@ -202,8 +204,13 @@ export class DstashNode {
         this.metrics.replication.hintsDropped(count);
         this.log.warn({ target, dropped: count, maxHints: o.maxHints }, 'hint store full: hints dropped; anti-entropy will repair those keys');
       }, storeHealth, this.versionBound);
+      // Nothing is served from the store until the truncations missed while stopped are known (truncation-sync.ts).
+      const learned = signal();
+      replica.holdUntil(learned.promise);
       const coordinator = this.makeCoordinator(replica);
       this.coordinator = coordinator;
+      for (const [index, version] of store.truncations()) coordinator.observeTruncation(index, version);
+      replica.onTruncated = (index, version) => coordinator.observeTruncation(index, version);
       this.healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o, this.metrics.replication);
       const grpcServer = await GrpcServer.start({
         coordinator, replica, store, health: this.health, admin: this, info: () => this.info(), discovery: () => this.discovery, nodeId: () => this.id,
@@ -220,7 +227,23 @@ export class DstashNode {
         this.registered = true;
         await o.registrar.register({ id: this.id, host: this.advertiseHost(), port: this.boundPort, zone: o.zone, version: DSTASH_VERSION });
       }
-      await coordinator.start();
+      const credentials = channelCredentials(o.tls);
+      const learnFrom = (members: readonly Member[]): Promise<number> => learnTruncations(
+        (index, version) => replica.truncate(index, version), members, this.id, (m) => fetchInfo(m.address, credentials, coordinator.options.timeoutMs, this.peerToken()), this.log,
+      );
+      try {
+        await coordinator.start();
+        await learnFrom(coordinator.members());
+      } finally {
+        learned.resolve();
+      }
+      // A member that turns healthy again may keep truncations this node missed while they were apart (a partition that healed).
+      let healthy = new Set(coordinator.members().filter((m) => m.healthy).map((m) => m.id));
+      coordinator.onMembershipChange((members) => {
+        const back = members.filter((m) => m.healthy && !healthy.has(m.id));
+        healthy = new Set(members.filter((m) => m.healthy).map((m) => m.id));
+        if (back.length > 0) void learnFrom(back);
+      });
       this.joined = true;
       this.reportHealth();
       this.healing.start();
@@ -402,6 +425,7 @@ export class DstashNode {
       readOnly: this.storeHealth?.readOnlyReason ?? '',
       load: this.metrics.load(),
       maxClockOffsetMs: this.options.maxClockOffsetMs,
+      truncations: truncationsOf(this.store),
     };
   }
 

@@ -21,12 +21,17 @@ import { checkPartition, MAX_TIME_MS } from '../storage/key-layout.js';
 import type { KeyedRecord, ScanOptions, Store } from '../storage/store.js';
 import { isVersion } from '../version.js';
 import { ALWAYS_WRITABLE, type StoreWrites } from './store-health.js';
+import { validateTruncationTarget } from '../limits.js';
 import { VersionBound } from './version-bound.js';
 
 /** The local store seen as one replica. */
 export class LocalReplica {
   /** Hints dropped because the hint store was full (see `maxHints`). */
   hintsDropped = 0;
+  /** Told of each truncation that moved the store's forward (the node's coordinator hides what it reads below it). */
+  onTruncated: (index: string, version: Buffer) => void = () => undefined;
+  /** While set, reads, writes and partition walks wait for it (see {@link holdUntil}). */
+  private held: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -50,6 +55,7 @@ export class LocalReplica {
    * `DSTASH_READ_ONLY` refusal, and nothing is tried.
    */
   async apply(index: string, records: readonly ReplicaRecord[], hintFor?: string): Promise<ApplyOutcome[]> {
+    if (this.held) await this.held;
     const outcomes: ApplyOutcome[] = new Array<ApplyOutcome>(records.length);
     const indexError = catchError(() => validateIndex(index));
     const valid: KeyedRecord[] = [];
@@ -98,6 +104,7 @@ export class LocalReplica {
 
   /** Reads `keys` of `index` as stored. */
   async read(index: string, keys: readonly Buffer[]): Promise<ReadOutcome[]> {
+    if (this.held) await this.held;
     const indexError = catchError(() => validateIndex(index));
     const outcomes: ReadOutcome[] = new Array<ReadOutcome>(keys.length);
     const lookups = [];
@@ -136,12 +143,14 @@ export class LocalReplica {
       validateKey(options.startAfter);
       scan.startAfter = { partition: partitionOf(options.index, options.startAfter, this.partitions), key: options.startAfter };
     }
-    return this.store.scan(scan);
+    const held = this.held;
+    return held ? afterHold(held, () => this.store.scan(scan)) : this.store.scan(scan);
   }
 
   /** Every record of `partitions`, tombstones included; with `buckets`, only those in the listed digest buckets. */
   async *partitionScan(partitions: readonly number[], buckets?: { count: number; ids: readonly number[] }): AsyncIterable<PartitionRecord> {
     const wanted = buckets && buckets.count > 0 ? new Set(buckets.ids) : undefined;
+    if (this.held) await this.held;
     for (const p of partitions) {
       checkPartition(p, this.partitions);
       for await (const r of this.store.partition(p)) {
@@ -155,7 +164,34 @@ export class LocalReplica {
   async digest(partition: number, buckets: number): Promise<Buffer[]> {
     checkPartition(partition, this.partitions);
     if (!Number.isInteger(buckets) || buckets < 1 || buckets > 4096) throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid bucket count ${buckets}`);
+    if (this.held) await this.held;
     return (await digestOf(this.store.partition(partition), buckets)).digests;
+  }
+
+  /**
+   * Truncates `index` ("*": every index) in the local store at `version`
+   * (see `Store.truncate`); true when that moved its truncation forward.
+   * Not held: the truncations a starting node learns arrive through here.
+   */
+  async truncate(index: string, version: Buffer): Promise<boolean> {
+    validateTruncationTarget(index);
+    if (!isVersion(version)) throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid truncation version: ${version.length} bytes, expected 12`);
+    const moved = await this.store.truncate(index, version);
+    if (moved) this.onTruncated(index, version);
+    return moved;
+  }
+
+  /**
+   * Holds reads, writes and partition walks (digests, transfers) until
+   * `ready` settles: a node that starts serves nothing from its store until
+   * it has learned the truncations it missed, so that no record they removed
+   * can reach a caller or a peer meanwhile.
+   */
+  holdUntil(ready: Promise<void>): void {
+    const held: Promise<void> = ready.catch(() => undefined).finally(() => {
+      if (this.held === held) this.held = undefined;
+    });
+    this.held = held;
   }
 
   /** Why `r` cannot be applied, or undefined (a method, not a closure per record: batches run it for every one). */
@@ -191,6 +227,12 @@ const EMPTY = Buffer.alloc(0);
 const APPLIED: ApplyOutcome = Object.freeze({ applied: true });
 const NOT_APPLIED: ApplyOutcome = Object.freeze({ applied: false });
 
+
+/** The records of `scan()`, once `held` settled. */
+async function* afterHold<T>(held: Promise<void>, scan: () => AsyncIterable<T>): AsyncIterable<T> {
+  await held;
+  yield* scan();
+}
 
 function catchError(fn: () => void): DstashError | undefined {
   try {

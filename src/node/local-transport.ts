@@ -29,6 +29,10 @@ export class LocalTransport implements ReplicaTransport {
     return this.replica.digest(partition, buckets);
   }
 
+  truncate(index: string, version: Buffer): Promise<boolean> {
+    return this.replica.truncate(index, version);
+  }
+
   clock(): Promise<number> {
     return Promise.resolve(Date.now());
   }

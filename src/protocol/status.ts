@@ -19,6 +19,7 @@ const GRPC_CODE_BY_REASON: Record<ErrorCodeValue, grpc.status> = {
   [ErrorCode.InvalidOptions]: grpc.status.INVALID_ARGUMENT,
   [ErrorCode.WriteQuorum]: grpc.status.UNAVAILABLE,
   [ErrorCode.ReadQuorum]: grpc.status.UNAVAILABLE,
+  [ErrorCode.TruncateIncomplete]: grpc.status.UNAVAILABLE,
   [ErrorCode.Unavailable]: grpc.status.UNAVAILABLE,
   [ErrorCode.Timeout]: grpc.status.DEADLINE_EXCEEDED,
   [ErrorCode.Closed]: grpc.status.UNAVAILABLE,

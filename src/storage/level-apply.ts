@@ -12,6 +12,7 @@ import { purgeTime } from './purge-time.js';
 import type { RecordCache } from './record-cache.js';
 import { type CorruptRecordHandler, decodeForWrite, RECORD_HEADER_BYTES, writeRecord } from './record-codec.js';
 import type { KeyedRecord, StoredRecord } from './store.js';
+import type { Truncations } from '../truncations.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -87,6 +88,8 @@ export interface ApplyContext {
   filter?: KeyFilter;
   /** The hot-record cache: answers the version read where it knows the key, and hears of every record written. */
   cache?: RecordCache;
+  /** The truncations in force: a record at or below its index's is not written (reported false, as an older version). */
+  truncations?: () => Truncations;
 }
 
 /** Commits a group of calls as one cycle; per call, per record, whether it was written. */
@@ -185,7 +188,7 @@ async function readStored({ db, filter, cache }: ApplyContext, encoded: EncodedR
  * winner had been stored first (which is what readers will see).
  */
 function planApply(
-  { tombstoneGraceMs, onCorrupt }: ApplyContext,
+  { tombstoneGraceMs, onCorrupt, truncations }: ApplyContext,
   batch: LevelBatch,
   encoded: EncodedRecords,
   hashes: Int32Array,
@@ -206,6 +209,8 @@ function planApply(
   const isFirst = new Uint8Array(n);
   const before = new Array<StoredRecord | undefined>(n);
   const winner = new Int32Array(n).fill(-1);
+  const cuts = truncations?.();
+  const truncated = cuts !== undefined && !cuts.empty;
   for (let i = 0; i < n; i++) {
     const hash = hashes[i];
     let slot = hash & mask;
@@ -234,7 +239,8 @@ function planApply(
     }
     const best = winner[first];
     const current = best >= 0 ? records[best].version : (before[first]?.version ?? NO_VERSION);
-    if (compareVersions(records[i].version, current) > 0) winner[first] = i;
+    // A truncated record loses as to a stored one at the truncation's version.
+    if (compareVersions(records[i].version, current) > 0 && !(truncated && cuts.hides(records[i].index, records[i].version))) winner[first] = i;
   }
 
   const buffer = bytes.buffer;

@@ -10,7 +10,7 @@ import { type LevelDb, writeBatch } from './level-db.js';
 import { purgeTime } from './purge-time.js';
 import { type CorruptRecordHandler, decodeForWrite } from './record-codec.js';
 import type { RecordCache } from './record-cache.js';
-import type { RecordKey } from './store.js';
+import type { RecordKey, StoredRecord } from './store.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -91,19 +91,41 @@ export async function deleteIfVersion(
   cache?: RecordCache,
 ): Promise<number> {
   const keys = records.map((r) => encodeDataKey(r.partition, r.index, r.key));
-  const stored = await db.getMany(keys);
+  return deleteStoredIf({ db, sync, tombstoneGraceMs, onCorrupt, cache }, keys, (record, i) => compareVersions(record.version, records[i]!.version) === 0);
+}
+
+/** What a conditional delete needs from its store. */
+export interface DeleteContext {
+  db: LevelDb;
+  sync: boolean;
+  tombstoneGraceMs: number;
+  onCorrupt: CorruptRecordHandler;
+  cache?: RecordCache;
+}
+
+/**
+ * Deletes, with its purge entry, each record stored at `dataKeys[i]` for
+ * which `test(record, i)` holds, judged on what is stored now (a caller runs
+ * it inside the write queue, so nothing changes in between); counts them.
+ */
+export async function deleteStoredIf(
+  { db, sync, tombstoneGraceMs, onCorrupt, cache }: DeleteContext,
+  dataKeys: readonly Buffer[],
+  test: (record: StoredRecord, i: number) => boolean,
+): Promise<number> {
+  const stored = await db.getMany(dataKeys as Buffer[]);
   const removed: Buffer[] = [];
   const deleted = await writeBatch(db, sync, (batch) => {
     let deleted = 0;
-    for (let i = 0; i < keys.length; i++) {
+    for (let i = 0; i < dataKeys.length; i++) {
       const bytes = stored[i];
       if (bytes === undefined) continue;
-      const record = decodeForWrite(bytes, keys[i]!, onCorrupt);
-      if (!record || compareVersions(record.version, records[i]!.version) !== 0) continue;
+      const record = decodeForWrite(bytes, dataKeys[i]!, onCorrupt);
+      if (!record || !test(record, i)) continue;
       const purgeAt = purgeTime(record, tombstoneGraceMs);
-      if (purgeAt > 0) batch.del(encodePurgeKey(purgeAt, keys[i]!));
-      batch.del(keys[i]!);
-      removed.push(keys[i]!);
+      if (purgeAt > 0) batch.del(encodePurgeKey(purgeAt, dataKeys[i]!));
+      batch.del(dataKeys[i]!);
+      removed.push(dataKeys[i]!);
       deleted += 1;
     }
     return deleted;

@@ -7,6 +7,7 @@ import { type LevelDb, translateLevelError } from './level-db.js';
 import { decodeRecord } from './record-codec.js';
 import { isLive, type KeyedRecord, type ScanOptions, type StoredRecord } from './store.js';
 import { checkScanOptions } from './store-checks.js';
+import type { Truncations } from '../truncations.js';
 
 /** Entries per `nextv` call. */
 const CHUNK = 1000;
@@ -14,8 +15,8 @@ const CHUNK = 1000;
 const CHUNK_BYTES = 4 << 20;
 const EMPTY = Buffer.alloc(0);
 
-/** Records of one index in token order: partition ascending, then key bytes (see {@link ScanOptions}). */
-export async function* scanLevel(db: LevelDb, options: ScanOptions, partitions: number, now: number): AsyncGenerator<KeyedRecord> {
+/** Records of one index in token order: partition ascending, then key bytes (see {@link ScanOptions}); truncated ones never, dead or not. */
+export async function* scanLevel(db: LevelDb, options: ScanOptions, partitions: number, now: number, truncations: Truncations): AsyncGenerator<KeyedRecord> {
   checkScanOptions(options);
   const { index, prefix = EMPTY, startAfter, limit = 0, includeDead = false } = options;
   let left = limit > 0 ? limit : Infinity;
@@ -32,6 +33,7 @@ export async function* scanLevel(db: LevelDb, options: ScanOptions, partitions: 
       for (const [dataKey, bytes] of chunk) {
         const record = decodeRecord(bytes, dataKey);
         if (!includeDead && !isLive(record, now)) continue;
+        if (truncations.hides(index, record.version)) continue;
         yield keyed(partition, index, dataKey.subarray(keyOffset), record);
         if (--left === 0) return;
       }
@@ -39,18 +41,24 @@ export async function* scanLevel(db: LevelDb, options: ScanOptions, partitions: 
   }
 }
 
-/** Every record of one partition, dead ones included, in (index, key) order. */
-export async function* partitionLevel(db: LevelDb, partition: number): AsyncGenerator<KeyedRecord> {
+/**
+ * Every record of one partition, dead ones included, in (index, key) order,
+ * except the truncated ones: anti-entropy digests and transfers read
+ * through here, so they never count or send what a truncation removed.
+ */
+export async function* partitionLevel(db: LevelDb, partition: number, truncations: Truncations): AsyncGenerator<KeyedRecord> {
   for await (const chunk of chunks(db, partitionRange(partition), CHUNK)) {
     for (const [dataKey, bytes] of chunk) {
       const { index, key } = decodeDataKey(dataKey);
-      yield keyed(partition, index, key, decodeRecord(bytes, dataKey));
+      const record = decodeRecord(bytes, dataKey);
+      if (truncations.hides(index, record.version)) continue;
+      yield keyed(partition, index, key, record);
     }
   }
 }
 
 /** The entries of a key range, one chunk per await rather than one entry. */
-async function* chunks(db: LevelDb, bounds: { gt?: Buffer; gte?: Buffer; lt: Buffer }, size: number): AsyncGenerator<[Buffer, Buffer][]> {
+export async function* chunks(db: LevelDb, bounds: { gt?: Buffer; gte?: Buffer; lt: Buffer }, size: number): AsyncGenerator<[Buffer, Buffer][]> {
   const iterator = db.iterator({ ...bounds, highWaterMarkBytes: CHUNK_BYTES });
   try {
     for (;;) {

@@ -12,13 +12,14 @@ import { directoryBytes } from './directory-size.js';
 import { commitApplies, prepareApply, type ApplyCall } from './level-apply.js';
 import { type LevelDb, levelCall, openLevelDb, storeName, writeBatch } from './level-db.js';
 import { partitionLevel, scanLevel } from './level-scan.js';
-import { sweepLevel } from './level-sweep.js';
+import { purgeTruncated, sweepLevel } from './level-sweep.js';
 import { type CorruptRecordHandler, decodeRecord } from './record-codec.js';
 import { RecordCache, type RecordCacheStats } from './record-cache.js';
-import type { KeyedRecord, RecordKey, ScanOptions, Store, StoredRecord, SweepResult } from './store.js';
+import { type KeyedRecord, type RecordKey, type ScanOptions, type Store, type StoredRecord, type SweepResult, TRUNCATIONS_META } from './store.js';
 import { checkSweepTime, notOpenError } from './store-checks.js';
 import { type LevelStoreOptions, resolveLevelStoreOptions } from './store-options.js';
 import { WriteQueue } from './write-queue.js';
+import { checkTruncation, hideTruncated, Truncations } from '../truncations.js';
 import * as handoff from './level-handoff.js';
 
 type State = 'new' | 'opening' | 'open' | 'closing' | 'closed';
@@ -53,6 +54,10 @@ export class LevelStore implements Store {
   private filter: KeyFilter | undefined;
   /** The hot-record cache (record-cache.ts); emptied each time the store opens. */
   private readonly cache: RecordCache | undefined;
+  /** The truncations in force (read from the metadata at open), swapped whole by `truncate()`. */
+  private truncated = Truncations.NONE;
+  /** Truncations whose records the sweep has not purged yet since the store opened. */
+  private readonly unpurged = new Set<string>();
 
   /** Writers replace or skip a corrupt record; the operator hears of it here. */
   private readonly onCorrupt: CorruptRecordHandler = (dataKey, err) => {
@@ -103,7 +108,11 @@ export class LevelStore implements Store {
       // Created before any write can run, so that it hears of every key written from now on.
       const filter = this.options.keyFilterBytes > 0 ? new KeyFilter(this.options.keyFilterBytes) : undefined;
       this.cache?.clear();
-      const context = { db, tombstoneGraceMs: this.options.tombstoneGraceMs, sync: this.options.sync, onCorrupt: this.onCorrupt, filter, cache: this.cache };
+      const stored = await levelCall(db, db.get(encodeMetaKey(TRUNCATIONS_META)));
+      this.truncated = Truncations.decode(stored?.toString('utf8'));
+      for (const index of this.truncated.entries().keys()) this.unpurged.add(index);
+      const truncations = (): Truncations => this.truncated;
+      const context = { db, tombstoneGraceMs: this.options.tombstoneGraceMs, sync: this.options.sync, onCorrupt: this.onCorrupt, filter, cache: this.cache, truncations };
       this.db = db;
       this.filter = filter;
       this.queue = new WriteQueue((calls) => levelCall(db, commitApplies(context, calls)));
@@ -184,9 +193,15 @@ export class LevelStore implements Store {
 
   /**
    * See {@link Store.getMany}: the keys the record cache knows are answered
-   * from it, the others by one LevelDB `getMany`, whose answers fill the cache.
+   * from it, the others by one LevelDB `getMany`, whose answers fill the
+   * cache. The cache mirrors LevelDB; truncated records are hidden after it.
    */
   async getMany(keys: readonly RecordKey[]): Promise<(StoredRecord | undefined)[]> {
+    const truncations = this.truncated;
+    return hideTruncated(truncations, keys, await this.readMany(keys));
+  }
+
+  private async readMany(keys: readonly RecordKey[]): Promise<(StoredRecord | undefined)[]> {
     const { db } = this.opened();
     const dataKeys = keys.map(({ partition, index, key }) => {
       checkPartition(partition, this.options.partitions);
@@ -224,26 +239,39 @@ export class LevelStore implements Store {
   /** See {@link Store.scan}; liveness is judged by the `now` option's clock when the scan starts. */
   async *scan(options: ScanOptions): AsyncGenerator<KeyedRecord> {
     const { db } = this.opened();
-    yield* scanLevel(db, options, this.options.partitions, this.options.now());
+    yield* scanLevel(db, options, this.options.partitions, this.options.now(), this.truncated);
   }
 
   /** See {@link Store.partition}. */
   async *partition(partition: number): AsyncGenerator<KeyedRecord> {
     const { db } = this.opened();
     checkPartition(partition, this.options.partitions);
-    yield* partitionLevel(db, partition);
+    yield* partitionLevel(db, partition, this.truncated);
   }
 
   /**
    * See {@link Store.sweep}; `now` defaults to the `now` option's clock. It
    * runs between write cycles, a chunk at a time, so writes go on meanwhile.
+   * It then purges the records of the truncations it has not purged yet
+   * since the store opened (their count is not in the result, which counts
+   * what the grace period and TTL purge).
    */
   async sweep(now: number = this.options.now()): Promise<SweepResult> {
     const { db, queue } = this.opened();
     checkSweepTime(now);
-    const { tombstoneGraceMs, sync } = this.options;
+    const { tombstoneGraceMs, sync, partitions } = this.options;
     const context = { db, queue, tombstoneGraceMs, sync, onCorrupt: this.onCorrupt, stopped: () => this.state !== 'open', cache: this.cache };
-    const sweeping = levelCall(db, sweepLevel(context, now));
+    const sweeping = levelCall(db, (async () => {
+      const result = await sweepLevel(context, now);
+      for (const index of [...this.unpurged]) {
+        const truncations = this.truncated;
+        const purged = await purgeTruncated({ ...context, truncations, partitions }, index);
+        // A truncation that moved on meanwhile is purged again at the next sweep.
+        if (purged !== undefined && truncations === this.truncated) this.unpurged.delete(index);
+        if (purged) this.log.debug({ index, purged }, 'purged truncated records');
+      }
+      return result;
+    })());
     this.sweeps.add(sweeping);
     try {
       return await sweeping;
@@ -272,6 +300,33 @@ export class LevelStore implements Store {
   async putMeta(name: string, value: string): Promise<void> {
     const { db } = this.opened();
     await levelCall(db, db.put(encodeMetaKey(name), Buffer.from(value, 'utf8'), { sync: true }));
+  }
+
+  /**
+   * See {@link Store.truncate}: the truncations are written to the metadata
+   * (fsync'ed) between write cycles, then the record cache is emptied (its
+   * records of the index are dead weight now), and a background sweep starts
+   * purging them when the store sweeps on its own.
+   */
+  async truncate(index: string, version: Buffer): Promise<boolean> {
+    const { db, queue } = this.opened();
+    checkTruncation(index, version);
+    const moved = await queue.exclusive(async () => {
+      const next = this.truncated.with(index, version);
+      if (next === undefined) return false;
+      await levelCall(db, db.put(encodeMetaKey(TRUNCATIONS_META), Buffer.from(next.encode(), 'utf8'), { sync: true }));
+      this.truncated = next;
+      this.cache?.clear();
+      this.unpurged.add(index);
+      return true;
+    });
+    if (moved && this.options.sweepIntervalMs > 0) this.backgroundSweep();
+    return moved;
+  }
+
+  /** See {@link Store.truncations}. */
+  truncations(): ReadonlyMap<string, Buffer> {
+    return this.truncated.entries();
   }
 
   /** See {@link Store.getPaxosStates}: one LevelDB `getMany` for all the keys. */

@@ -3,14 +3,19 @@
  * never the whole store) and removes each due record with its index entry.
  * Every chunk re-reads its records inside the write queue, so a record that an
  * apply replaced since the walk began is judged by its new version and never
- * deleted by mistake.
+ * deleted by mistake. Truncated records have no purge entry: they are found
+ * by a walk of their index's keys (purgeTruncated).
  */
-import { decodePurgeKey, encodePurgeKey, purgeRangeUpTo } from './key-layout.js';
+import { decodeDataKey, decodePurgeKey, encodePurgeKey, partitionRange, prefixRange, purgeRangeUpTo } from './key-layout.js';
+import { deleteStoredIf } from './level-handoff.js';
+import { chunks } from './level-scan.js';
 import { type LevelDb, writeBatch } from './level-db.js';
 import { purgeTime } from './purge-time.js';
 import type { RecordCache } from './record-cache.js';
 import { type CorruptRecordHandler, decodeForWrite } from './record-codec.js';
 import type { SweepResult } from './store.js';
+import { ALL_INDEXES } from '../limits.js';
+import type { Truncations } from '../truncations.js';
 import type { WriteQueue } from './write-queue.js';
 
 /** Purge-index entries read and removed per write cycle. */
@@ -74,4 +79,34 @@ async function purgeChunk(context: SweepContext, purgeKeys: Buffer[], now: numbe
   });
   context.cache?.deleted(purged);
   return result;
+}
+
+/** What purging a truncation needs: the sweep's context, the truncations now, and the store's partition count. */
+export interface TruncationPurgeContext extends SweepContext {
+  truncations: Truncations;
+  partitions: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Purges the records that the truncation of `index` (or of every index, for
+ * `ALL_INDEXES`) hides: walks the index's keys partition by partition and
+ * deletes the hidden ones, a chunk per write cycle, each re-read inside it.
+ * Counts what it purged; undefined when the store closed before the end.
+ */
+export async function purgeTruncated(context: TruncationPurgeContext, index: string): Promise<number | undefined> {
+  const { db, truncations, queue } = context;
+  const hidden = (dataKey: Buffer, record: { version: Buffer } | undefined): boolean => record !== undefined && truncations.hides(decodeDataKey(dataKey).index, record.version);
+  let purged = 0;
+  for (let partition = 0; partition < context.partitions; partition++) {
+    const range = index === ALL_INDEXES ? partitionRange(partition) : prefixRange(partition, index, EMPTY);
+    for await (const chunk of chunks(db, range, SWEEP_CHUNK)) {
+      if (context.stopped()) return undefined;
+      const dataKeys = chunk.filter(([dataKey, bytes]) => hidden(dataKey, decodeForWrite(bytes, dataKey, context.onCorrupt))).map(([dataKey]) => dataKey);
+      if (dataKeys.length === 0) continue;
+      purged += await queue.exclusive(() => deleteStoredIf(context, dataKeys, (record, i) => hidden(dataKeys[i]!, record)));
+    }
+  }
+  return purged;
 }

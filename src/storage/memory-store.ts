@@ -9,9 +9,10 @@ import { compareVersions } from '../version.js';
 import { checkPartition, encodeDataKey } from './key-layout.js';
 import { purgeTime } from './purge-time.js';
 import { decodeRecord, encodeRecord } from './record-codec.js';
-import { isLive, type KeyedRecord, type RecordKey, type ScanOptions, type Store, type StoredRecord, type SweepResult } from './store.js';
+import { isLive, type KeyedRecord, type RecordKey, type ScanOptions, type Store, type StoredRecord, type SweepResult, TRUNCATIONS_META } from './store.js';
 import { checkScanOptions, checkSweepTime, notOpenError } from './store-checks.js';
 import { resolveStoreOptions, type StoreOptions } from './store-options.js';
+import { checkTruncation, hideTruncated, Truncations } from '../truncations.js';
 
 interface Entry {
   address: RecordKey;
@@ -35,6 +36,7 @@ export class MemoryStore implements Store {
   private readonly hints = new Map<string, Map<string, RecordKey>>();
   private readonly counts = new Map<string, number>();
   private openNow = false;
+  private truncated = Truncations.NONE;
 
   /** Checks the options (`DSTASH_INVALID_OPTIONS`). */
   constructor(options: StoreOptions = {}) {
@@ -48,6 +50,7 @@ export class MemoryStore implements Store {
 
   /** Opens the store (again). */
   async open(): Promise<void> {
+    this.truncated = Truncations.decode(this.meta.get(TRUNCATIONS_META));
     this.openNow = true;
   }
 
@@ -69,6 +72,7 @@ export class MemoryStore implements Store {
     for (const [id, i] of newest) {
       const current = this.entries.get(id);
       if (current !== undefined && compareVersions(records[i].version, decodeRecord(current.bytes).version) <= 0) continue;
+      if (this.truncated.hides(records[i].index, records[i].version)) continue;
       const { partition, index, key } = records[i];
       this.entries.set(id, { address: { partition, index, key: Buffer.from(key) }, bytes: encoded[i].bytes });
       written[i] = true;
@@ -79,10 +83,10 @@ export class MemoryStore implements Store {
   /** See {@link Store.getMany}. */
   async getMany(keys: readonly RecordKey[]): Promise<(StoredRecord | undefined)[]> {
     this.assertOpen();
-    return keys.map((address) => {
+    return hideTruncated(this.truncated, keys, keys.map((address) => {
       const entry = this.entries.get(this.id(address));
       return entry === undefined ? undefined : decodeRecord(entry.bytes);
-    });
+    }));
   }
 
   /** See {@link Store.scan}; liveness is judged by the `now` option's clock when the scan starts. */
@@ -108,7 +112,7 @@ export class MemoryStore implements Store {
       .sort((a, b) => (a.index === b.index ? Buffer.compare(a.key, b.key) : a.index < b.index ? -1 : 1));
   }
 
-  /** See {@link Store.sweep}: looks at every record (no purge index); `now` defaults to the `now` option's clock. */
+  /** See {@link Store.sweep}: looks at every record (no purge index) and purges truncated ones too, counting them only when they were due anyway; `now` defaults to the `now` option's clock. */
   async sweep(now: number = this.options.now()): Promise<SweepResult> {
     this.assertOpen();
     checkSweepTime(now);
@@ -116,7 +120,10 @@ export class MemoryStore implements Store {
     for (const [id, entry] of this.entries) {
       const record = decodeRecord(entry.bytes);
       const purgeAt = purgeTime(record, this.options.tombstoneGraceMs);
-      if (purgeAt === 0 || purgeAt > now) continue;
+      if (purgeAt === 0 || purgeAt > now) {
+        if (this.truncated.hides(entry.address.index, record.version)) this.entries.delete(id);
+        continue;
+      }
       this.entries.delete(id);
       if (record.tombstone) result.tombstones += 1;
       else result.expired += 1;
@@ -134,6 +141,22 @@ export class MemoryStore implements Store {
   async putMeta(name: string, value: string): Promise<void> {
     this.assertOpen();
     this.meta.set(name, value);
+  }
+
+  /** See {@link Store.truncate}. */
+  async truncate(index: string, version: Buffer): Promise<boolean> {
+    this.assertOpen();
+    checkTruncation(index, version);
+    const next = this.truncated.with(index, version);
+    if (next === undefined) return false;
+    this.meta.set(TRUNCATIONS_META, next.encode());
+    this.truncated = next;
+    return true;
+  }
+
+  /** See {@link Store.truncations}. */
+  truncations(): ReadonlyMap<string, Buffer> {
+    return this.truncated.entries();
   }
 
   /** See {@link Store.getPaxosStates}. */
@@ -234,8 +257,9 @@ export class MemoryStore implements Store {
     return encodeDataKey(partition, index, key).toString('latin1');
   }
 
+  /** Every stored record that no truncation hides. */
   private records(): KeyedRecord[] {
-    return [...this.entries.values()].map(({ address, bytes }) => ({ ...address, ...decodeRecord(bytes) }));
+    return [...this.entries.values()].map(({ address, bytes }) => ({ ...address, ...decodeRecord(bytes) })).filter((r) => !this.truncated.hides(r.index, r.version));
   }
 
   private assertOpen(): void {

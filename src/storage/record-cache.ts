@@ -171,8 +171,10 @@ export class RecordCache {
     this.insert(key, start, end, hash, record, 0);
   }
 
-  /** Forgets everything (the store closed or reopened). */
+  /** Forgets everything (the store closed, reopened or truncated). */
   clear(): void {
+    // As if every entry had been evicted: a read in flight must not fill the cache with what it read before a write it no longer sees.
+    this.evictedWriteSeq = this.seq;
     this.slots.fill(0);
     this.entries = this.head = this.tail = this.count = this.used = 0;
   }

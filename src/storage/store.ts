@@ -7,6 +7,9 @@
 
 import type { RecordCacheStats } from './record-cache.js';
 
+/** The metadata name a store keeps its truncations under (JSON, see src/truncations.ts). */
+export const TRUNCATIONS_META = 'truncations';
+
 /** A stored record as the node keeps it (DESIGN.md, Data model). */
 export interface StoredRecord {
   /** The value; empty for a tombstone. */
@@ -120,6 +123,18 @@ export interface Store {
    * Returns how many were deleted.
    */
   deleteIfVersion(records: readonly (RecordKey & { version: Buffer })[]): Promise<number>;
+
+  /**
+   * Truncates `index` (or every index, with `ALL_INDEXES`) at `version`,
+   * durably: from then on its records with a version at or below it read as
+   * absent (getMany, scan, partition), writes of such records are ignored
+   * (apply reports false), and the sweep purges them. Truncations only move
+   * forward; resolves false when the index was truncated at that version or a
+   * newer one already. Throws `DSTASH_INVALID_INDEX` or `DSTASH_INVALID_ARGUMENT`.
+   */
+  truncate(index: string, version: Buffer): Promise<boolean>;
+  /** The truncations in force: index (or `ALL_INDEXES`) → version. */
+  truncations(): ReadonlyMap<string, Buffer>;
 
   /** The hot-record cache's counters, for a store that has one (and has it on). */
   recordCacheStats?(): RecordCacheStats | undefined;

@@ -1,12 +1,14 @@
 /**
  * gRPC handlers of dstash.v1.Admin: operators trigger anti-entropy, drain a
  * node and stop or restart it through them (`dstash cluster repair`,
- * `dstash node drain`, `dstash node stop`, `dstash node restart`).
+ * `dstash node drain`, `dstash node stop`, `dstash node restart`), and
+ * coordinators hand each member a truncation (`dstash truncate`, FLUSHDB).
  */
 import type { AdminHandlers } from '../../protocol/generated/dstash/v1/Admin.js';
 import { toServiceError } from '../../protocol/status.js';
 import { DstashError, ErrorCode } from '../../errors.js';
 import type { DrainProgress, SelfHealing } from '../self-healing/self-healing.js';
+import type { LocalReplica } from '../local-replica.js';
 
 /** What the Admin service needs of the node. */
 export interface AdminTarget {
@@ -17,9 +19,15 @@ export interface AdminTarget {
   requestStop(restart: boolean): number;
 }
 
-/** Builds the Admin service's handlers for `node`. */
-export function adminHandlers(node: AdminTarget): AdminHandlers {
+/** Builds the Admin service's handlers for `node`, whose local replica takes truncations. */
+export function adminHandlers(node: AdminTarget, replica: LocalReplica): AdminHandlers {
   return {
+    Truncate(call, callback) {
+      const { index = '', version = Buffer.alloc(0) } = call.request.truncation ?? {};
+      Promise.resolve()
+        .then(() => replica.truncate(index, version))
+        .then((applied) => callback(null, { applied }), (err) => callback(toServiceError(err)));
+    },
     Repair(_call, callback) {
       const healing = node.selfHealing;
       if (!healing) return callback(toServiceError(new DstashError(ErrorCode.Unavailable, 'the node is not serving')));

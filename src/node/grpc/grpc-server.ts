@@ -34,7 +34,7 @@ export interface GrpcServerParts {
   replica: LocalReplica;
   store: Store;
   health: HealthReporter;
-  /** Repair and drain, for the Admin service. */
+  /** Repair and drain, for the Admin service (truncations go to `replica`). */
   admin: AdminTarget;
   /** The node's answer to the Replica service's Info. */
   info: () => Promise<InfoResponse>;
@@ -78,7 +78,7 @@ export class GrpcServer {
     server.addService(KvService.service, kvHandlers(parts.coordinator, limits));
     server.addService(ReplicaService.service, replicaHandlers(parts.replica, parts.info, limits));
     server.addService(HealthService.service, parts.health.handlers());
-    server.addService(AdminService.service, adminHandlers(parts.admin));
+    server.addService(AdminService.service, adminHandlers(parts.admin, parts.replica));
     const proposer = addConsensusServices(server, {
       store: parts.store, coordinator: parts.coordinator, nodeId: parts.nodeId, credentials: channelCredentials(o.tls), token: parts.peerToken, auth: parts.auth,
       partitions: o.partitions, maxValueBytes: o.maxValueBytes, limits,

@@ -11,6 +11,7 @@ import { AUTHORIZATION_KEY, bearerToken, type Role } from '../../protocol/bearer
 import type { Authenticator } from '../auth/authenticator.js';
 import { HttpError } from './http-errors.js';
 import { UI_PATHS } from './ui/ui-route.js';
+import { TRUNCATE_ALL_ROUTE, TRUNCATE_ROUTE } from './truncate-route.js';
 
 /** Which routes need a token. */
 export interface HttpAuthOptions {
@@ -22,9 +23,11 @@ export interface HttpAuthOptions {
 
 const PROBES = new Set(['/healthz', '/readyz']);
 
-/** The role the request needs once its body is known (a batch with puts or deletes writes). */
+/** The role the request needs once its body is known (a batch with puts or deletes writes; a truncation is an admin's). */
 function neededRole(request: FastifyRequest): Role {
   if (request.method === 'GET' || request.method === 'HEAD') return 'read';
+  const route = request.routeOptions.url;
+  if (route === TRUNCATE_ROUTE || route === TRUNCATE_ALL_ROUTE) return 'admin';
   if (request.method === 'POST') {
     const body = request.body as { put?: unknown[]; delete?: unknown[] } | undefined;
     return (body?.put?.length ?? 0) + (body?.delete?.length ?? 0) > 0 ? 'write' : 'read';

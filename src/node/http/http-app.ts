@@ -21,6 +21,7 @@ import { registerProbeRoutes } from './probe-routes.js';
 import { routeFallbacks } from './route-fallbacks.js';
 import { registerScanRoute } from './scan-route.js';
 import { registerStatsRoute } from './stats-route.js';
+import { registerTruncateRoute } from './truncate-route.js';
 import { registerUiRoute } from './ui/ui-route.js';
 
 /** Size limits of request bodies. */
@@ -71,6 +72,7 @@ export function buildHttpApp(view: NodeView, metrics: NodeMetrics, limits: HttpL
   registerKeyRoutes(app, view, limits.maxValueBytes, log);
   registerScanRoute(app, view);
   registerBatchRoute(app, view, answerParts(limits.maxValueBytes));
+  registerTruncateRoute(app, view);
   registerStatsRoute(app, view);
   registerUiRoute(app);
   void app.register(fallbacks);

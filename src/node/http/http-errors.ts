@@ -21,6 +21,7 @@ const HTTP_STATUS_BY_CODE: Record<ErrorCodeValue, number> = {
   [ErrorCode.InvalidOptions]: 400,
   [ErrorCode.WriteQuorum]: 503,
   [ErrorCode.ReadQuorum]: 503,
+  [ErrorCode.TruncateIncomplete]: 503,
   [ErrorCode.Unavailable]: 503,
   [ErrorCode.Timeout]: 504,
   [ErrorCode.Closed]: 503,

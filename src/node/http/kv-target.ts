@@ -11,6 +11,11 @@ import { HttpError } from './http-errors.js';
  */
 export function kvTarget(view: NodeView, index: string): Coordinator {
   validateIndex(index);
+  return readyCoordinator(view);
+}
+
+/** The node's coordinator, or a 503 `DSTASH_UNAVAILABLE` naming why the node is not ready. */
+export function readyCoordinator(view: NodeView): Coordinator {
   const readiness = view.readiness();
   const coordinator = view.coordinator();
   if (!readiness.ready || !coordinator) {

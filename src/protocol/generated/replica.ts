@@ -34,6 +34,9 @@ import type { ScanIndexResponse as _dstash_v1_ScanIndexResponse, ScanIndexRespon
 import type { StopRequest as _dstash_v1_StopRequest, StopRequest__Output as _dstash_v1_StopRequest__Output } from './dstash/v1/StopRequest.js';
 import type { StopResponse as _dstash_v1_StopResponse, StopResponse__Output as _dstash_v1_StopResponse__Output } from './dstash/v1/StopResponse.js';
 import type { Transfer as _dstash_v1_Transfer, Transfer__Output as _dstash_v1_Transfer__Output } from './dstash/v1/Transfer.js';
+import type { TruncateRequest as _dstash_v1_TruncateRequest, TruncateRequest__Output as _dstash_v1_TruncateRequest__Output } from './dstash/v1/TruncateRequest.js';
+import type { TruncateResponse as _dstash_v1_TruncateResponse, TruncateResponse__Output as _dstash_v1_TruncateResponse__Output } from './dstash/v1/TruncateResponse.js';
+import type { Truncation as _dstash_v1_Truncation, Truncation__Output as _dstash_v1_Truncation__Output } from './dstash/v1/Truncation.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -78,6 +81,9 @@ export interface ProtoGrpcType {
       StopRequest: MessageTypeDefinition<_dstash_v1_StopRequest, _dstash_v1_StopRequest__Output>
       StopResponse: MessageTypeDefinition<_dstash_v1_StopResponse, _dstash_v1_StopResponse__Output>
       Transfer: MessageTypeDefinition<_dstash_v1_Transfer, _dstash_v1_Transfer__Output>
+      TruncateRequest: MessageTypeDefinition<_dstash_v1_TruncateRequest, _dstash_v1_TruncateRequest__Output>
+      TruncateResponse: MessageTypeDefinition<_dstash_v1_TruncateResponse, _dstash_v1_TruncateResponse__Output>
+      Truncation: MessageTypeDefinition<_dstash_v1_Truncation, _dstash_v1_Truncation__Output>
     }
   }
 }

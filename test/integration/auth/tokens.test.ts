@@ -156,6 +156,53 @@ describe('auth: bearer tokens with roles on every port', function () {
     assert.equal((await call(port, 'GET', '/metrics')).status, 200);
   });
 
+  it('truncation needs admin: the SDK (Admin service), REST and Redis FLUSHDB / FLUSHALL refuse read and write tokens', async function () {
+    requireTool(this, 'redis-cli', 'redis-tools');
+    const sdk = (who: Who): Client => new Client({ peers: cluster.nodes.map((n) => n.address), index: 'auth-trunc', token: tokenOf(who), replicas: 2, healthIntervalMs: 100, timeoutMs: 5000 });
+    // The SDK writes through the Replica service, which takes the cluster token only.
+    const writer = sdk('cluster');
+    try {
+      await writer.connect();
+      await waitFor(() => writer.members().filter((m) => m.healthy).length === 2, 'the SDK to see both nodes');
+      await writer.put('t', b('v'), { consistency: 'ALL' });
+      for (const who of ['read', 'write'] as Who[]) {
+        const client = sdk(who);
+        try {
+          await assert.rejects(client.truncate(), (err: { code?: string }) => err.code === ErrorCode.PermissionDenied, `client.truncate with ${who}`);
+        } finally {
+          await client.close();
+        }
+      }
+      const port = node().httpPort;
+      for (const who of ['read', 'write'] as Who[]) {
+        const denied = await call(port, 'POST', '/v1/truncate/auth-trunc', undefined, { authorization: `Bearer ${tokenOf(who)!}` });
+        assert.equal(denied.status, 403, `POST /v1/truncate/auth-trunc with ${who}`);
+        assert.equal(denied.json.error.code, ErrorCode.PermissionDenied);
+      }
+      const redis = await redisCli(node().redisPort, [], `AUTH ${TOKENS.write}\nFLUSHDB\nFLUSHALL ASYNC\n`);
+      assert.deepEqual(redis.split('\n'), [
+        'OK',
+        "(error) NOPERM User write has no permissions to run the 'flushdb' command",
+        "(error) NOPERM User write has no permissions to run the 'flushall' command",
+      ]);
+      assert.equal((await writer.lookup('t', { consistency: 'ALL' }))?.toString(), 'v', 'nothing was truncated');
+      assert.equal((await call(port, 'POST', '/v1/truncate?all=true', undefined, { authorization: `Bearer ${TOKENS.write}` })).status, 403);
+      const admitted = await call(port, 'POST', '/v1/truncate/auth-trunc', undefined, { authorization: `Bearer ${TOKENS.admin}` });
+      assert.equal(admitted.status, 200, admitted.body.toString());
+      assert.equal(await writer.lookup('t', { consistency: 'ALL' }), undefined);
+      const admin = sdk('admin');
+      try {
+        await admin.truncate();
+      } finally {
+        await admin.close();
+      }
+      // Database 5 (index db5): the other tests' keys stay.
+      assert.equal(await redisCli(node().redisPort, ['--no-auth-warning', '-a', TOKENS.admin, '-n', '5', 'FLUSHDB']), 'OK');
+    } finally {
+      await writer.close();
+    }
+  });
+
   it('Serial service: a serial read needs read; compare-and-set, increment and append need write', async () => {
     const serial = async (who: Who, op: string, extra: Record<string, unknown> = {}): Promise<string> => {
       const c = nodeClients(node().address, grpc.credentials.createInsecure(), withToken({}, tokenOf(who)));

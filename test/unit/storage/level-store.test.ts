@@ -11,6 +11,7 @@ import { DEFAULT_STORE_OPTIONS, type LevelStoreOptions } from '../../../src/stor
 import { tempDir } from '../../helpers/temp-dir.js';
 import { waitFor } from '../../helpers/wait.js';
 import { collect, put, rejectsWithCode, storeCompliance, tombstone } from './store-compliance.js';
+import { encodeVersion } from '../../../src/version.js';
 
 storeCompliance('LevelStore', async (options = {}) => {
   const dir = await tempDir('dstash-level-store-');
@@ -245,5 +246,53 @@ describe('LevelStore', () => {
     await store.open();
     await store.apply([put('a', 'v', 1, { expiresAt: 5_000 }), put('b', 'v', 1, { expiresAt: 5_001 })]);
     assert.deepEqual((await collect(store.scan({ index: 'default' }))).map((r) => r.key.toString()), ['b']);
+  });
+});
+
+describe('LevelStore truncation', () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+
+  beforeEach(async () => {
+    dir = await tempDir('dstash-level-truncate-');
+  });
+
+  afterEach(async () => {
+    await dir.cleanup();
+  });
+
+  it('purges truncated records from LevelDB in the sweep, from every partition, and keeps the rest', async () => {
+    const store = new LevelStore({ dataDir: dir.path, sweepIntervalMs: 0 });
+    await store.open();
+    const old = Array.from({ length: 3000 }, (_, i) => put(`k${i}`, 'v', 10, { partition: i % 7 }));
+    await store.apply([...old, put('k0', 'v', 10, { index: 'other' }), put('late', 'v', 40)]);
+    await store.truncate('default', encodeVersion(30, 0, 1));
+    await store.sweep();
+    await store.close();
+
+    const raw = new ClassicLevel<Buffer, Buffer>(join(dir.path, 'db'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    try {
+      const found = await raw.getMany([...old.slice(0, 50), put('k0', 'v', 10, { index: 'other' }), put('late', 'v', 40)].map((r) => encodeDataKey(r.partition, r.index, r.key)));
+      assert.deepEqual(found.slice(0, 50).filter((v) => v !== undefined), [], 'the truncated records are gone from disk');
+      assert.ok(found[50] && found[51], 'the other index and the newer record stay');
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('keeps the record cache coherent: a cached record of the index reads as absent once truncated', async () => {
+    const store = new LevelStore({ dataDir: dir.path, sweepIntervalMs: 0, recordCacheBytes: 1 << 20 });
+    await store.open();
+    try {
+      await store.apply([put('hot', 'v', 10)]);
+      const address = { partition: 0, index: 'default', key: Buffer.from('hot') };
+      await store.getMany([address]);
+      await store.truncate('default', encodeVersion(30, 0, 1));
+      assert.equal(store.recordCacheStats()?.entries, 0, 'the cache was emptied');
+      assert.deepEqual(await store.getMany([address]), [undefined]);
+      await store.apply([put('hot', 'new', 31)]);
+      assert.equal((await store.getMany([address]))[0]?.value.toString(), 'new');
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { ErrorCode, type ErrorCodeValue, hasCode } from '../../../src/errors.js';
 import { DEFAULT_STORE_OPTIONS } from '../../../src/storage/store-options.js';
 import { isLive, type KeyedRecord, type RecordKey, type Store, type StoredRecord } from '../../../src/storage/store.js';
+import { ALL_INDEXES } from '../../../src/limits.js';
 import { encodeVersion } from '../../../src/version.js';
 
 /** A store under test and how to dispose of it. */
@@ -412,6 +413,64 @@ export function storeCompliance(name: string, makeStore: (options?: { maxHints?:
         assert.ok(stored.every((record, i) => valueOf(record) === `value-${i}`));
         assert.equal((await collect(store.scan({ index: 'default' }))).length, 10_000);
         assert.deepEqual(await store.apply(records.slice(0, 3)), [false, false, false]);
+      });
+    });
+
+    describe('truncation', () => {
+      const other = { index: 'other' };
+
+      it('hides the records of the index at or below the version everywhere, keeps other indexes and newer writes', async () => {
+        await store.apply([put('a', 'old', 10), tombstone('b', 20, { partition: 3 }), put('c', 'new', 31), put('a', 'kept', 10, other)]);
+        assert.equal(await store.truncate('default', version(30)), true);
+        assert.deepEqual([...store.truncations()], [['default', version(30)]]);
+        assert.deepEqual((await store.getMany([{ partition: 0, index: 'default', key: Buffer.from('a') }, { partition: 3, index: 'default', key: Buffer.from('b') }])), [undefined, undefined]);
+        assert.equal(valueOf(await get('c')), 'new', 'a version after the truncation stays');
+        assert.equal(valueOf(await get('a', other)), 'kept', 'another index is untouched');
+        assert.deepEqual(keysOf(await collect(store.scan({ index: 'default', includeDead: true }))), ['0/default/c']);
+        assert.deepEqual(keysOf(await collect(store.partition(0))), ['0/default/c', '0/other/a']);
+        assert.deepEqual(keysOf(await collect(store.partition(3))), [], 'digests and transfers see no truncated record');
+      });
+
+      it('ignores writes at or below the truncation (reported as not applied) and applies newer ones', async () => {
+        await store.truncate('default', version(30));
+        assert.deepEqual(await store.apply([put('a', 'late', 30), put('b', 'late', 29, other), tombstone('c', 12)]), [false, true, false]);
+        assert.equal(await get('a'), undefined);
+        assert.deepEqual(await store.apply([put('a', 'after', 31)]), [true]);
+        assert.equal(valueOf(await get('a')), 'after');
+      });
+
+      it('truncates every index with ALL_INDEXES, the newer of it and an index\'s own counting', async () => {
+        await store.apply([put('a', 'v', 10), put('a', 'v', 10, other), put('b', 'v', 25, other)]);
+        await store.truncate('other', version(30));
+        await store.truncate(ALL_INDEXES, version(20));
+        assert.equal(await get('a'), undefined);
+        assert.equal(await get('a', other), undefined);
+        assert.equal(await get('b', other), undefined, 'the index\'s own truncation is the newer one');
+        assert.deepEqual(await store.apply([put('c', 'v', 21), put('c', 'v', 21, other)]), [true, false]);
+      });
+
+      it('only moves forward, keeps truncations across close and reopen, and refuses a bad index or version', async () => {
+        await store.apply([put('a', 'v', 10)]);
+        assert.equal(await store.truncate('default', version(30)), true);
+        assert.equal(await store.truncate('default', version(20)), false, 'an older truncation changes nothing');
+        assert.equal(await store.truncate('default', version(30)), false, 'the same one again changes nothing');
+        await store.close();
+        await store.open();
+        assert.deepEqual([...store.truncations()], [['default', version(30)]]);
+        assert.equal(await get('a'), undefined);
+        assert.deepEqual(await store.apply([put('a', 'v', 25)]), [false]);
+        await rejectsWithCode(store.truncate('bad index', version(40)), ErrorCode.InvalidIndex);
+        await rejectsWithCode(store.truncate('default', Buffer.alloc(3)), ErrorCode.InvalidArgument);
+      });
+
+      it('keeps truncated records hidden through a sweep, which leaves the others', async () => {
+        await store.apply([put('a', 'v', 10), put('t', 'v', 10, { expiresAt: 5000 }), put('a', 'v', 10, other)]);
+        await store.truncate('default', version(30));
+        assert.deepEqual(await store.sweep(FAR_FUTURE), { expired: 1, tombstones: 0 }, 'a truncated record that is due counts as it would have');
+        assert.equal(await get('a'), undefined);
+        assert.equal(valueOf(await get('a', other)), 'v');
+        assert.deepEqual(await store.apply([put('a', 'v', 31)]), [true], 'the purged key takes a new write');
+        assert.deepEqual(await store.sweep(FAR_FUTURE + GRACE), { expired: 0, tombstones: 0 }, 'no purge entry of a truncated record is left behind');
       });
     });
 

@@ -2,7 +2,8 @@
  * Every Redis command dstash serves, one record each (defined beside its
  * handler), and the dispatch of one request: the name looked up (`ERR
  * unknown command …` otherwise), the arity and the role required read from
- * the record (a `write` command needs a write token, a `no_auth` one none),
+ * the record (a `write` command needs a write token, a `no_auth` one none,
+ * one with a `role` that role),
  * the handler run, and any failure turned into an error reply: the Redis one
  * when there is one (`WRONGTYPE`, `ERR syntax error`, …), else the dstash
  * error code followed by its message (`DSTASH_WRITE_QUORUM …`).
@@ -14,13 +15,14 @@ import { RedisReplyError, type Reply } from '../resp-reply.js';
 import { commandCommand } from './command-command.js';
 import { wrongArity, type Command, type CommandContext, type PipelineOverlap } from './command.js';
 import { CONNECTION_COMMANDS } from './connection-commands.js';
+import { FLUSH_COMMANDS } from './flush-commands.js';
 import { HASH_COMMANDS } from './hash-commands.js';
 import { KEY_COMMANDS } from './key-commands.js';
 import { STRING_COMMANDS } from './string-commands.js';
 
 const log = logger('redis');
 
-const COMMANDS = new Map<string, Command>([...CONNECTION_COMMANDS, ...STRING_COMMANDS, ...KEY_COMMANDS, ...HASH_COMMANDS].map((c) => [c.name, c]));
+const COMMANDS = new Map<string, Command>([...CONNECTION_COMMANDS, ...STRING_COMMANDS, ...KEY_COMMANDS, ...HASH_COMMANDS, ...FLUSH_COMMANDS].map((c) => [c.name, c]));
 COMMANDS.set('command', commandCommand(COMMANDS));
 
 /** The records of the commands served, by name. */
@@ -53,7 +55,7 @@ function refusal(ctx: CommandContext, command: Command): Reply | undefined {
   if (!ctx.auth || command.flags.includes('no_auth')) return undefined;
   const role = ctx.session.role;
   if (role === undefined) return { error: 'NOAUTH Authentication required.' };
-  const needed = command.flags.includes('write') ? 'write' : 'read';
+  const needed = command.role ?? (command.flags.includes('write') ? 'write' : 'read');
   return roleAllows(role, needed) ? undefined : { error: `NOPERM User ${role} has no permissions to run the '${command.name}' command` };
 }
 

@@ -126,6 +126,8 @@ export interface CommandSpec {
   flags: readonly CommandFlag[];
   /** ACL categories besides those Redis derives from the flags (@write, @read, @admin, @fast or @slow, …). */
   categories?: readonly AclCategory[];
+  /** The role the command needs under tokens when it is above what its flags give (`write` for a write command, else `read`). */
+  role?: Role;
   /** Redis's command tips (`nondeterministic_output`, `request_policy:…`). */
   tips?: readonly string[];
   /** None: the command takes no key. */

@@ -11,6 +11,7 @@ const SERVED = [
   'get', 'set', 'setnx', 'setex', 'psetex', 'getset', 'getdel', 'mget', 'mset', 'msetnx', 'strlen', 'append', 'incr', 'incrby', 'decr', 'decrby',
   'incrbyfloat', 'getrange', 'del', 'unlink', 'exists', 'type', 'expire', 'pexpire', 'expireat', 'pexpireat', 'ttl', 'pttl', 'persist', 'scan', 'keys',
   'hset', 'hmset', 'hget', 'hmget', 'hgetall', 'hdel', 'hexists', 'hlen', 'hstrlen', 'hkeys', 'hvals', 'hincrby', 'hsetnx', 'hscan',
+  'flushdb', 'flushall',
 ];
 
 function serialize(reply: Reply, resp3: boolean): string {
@@ -97,6 +98,25 @@ describe('Redis command records', () => {
     const client = commandInfo(records.get('client')!) as Reply[];
     assert.deepEqual(client.slice(3, 9), [0, 0, 0, { set: [{ simple: '@slow' }] }, { set: [] }, { set: [] }]);
     assert.deepEqual((client[9] as Reply[][]).map((s) => s[0]!.toString()), ['client|id', 'client|getname', 'client|setname', 'client|setinfo']);
+  });
+
+  it('answers COMMAND INFO flushall and flushdb byte for byte as redis-server 7.0.15', () => {
+    for (const name of ['flushall', 'flushdb']) {
+      const expected = crlf([
+        '*10', `$${name.length}`, name, ':-1', '*1', '+write', ':0', ':0', ':0', '*4', '+@keyspace', '+@write', '+@slow', '+@dangerous',
+        '*2', '$25', 'request_policy:all_shards', '$29', 'response_policy:all_succeeded', '*0', '*0',
+      ]);
+      assert.equal(serialize(commandInfo(records.get(name)!), false), expected, name);
+    }
+  });
+
+  it('asks the admin role of FLUSHDB and FLUSHALL under tokens (a write token is refused before anything runs), and checks their arguments', async () => {
+    const withRole = (role: 'write' | 'admin'): CommandContext => ({ ...context(), session: { ...context().session, role }, auth: {} } as CommandContext);
+    for (const name of ['FLUSHDB', 'FLUSHALL']) {
+      assert.deepEqual(await dispatch(withRole('write'), args(name)), { error: `NOPERM User write has no permissions to run the '${name.toLowerCase()}' command` });
+      assert.deepEqual(await dispatch(withRole('admin'), args(name, 'LATER')), { error: 'ERR syntax error' });
+      assert.deepEqual(await dispatch(withRole('admin'), args(name, 'ASYNC', 'SYNC')), { error: 'ERR syntax error' });
+    }
   });
 
   it('derives ACL categories from the flags as Redis does, in its order', () => {

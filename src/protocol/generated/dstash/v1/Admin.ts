@@ -9,6 +9,8 @@ import type { RepairRequest as _dstash_v1_RepairRequest, RepairRequest__Output a
 import type { RepairResponse as _dstash_v1_RepairResponse, RepairResponse__Output as _dstash_v1_RepairResponse__Output } from '../../dstash/v1/RepairResponse.js';
 import type { StopRequest as _dstash_v1_StopRequest, StopRequest__Output as _dstash_v1_StopRequest__Output } from '../../dstash/v1/StopRequest.js';
 import type { StopResponse as _dstash_v1_StopResponse, StopResponse__Output as _dstash_v1_StopResponse__Output } from '../../dstash/v1/StopResponse.js';
+import type { TruncateRequest as _dstash_v1_TruncateRequest, TruncateRequest__Output as _dstash_v1_TruncateRequest__Output } from '../../dstash/v1/TruncateRequest.js';
+import type { TruncateResponse as _dstash_v1_TruncateResponse, TruncateResponse__Output as _dstash_v1_TruncateResponse__Output } from '../../dstash/v1/TruncateResponse.js';
 
 /**
  * Operations on one node, for operators (the CLI).
@@ -61,6 +63,29 @@ export interface AdminClient extends grpc.Client {
   stop(argument: _dstash_v1_StopRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_StopResponse__Output>): grpc.ClientUnaryCall;
   stop(argument: _dstash_v1_StopRequest, callback: grpc.requestCallback<_dstash_v1_StopResponse__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Truncates an index (or every index) on this node at a version: its
+   * records at or below it read as absent, writes of them are ignored, and
+   * they are purged in the background. Durable before the answer. A
+   * coordinator (the SDK, or a node for REST, Redis FLUSHDB / FLUSHALL)
+   * stamps the version and sends it to every member.
+   */
+  Truncate(argument: _dstash_v1_TruncateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_TruncateResponse__Output>): grpc.ClientUnaryCall;
+  Truncate(argument: _dstash_v1_TruncateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dstash_v1_TruncateResponse__Output>): grpc.ClientUnaryCall;
+  Truncate(argument: _dstash_v1_TruncateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_TruncateResponse__Output>): grpc.ClientUnaryCall;
+  Truncate(argument: _dstash_v1_TruncateRequest, callback: grpc.requestCallback<_dstash_v1_TruncateResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Truncates an index (or every index) on this node at a version: its
+   * records at or below it read as absent, writes of them are ignored, and
+   * they are purged in the background. Durable before the answer. A
+   * coordinator (the SDK, or a node for REST, Redis FLUSHDB / FLUSHALL)
+   * stamps the version and sends it to every member.
+   */
+  truncate(argument: _dstash_v1_TruncateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_TruncateResponse__Output>): grpc.ClientUnaryCall;
+  truncate(argument: _dstash_v1_TruncateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dstash_v1_TruncateResponse__Output>): grpc.ClientUnaryCall;
+  truncate(argument: _dstash_v1_TruncateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_TruncateResponse__Output>): grpc.ClientUnaryCall;
+  truncate(argument: _dstash_v1_TruncateRequest, callback: grpc.requestCallback<_dstash_v1_TruncateResponse__Output>): grpc.ClientUnaryCall;
+  
 }
 
 /**
@@ -85,10 +110,20 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
    */
   Stop: grpc.handleUnaryCall<_dstash_v1_StopRequest__Output, _dstash_v1_StopResponse>;
   
+  /**
+   * Truncates an index (or every index) on this node at a version: its
+   * records at or below it read as absent, writes of them are ignored, and
+   * they are purged in the background. Durable before the answer. A
+   * coordinator (the SDK, or a node for REST, Redis FLUSHDB / FLUSHALL)
+   * stamps the version and sends it to every member.
+   */
+  Truncate: grpc.handleUnaryCall<_dstash_v1_TruncateRequest__Output, _dstash_v1_TruncateResponse>;
+  
 }
 
 export interface AdminDefinition extends grpc.ServiceDefinition {
   Drain: MethodDefinition<_dstash_v1_DrainRequest, _dstash_v1_DrainProgress, _dstash_v1_DrainRequest__Output, _dstash_v1_DrainProgress__Output>
   Repair: MethodDefinition<_dstash_v1_RepairRequest, _dstash_v1_RepairResponse, _dstash_v1_RepairRequest__Output, _dstash_v1_RepairResponse__Output>
   Stop: MethodDefinition<_dstash_v1_StopRequest, _dstash_v1_StopResponse, _dstash_v1_StopRequest__Output, _dstash_v1_StopResponse__Output>
+  Truncate: MethodDefinition<_dstash_v1_TruncateRequest, _dstash_v1_TruncateResponse, _dstash_v1_TruncateRequest__Output, _dstash_v1_TruncateResponse__Output>
 }

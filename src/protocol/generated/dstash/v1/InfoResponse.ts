@@ -3,6 +3,7 @@
 
 import type { MemberInfo as _dstash_v1_MemberInfo, MemberInfo__Output as _dstash_v1_MemberInfo__Output } from '../../dstash/v1/MemberInfo.js';
 import type { Transfer as _dstash_v1_Transfer, Transfer__Output as _dstash_v1_Transfer__Output } from '../../dstash/v1/Transfer.js';
+import type { Truncation as _dstash_v1_Truncation, Truncation__Output as _dstash_v1_Truncation__Output } from '../../dstash/v1/Truncation.js';
 import type { NodeLoad as _dstash_v1_NodeLoad, NodeLoad__Output as _dstash_v1_NodeLoad__Output } from '../../dstash/v1/NodeLoad.js';
 import type { Long } from '@grpc/proto-loader';
 
@@ -41,6 +42,11 @@ export interface InfoResponse {
    * refuses writes with DSTASH_READ_ONLY); empty while it takes writes.
    */
   'readOnly'?: (string);
+  /**
+   * The truncations in force on this node; a node that starts learns the
+   * ones it missed from its peers' answers.
+   */
+  'truncations'?: (_dstash_v1_Truncation)[];
   /**
    * Recent load and background work, for the dashboard (field numbers from 20
    * on, apart from the fields above).
@@ -83,6 +89,11 @@ export interface InfoResponse__Output {
    * refuses writes with DSTASH_READ_ONLY); empty while it takes writes.
    */
   'readOnly': (string);
+  /**
+   * The truncations in force on this node; a node that starts learns the
+   * ones it missed from its peers' answers.
+   */
+  'truncations': (_dstash_v1_Truncation__Output)[];
   /**
    * Recent load and background work, for the dashboard (field numbers from 20
    * on, apart from the fields above).
