@@ -32,6 +32,7 @@ import { nodeDiscovery } from './node-discovery.js';
 import { admitDataDir } from './self-healing/drain-mark.js';
 import { SelfHealing, type DrainProgress } from './self-healing/self-healing.js';
 import { StoreHealth } from './store-health.js';
+import { StoreRecovery } from './store-recovery.js';
 import { SyncState } from './self-healing/sync-state.js';
 import { VersionBound } from './version-bound.js';
 import { membersWithClocks } from './member-info.js';
@@ -64,6 +65,7 @@ export class DstashNode {
   private discovery?: Discovery;
   private healing?: SelfHealing;
   private storeHealth?: StoreHealth;
+  private recovery?: StoreRecovery;
   private auth?: TokenFile;
   private draining = false;
   private registered = false;
@@ -163,6 +165,8 @@ export class DstashNode {
       }
       const identity = await loadOrCreateIdentity(o.dataDir, { nodeId: o.nodeId, partitions: o.partitions });
       this.id = identity.nodeId;
+      const recovery = new StoreRecovery(this.log, o.partitions, () => this.metrics.replication.storeCorruption());
+      this.recovery = recovery;
       const store = new LevelStore({
         dataDir: o.dataDir,
         sync: o.sync,
@@ -171,6 +175,7 @@ export class DstashNode {
         sweepIntervalMs: o.sweepIntervalMs,
         maxHints: o.maxHints,
         recordCacheBytes: o.recordCacheBytes,
+        onCorruption: recovery.report,
       });
       await store.open();
       this.store = store;
@@ -180,13 +185,19 @@ export class DstashNode {
         if (!this.draining) this.health.setAll(reason === undefined ? 'SERVING' : 'NOT_SERVING');
       });
       this.storeHealth = storeHealth;
-      const replica = new LocalReplica(store, o.partitions, o.maxValueBytes, (p) => sync.isSyncing(p), (target, count) => {
+      const replica = new LocalReplica(store, o.partitions, o.maxValueBytes, (p) => recovery.distrusts(p), (target, count) => {
         this.metrics.replication.hintsDropped(count);
         this.log.warn({ target, dropped: count, maxHints: o.maxHints }, 'hint store full: hints dropped; anti-entropy will repair those keys');
-      }, (err) => storeHealth.failed(err), this.versionBound);
+      }, (err) => {
+        // A store closed to put its damaged files aside fails writes for a moment: that is not a sick disk.
+        if (!recovery.busy) storeHealth.failed(err);
+      }, this.versionBound);
       const coordinator = this.makeCoordinator(replica);
       this.coordinator = coordinator;
-      this.healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o, this.metrics.replication);
+      const healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o, this.metrics.replication);
+      this.healing = healing;
+      // Before serving: a log replayed with records dropped must not answer a read.
+      await recovery.attach({ store, sync, pull: () => healing.rebalancer.trigger() });
       const grpcServer = await GrpcServer.start({
         coordinator, replica, store, health: this.health, admin: this, info: () => this.info(), discovery: () => this.discovery, nodeId: () => this.id,
         // Requests are counted only when an HTTP port can serve the counts.
@@ -297,6 +308,17 @@ export class DstashNode {
     }
   }
 
+  /**
+   * Stops trusting this node's copy and pulls every partition it home-owns
+   * again from its peers (`dstash node rebuild`); resolves once the rebuild
+   * started, with the partitions marked. `DSTASH_UNAVAILABLE` unless serving.
+   */
+  async rebuild(): Promise<number> {
+    if (this.state !== 'serving' || !this.recovery) throw new DstashError(ErrorCode.Unavailable, `the node is ${this.state}`);
+    await this.recovery.rebuild();
+    return this.options.partitions;
+  }
+
   /** The coordinator of this node (after `start()`). */
   get cluster(): Coordinator | undefined {
     return this.coordinator;
@@ -332,6 +354,8 @@ export class DstashNode {
       members: membersWithClocks(this.coordinator),
       hintsPending: this.healing?.hintsPending() ?? 0,
       transfer: this.healing?.rebalancer.progress ?? {},
+      storeState: this.recovery?.state ?? 'ok',
+      storeCorruptions: this.recovery?.corruptions ?? 0,
       draining: this.draining,
       load: this.metrics.load(),
       maxClockOffsetMs: this.options.maxClockOffsetMs,
@@ -364,6 +388,7 @@ export class DstashNode {
         this.log.warn({ err: (err as Error).message }, 'could not deregister; the registry drops this node once its check stays critical');
       });
     }
+    await this.recovery?.settled();
     await this.healing?.stop();
     this.healing = undefined;
     await this.storeHealth?.stop();

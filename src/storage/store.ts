@@ -121,6 +121,13 @@ export interface Store {
    */
   deleteIfVersion(records: readonly (RecordKey & { version: Buffer })[]): Promise<number>;
 
+  /**
+   * For a store on files that can be damaged: puts the damaged files aside,
+   * opens what could be recovered of them, and returns where the damaged
+   * files are kept.
+   */
+  quarantine?(): Promise<string>;
+
   /** The hot-record cache's counters, for a store that has one (and has it on). */
   recordCacheStats?(): RecordCacheStats | undefined;
 }

@@ -1,6 +1,7 @@
 /**
- * gRPC handlers of dstash.v1.Admin: operators trigger anti-entropy and drain
- * a node through them (`dstash cluster repair`, `dstash node drain`).
+ * gRPC handlers of dstash.v1.Admin: operators trigger anti-entropy, drain
+ * a node and rebuild it from its peers through them (`dstash cluster repair`,
+ * `dstash node drain`, `dstash node rebuild`).
  */
 import type { AdminHandlers } from '../../protocol/generated/dstash/v1/Admin.js';
 import { toServiceError } from '../../protocol/status.js';
@@ -11,6 +12,8 @@ import type { DrainProgress, SelfHealing } from '../self-healing/self-healing.js
 export interface AdminTarget {
   readonly selfHealing: SelfHealing | undefined;
   drain(onProgress: (p: DrainProgress) => void): Promise<void>;
+  /** Starts pulling every partition again from the peers (`dstash node rebuild`); resolves with how many were marked. */
+  rebuild(): Promise<number>;
 }
 
 /** Builds the Admin service's handlers for `node`. */
@@ -20,9 +23,12 @@ export function adminHandlers(node: AdminTarget): AdminHandlers {
       const healing = node.selfHealing;
       if (!healing) return callback(toServiceError(new DstashError(ErrorCode.Unavailable, 'the node is not serving')));
       healing.antiEntropy.runNow().then(
-        (r) => callback(null, { partitionsCompared: r.partitionsCompared, recordsPulled: r.recordsPulled, recordsPushed: r.recordsPushed }),
+        (r) => callback(null, { partitionsCompared: r.partitionsCompared, recordsPulled: r.recordsPulled, recordsPushed: r.recordsPushed, partitionsSkipped: r.partitionsSkipped }),
         (err) => callback(toServiceError(err)),
       );
+    },
+    Rebuild(_call, callback) {
+      node.rebuild().then((partitions) => callback(null, { partitions }), (err) => callback(toServiceError(err)));
     },
     Drain(call) {
       node.drain((p) => {

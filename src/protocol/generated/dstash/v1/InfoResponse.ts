@@ -37,6 +37,16 @@ export interface InfoResponse {
    */
   'maxClockOffsetMs'?: (number);
   /**
+   * The store's copy: "ok"; "corrupt" while damaged files are put aside;
+   * "rebuilding" while every partition is pulled again from the peers (reads
+   * then say the node is still receiving them). Progress is in `transfer`.
+   */
+  'storeState'?: (string);
+  /**
+   * Times the store met damaged files since the node started.
+   */
+  'storeCorruptions'?: (number | string | Long);
+  /**
    * Recent load and background work, for the dashboard (field numbers from 20
    * on, apart from the fields above).
    */
@@ -73,6 +83,16 @@ export interface InfoResponse__Output {
    * The maximum clock offset this node enforces, in ms.
    */
   'maxClockOffsetMs': (number);
+  /**
+   * The store's copy: "ok"; "corrupt" while damaged files are put aside;
+   * "rebuilding" while every partition is pulled again from the peers (reads
+   * then say the node is still receiving them). Progress is in `transfer`.
+   */
+  'storeState': (string);
+  /**
+   * Times the store met damaged files since the node started.
+   */
+  'storeCorruptions': (number);
   /**
    * Recent load and background work, for the dashboard (field numbers from 20
    * on, apart from the fields above).
