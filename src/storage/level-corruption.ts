@@ -56,7 +56,7 @@ export function namedFile(message: string): string | undefined {
 export async function keepBeforeOpen(dataDir: string, location: string): Promise<boolean> {
   let files: string[];
   try {
-    files = await readdir(location);
+    files = (await readdir(location, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw err;
@@ -64,7 +64,10 @@ export async function keepBeforeOpen(dataDir: string, location: string): Promise
   const kept = join(dataDir, BEFORE_OPEN);
   await rm(kept, { recursive: true, force: true });
   await mkdir(kept);
-  await Promise.all(files.filter((f) => f !== 'LOCK').map((f) => link(join(location, f), join(kept, f))));
+  // LevelDB's info logs are not data (and the open rotates them); a file LevelDB removed meanwhile is not missed.
+  await Promise.all(files.filter((f) => !['LOCK', 'LOG', 'LOG.old'].includes(f)).map((f) => link(join(location, f), join(kept, f)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  })));
   return true;
 }
 
@@ -93,15 +96,16 @@ export async function settleBeforeOpen(dataDir: string, dropped: boolean): Promi
 /**
  * Puts the (closed) database at `location` aside under the data dir and
  * leaves in its place a copy that LevelDB's repair has rebuilt from every
- * record it could still read (it drops the damaged blocks and keeps the
- * table files it had to give up under `lost/`). Returns where the damaged
- * files are.
+ * record it could still read (it drops the damaged blocks). Returns where
+ * the damaged files are.
  */
 export async function quarantineAndRepair(dataDir: string, location: string): Promise<string> {
   const to = quarantinePath(dataDir);
   await rename(location, to);
   await cp(to, location, { recursive: true });
   await ClassicLevel.repair(location);
+  // Repair keeps the table files it gave up in lost/: the originals are all in the quarantine already.
+  await rm(join(location, 'lost'), { recursive: true, force: true });
   return to;
 }
 
