@@ -20,6 +20,8 @@ export interface MemberStatus {
   hintsPending: number | null;
   transfer: { partitionsRemaining: number; partitionsMoved: number; keysMoved: number; bytesMoved: number } | null;
   draining: boolean;
+  /** What the member says of its store's copy (`ok`, `corrupt`, `rebuilding`); null when it does not answer. */
+  store: string | null;
   /** The member's clock minus the asked node's, as that node measured it; null when not measured. */
   clock: { offsetMs: number; rttMs: number; offender: boolean } | null;
 }
@@ -36,6 +38,7 @@ export async function memberStatuses(info: InfoResponse__Output, credentials: gr
       hintsPending: remote ? remote.hintsPending : null,
       transfer: remote?.transfer ? { ...remote.transfer } : null,
       draining: remote?.draining ?? false,
+      store: remote ? remote.storeState || 'ok' : null,
       clock: m.clock ? { offsetMs: m.clock.offsetMs, rttMs: m.clock.rttMs, offender: m.clock.offender } : null,
     };
   }));
@@ -47,7 +50,7 @@ export function statusLines(info: InfoResponse__Output, rows: MemberStatus[]): s
   const offenders = rows.filter((r) => r.clock?.offender).map((r) => r.id);
   const header = ['NODE', 'ADDRESS', 'ZONE', 'HEALTH', 'PARTITIONS', 'SIZE', 'HINTS', 'MOVING', 'MOVED', 'CLOCK', 'VERSION'];
   const lines = rows.map((r) => [
-    r.id, r.address, r.zone || '-', r.draining ? 'draining' : r.healthy ? 'healthy' : 'UNHEALTHY', String(r.partitions),
+    r.id, r.address, r.zone || '-', healthCell(r), String(r.partitions),
     r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes), r.hintsPending === null ? '-' : String(r.hintsPending),
     r.transfer ? `${r.transfer.partitionsRemaining} partitions` : '-',
     r.transfer ? `${r.transfer.keysMoved} keys, ${formatBytes(r.transfer.bytesMoved)}` : '-', formatClock(r.clock), r.version ?? '-',
@@ -57,6 +60,13 @@ export function statusLines(info: InfoResponse__Output, rows: MemberStatus[]): s
     ...(offenders.length > 0 ? [`clock offset beyond ${info.maxClockOffsetMs} ms (SKEWED): ${offenders.join(', ')}; fix their clocks (NTP)`] : []),
     ...columns([header, ...lines]),
   ];
+}
+
+/** The HEALTH column: a draining node, an unhealthy one, a store copy put aside or being rebuilt (MOVING shows how far), else healthy. */
+function healthCell(r: MemberStatus): string {
+  if (r.draining) return 'draining';
+  if (!r.healthy) return 'UNHEALTHY';
+  return r.store !== null && r.store !== 'ok' ? r.store : 'healthy';
 }
 
 /** A member's clock offset as the asked node measured it, marked SKEWED when it is an offender. */

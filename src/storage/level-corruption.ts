@@ -5,7 +5,7 @@
  * damaged files aside (`<dataDir>/db.corrupt-<ISO time>`, never deleted)
  * before the store opens a repaired copy.
  */
-import { cp, link, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, cp, link, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 
@@ -58,16 +58,19 @@ export async function keepBeforeOpen(dataDir: string, location: string): Promise
   try {
     files = (await readdir(location, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    // No database yet, or no data dir (opening then says what is wrong with it).
+    if (['ENOENT', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '')) return false;
     throw err;
   }
   const kept = join(dataDir, BEFORE_OPEN);
   await rm(kept, { recursive: true, force: true });
   await mkdir(kept);
-  // LevelDB's info logs are not data (and the open rotates them); a file LevelDB removed meanwhile is not missed.
-  await Promise.all(files.filter((f) => !['LOCK', 'LOG', 'LOG.old'].includes(f)).map((f) => link(join(location, f), join(kept, f)).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err;
-  })));
+  // LevelDB's info logs are not data (and the open rotates them); a file LevelDB removed meanwhile is not missed;
+  // a file system without hard links gets copies.
+  await Promise.all(files.filter((f) => !['LOCK', 'LOG', 'LOG.old'].includes(f)).map(async (f) => {
+    const from = join(location, f);
+    await link(from, join(kept, f)).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : copyFile(from, join(kept, f))));
+  }));
   return true;
 }
 

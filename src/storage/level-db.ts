@@ -105,10 +105,12 @@ export async function openLevelDb(
 ): Promise<LevelDb> {
   const location = join(dataDir, 'db');
   const db: LevelDb = new ClassicLevel<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer', ...tuning });
-  const kept = onCorruption !== undefined && await keepBeforeOpen(dataDir, location);
+  let kept = false;
   try {
+    kept = onCorruption !== undefined && await keepBeforeOpen(dataDir, location);
     await db.open();
   } catch (err) {
+    if (kept) await settleBeforeOpen(dataDir, false);
     // classic-level reports LEVEL_DATABASE_NOT_OPEN with the real reason as its cause.
     const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
     const reason = levelCode(cause) === 'LEVEL_LOCKED'

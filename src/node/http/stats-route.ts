@@ -29,6 +29,8 @@ interface MemberStats {
   sizeBytes: number;
   hintsPending: number;
   draining: boolean;
+  /** The store's copy: `ok`, `corrupt` (damaged files being put aside) or `rebuilding` (pulled again from the peers). */
+  storeState: string;
   transfer: InfoResponse__Output['transfer'];
   load: InfoResponse__Output['load'];
 }
@@ -89,7 +91,7 @@ async function gather(view: NodeView, credentials: grpc.ChannelCredentials): Pro
         ...m,
         clock: seen?.clock ?? null,
         stats: info
-          ? { version: info.version, sizeBytes: info.approximateSizeBytes, hintsPending: info.hintsPending, draining: info.draining, transfer: info.transfer, load: info.load }
+          ? { version: info.version, sizeBytes: info.approximateSizeBytes, hintsPending: info.hintsPending, draining: info.draining, storeState: info.storeState || 'ok', transfer: info.transfer, load: info.load }
           : null,
         error,
       };
