@@ -51,7 +51,8 @@ export function namedFile(message: string): string | undefined {
  * so that what an open is about to recover (and then delete: LevelDB removes
  * a replayed log) can still be put aside if the recovery turns out to have
  * skipped records. Links cost no copy; the table files they share are never
- * rewritten in place. Returns false when the database does not exist yet.
+ * rewritten in place. Returns false when the database does not exist yet,
+ * or when the links cannot be made (a full disk): that must not stop an open.
  */
 export async function keepBeforeOpen(dataDir: string, location: string): Promise<boolean> {
   let files: string[];
@@ -63,14 +64,24 @@ export async function keepBeforeOpen(dataDir: string, location: string): Promise
     throw err;
   }
   const kept = join(dataDir, BEFORE_OPEN);
-  await rm(kept, { recursive: true, force: true });
-  await mkdir(kept);
+  try {
+    await rm(kept, { recursive: true, force: true });
+    await mkdir(kept);
+  } catch {
+    // A full disk, say: the open goes on, and a damaged log is still noticed, only not kept as it was.
+    return false;
+  }
   // LevelDB's info logs are not data (and the open rotates them); a file LevelDB removed meanwhile is not missed;
   // a file system without hard links gets copies.
-  await Promise.all(files.filter((f) => !['LOCK', 'LOG', 'LOG.old'].includes(f)).map(async (f) => {
-    const from = join(location, f);
-    await link(from, join(kept, f)).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : copyFile(from, join(kept, f))));
-  }));
+  try {
+    await Promise.all(files.filter((f) => !['LOCK', 'LOG', 'LOG.old'].includes(f)).map(async (f) => {
+      const from = join(location, f);
+      await link(from, join(kept, f)).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : copyFile(from, join(kept, f))));
+    }));
+  } catch {
+    await rm(kept, { recursive: true, force: true }).catch(() => undefined);
+    return false;
+  }
   return true;
 }
 

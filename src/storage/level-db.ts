@@ -95,8 +95,8 @@ export async function writeBatch<T>(db: LevelDb, sync: boolean, fill: (batch: Le
  * {@link translateLevelError} is told to it, and so is an open that skipped
  * records of a damaged write-ahead log (LevelDB replays what it can read of
  * a log without an error, and writes only to its `LOG` file what it
- * dropped): then the database as it was before the open is kept aside, and
- * the report says where.
+ * dropped): then the database as it was before the open is kept aside
+ * (when the disk had room for the links), and the report says where.
  */
 export async function openLevelDb(
   dataDir: string,
@@ -120,11 +120,9 @@ export async function openLevelDb(
   }
   if (onCorruption === undefined) return db;
   reporters.set(db, onCorruption);
-  if (kept) {
-    const drops = await recoveryDrops(location);
-    const quarantinedAt = await settleBeforeOpen(dataDir, drops.length > 0);
-    if (quarantinedAt !== undefined) onCorruption({ operation: 'open', message: drops.join('\n'), file: namedFile(drops[0]!), quarantinedAt });
-  }
+  const drops = await recoveryDrops(location);
+  const quarantinedAt = kept ? await settleBeforeOpen(dataDir, drops.length > 0) : undefined;
+  if (drops.length > 0) onCorruption({ operation: 'open', message: drops.join('\n'), file: namedFile(drops[0]!), quarantinedAt });
   return db;
 }
 

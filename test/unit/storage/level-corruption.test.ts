@@ -92,7 +92,8 @@ describe('LevelStore on damaged files', () => {
     assert.equal(report.operation, 'open');
     assert.match(report.message, /dropping \d+ bytes; Corruption/);
     assert.equal(report.file, file);
-    assert.ok((await readdir(report.quarantinedAt!)).includes(file), `${file} kept in ${report.quarantinedAt}`);
+    const keptFiles = await readdir(report.quarantinedAt!);
+    assert.ok(keptFiles.includes(file), `${file} kept in ${report.quarantinedAt}: ${keptFiles.join(", ")}; db: ${(await readdir(join(dir.path, "db"))).join(", ")}`);
     assert.ok((await collect(store.partition(0))).length < RECORDS, 'LevelDB dropped records');
   });
 
