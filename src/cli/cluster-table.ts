@@ -22,6 +22,8 @@ export interface MemberStatus {
   draining: boolean;
   /** Why the member's store is read-only (disk full: reads served, writes refused); null while it takes writes or did not answer. */
   readOnly: string | null;
+  /** What the member says of its store's copy (`ok`, `corrupt`, `rebuilding`); null when it does not answer. */
+  store: string | null;
   /** The member's clock minus the asked node's, as that node measured it; null when not measured. */
   clock: { offsetMs: number; rttMs: number; offender: boolean } | null;
 }
@@ -39,6 +41,7 @@ export async function memberStatuses(info: InfoResponse__Output, credentials: gr
       transfer: remote?.transfer ? { ...remote.transfer } : null,
       draining: remote?.draining ?? false,
       readOnly: remote?.readOnly || null,
+      store: remote ? remote.storeState || 'ok' : null,
       clock: m.clock ? { offsetMs: m.clock.offsetMs, rttMs: m.clock.rttMs, offender: m.clock.offender } : null,
     };
   }));
@@ -50,7 +53,7 @@ export function statusLines(info: InfoResponse__Output, rows: MemberStatus[]): s
   const offenders = rows.filter((r) => r.clock?.offender).map((r) => r.id);
   const header = ['NODE', 'ADDRESS', 'ZONE', 'HEALTH', 'PARTITIONS', 'SIZE', 'HINTS', 'MOVING', 'MOVED', 'CLOCK', 'VERSION'];
   const lines = rows.map((r) => [
-    r.id, r.address, r.zone || '-', healthText(r), String(r.partitions),
+    r.id, r.address, r.zone || '-', healthCell(r), String(r.partitions),
     r.sizeBytes === null ? '-' : formatBytes(r.sizeBytes), r.hintsPending === null ? '-' : String(r.hintsPending),
     r.transfer ? `${r.transfer.partitionsRemaining} partitions` : '-',
     r.transfer ? `${r.transfer.keysMoved} keys, ${formatBytes(r.transfer.bytesMoved)}` : '-', formatClock(r.clock), r.version ?? '-',
@@ -64,10 +67,11 @@ export function statusLines(info: InfoResponse__Output, rows: MemberStatus[]): s
   ];
 }
 
-/** The HEALTH cell: draining, read-only (a full disk), healthy or UNHEALTHY. */
-function healthText(r: MemberStatus): string {
+/** The HEALTH column: a draining node, an unhealthy one, a store copy put aside or being rebuilt (MOVING shows how far), a read-only store (a full disk), else healthy. */
+function healthCell(r: MemberStatus): string {
   if (r.draining) return 'draining';
   if (!r.healthy) return 'UNHEALTHY';
+  if (r.store !== null && r.store !== 'ok') return r.store;
   return r.readOnly !== null ? 'read-only' : 'healthy';
 }
 

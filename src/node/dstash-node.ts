@@ -32,6 +32,7 @@ import { nodeDiscovery } from './node-discovery.js';
 import { admitDataDir } from './self-healing/drain-mark.js';
 import { SelfHealing, type DrainProgress } from './self-healing/self-healing.js';
 import { StoreHealth } from './store-health.js';
+import { StoreRecovery } from './store-recovery.js';
 import { SyncState } from './self-healing/sync-state.js';
 import { VersionBound } from './version-bound.js';
 import { RESTART_EXIT_CODE } from './exit-codes.js';
@@ -81,6 +82,7 @@ export class DstashNode {
   private discovery?: Discovery;
   private healing?: SelfHealing;
   private storeHealth?: StoreHealth;
+  private recovery?: StoreRecovery;
   private auth?: TokenFile;
   private draining = false;
   /** From the moment the coordinator knows the members until stop: health may say SERVING. */
@@ -186,6 +188,8 @@ export class DstashNode {
       }
       const identity = await loadOrCreateIdentity(o.dataDir, { nodeId: o.nodeId, partitions: o.partitions });
       this.id = identity.nodeId;
+      const recovery = new StoreRecovery(this.log, o.partitions, () => this.metrics.replication.storeCorruption());
+      this.recovery = recovery;
       const store = new LevelStore({
         dataDir: o.dataDir,
         sync: o.sync,
@@ -194,16 +198,23 @@ export class DstashNode {
         sweepIntervalMs: o.sweepIntervalMs,
         maxHints: o.maxHints,
         recordCacheBytes: o.recordCacheBytes,
+        onCorruption: recovery.report,
       });
       await store.open();
       this.store = store;
       const sync = await SyncState.load(store, o.partitions);
       const storeHealth = new StoreHealth(store, o.dataDir, this.log, o.storeProbeIntervalMs, () => this.reportHealth());
       this.storeHealth = storeHealth;
-      const replica = new LocalReplica(store, o.partitions, o.maxValueBytes, (p) => sync.isSyncing(p), (target, count) => {
+      const replica = new LocalReplica(store, o.partitions, o.maxValueBytes, (p) => recovery.distrusts(p), (target, count) => {
         this.metrics.replication.hintsDropped(count);
         this.log.warn({ target, dropped: count, maxHints: o.maxHints }, 'hint store full: hints dropped; anti-entropy will repair those keys');
-      }, storeHealth, this.versionBound);
+      }, {
+        refusal: () => storeHealth.refusal(),
+        // A store closed to put its damaged files aside fails writes for a moment: that is not a sick disk.
+        failed: (err) => {
+          if (!recovery.busy) storeHealth.failed(err);
+        },
+      }, this.versionBound);
       // Nothing is served from the store until the truncations missed while stopped are known (truncation-sync.ts).
       const learned = signal();
       replica.holdUntil(learned.promise);
@@ -211,7 +222,10 @@ export class DstashNode {
       this.coordinator = coordinator;
       for (const [index, version] of store.truncations()) coordinator.observeTruncation(index, version);
       replica.onTruncated = (index, version) => coordinator.observeTruncation(index, version);
-      this.healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o, this.metrics.replication);
+      const healing = new SelfHealing(() => this.id, store, replica, sync, coordinator, this.log, o, this.metrics.replication);
+      this.healing = healing;
+      // Before serving: a log replayed with records dropped must not answer a read.
+      await recovery.attach({ store, sync, pull: () => healing.rebalancer.trigger() });
       const grpcServer = await GrpcServer.start({
         coordinator, replica, store, health: this.health, admin: this, info: () => this.info(), discovery: () => this.discovery, nodeId: () => this.id,
         // Requests are counted only when an HTTP port can serve the counts.
@@ -386,6 +400,17 @@ export class DstashNode {
     }
   }
 
+  /**
+   * Stops trusting this node's copy and pulls every partition it home-owns
+   * again from its peers (`dstash node rebuild`); resolves once the rebuild
+   * started, with the partitions marked. `DSTASH_UNAVAILABLE` unless serving.
+   */
+  async rebuild(): Promise<number> {
+    if (this.state !== 'serving' || !this.recovery) throw new DstashError(ErrorCode.Unavailable, `the node is ${this.state}`);
+    await this.recovery.rebuild();
+    return this.options.partitions;
+  }
+
   /** The coordinator of this node (after `start()`). */
   get cluster(): Coordinator | undefined {
     return this.coordinator;
@@ -421,6 +446,8 @@ export class DstashNode {
       members: membersWithClocks(this.coordinator),
       hintsPending: this.healing?.hintsPending() ?? 0,
       transfer: this.healing?.rebalancer.progress ?? {},
+      storeState: this.recovery?.state ?? 'ok',
+      storeCorruptions: this.recovery?.corruptions ?? 0,
       draining: this.draining,
       readOnly: this.storeHealth?.readOnlyReason ?? '',
       load: this.metrics.load(),
@@ -455,6 +482,7 @@ export class DstashNode {
         this.log.warn({ err: (err as Error).message }, 'could not deregister; the registry drops this node once its check stays critical');
       });
     }
+    await this.recovery?.settled();
     await this.healing?.stop();
     this.healing = undefined;
     await this.storeHealth?.stop();

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { DstashError, ErrorCode } from '../errors.js';
+import { type CorruptionReport, isCorruption, keepBeforeOpen, namedFile, recoveryDrops, settleBeforeOpen } from './level-corruption.js';
 import { notOpenError } from './store-checks.js';
 
 /** The database as the store uses it: Buffer keys and values, no encodings. */
@@ -89,14 +90,27 @@ export async function writeBatch<T>(db: LevelDb, sync: boolean, fill: (batch: Le
 /**
  * Opens (creating it when missing) the database in `<dataDir>/db`. Throws
  * `DSTASH_INTERNAL` naming the path and the cause; when another process (or
- * another store in this one) holds the database, the message says so.
+ * another store in this one) holds the database, the message says so. With
+ * `onCorruption`, every LevelDB corruption error met through
+ * {@link translateLevelError} is told to it, and so is an open that skipped
+ * records of a damaged write-ahead log (LevelDB replays what it can read of
+ * a log without an error, and writes only to its `LOG` file what it
+ * dropped): then the database as it was before the open is kept aside
+ * (when the disk had room for the links), and the report says where.
  */
-export async function openLevelDb(dataDir: string, tuning: { writeBufferSize: number; cacheSize: number }): Promise<LevelDb> {
+export async function openLevelDb(
+  dataDir: string,
+  tuning: { writeBufferSize: number; cacheSize: number },
+  onCorruption?: (report: CorruptionReport) => void,
+): Promise<LevelDb> {
   const location = levelDbLocation(dataDir);
   const db: LevelDb = new ClassicLevel<Buffer, Buffer>(location, { keyEncoding: 'buffer', valueEncoding: 'buffer', ...tuning });
+  let kept = false;
   try {
+    kept = onCorruption !== undefined && await keepBeforeOpen(dataDir, location);
     await db.open();
   } catch (err) {
+    if (kept) await settleBeforeOpen(dataDir, false);
     // classic-level reports LEVEL_DATABASE_NOT_OPEN with the real reason as its cause.
     const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
     const reason = levelCode(cause) === 'LEVEL_LOCKED'
@@ -104,6 +118,11 @@ export async function openLevelDb(dataDir: string, tuning: { writeBufferSize: nu
       : cause instanceof Error ? cause.message : String(cause);
     throw new DstashError(ErrorCode.Internal, `cannot open ${storeName(location)}: ${reason}`, { cause: err });
   }
+  if (onCorruption === undefined) return db;
+  reporters.set(db, onCorruption);
+  const drops = await recoveryDrops(location);
+  const quarantinedAt = kept ? await settleBeforeOpen(dataDir, drops.length > 0) : undefined;
+  if (drops.length > 0) onCorruption({ operation: 'open', message: drops.join('\n'), file: namedFile(drops[0]!), quarantinedAt });
   return db;
 }
 
@@ -117,21 +136,30 @@ export function storeName(location: string): string {
   return `the store in ${location}`;
 }
 
+/** Who hears of the corruption each database meets (see {@link openLevelDb}). */
+const reporters = new WeakMap<LevelDb, (report: CorruptionReport) => void>();
+
 /**
  * Maps classic-level's "not open" errors (the store was closed under a running
- * scan or sweep) to `DSTASH_NOT_OPEN`; returns anything else unchanged.
+ * scan or sweep) to `DSTASH_NOT_OPEN`; returns anything else unchanged. A
+ * corruption error is also told to the database's reporter, as met by
+ * `operation` in the range from `fromKey`, when the caller knows them.
  */
-export function translateLevelError(err: unknown, db: LevelDb): unknown {
+export function translateLevelError(err: unknown, db: LevelDb, where: { operation: string; fromKey?: Buffer } = { operation: 'read' }): unknown {
+  if (isCorruption(err)) {
+    const message = (err as Error).message;
+    reporters.get(db)?.({ operation: where.operation, message, file: namedFile(message), fromKey: where.fromKey?.toString('hex') });
+  }
   const code = levelCode(err);
   return code === 'LEVEL_DATABASE_NOT_OPEN' || code === 'LEVEL_ITERATOR_NOT_OPEN' ? notOpenError(storeName(db.location)) : err;
 }
 
 /** Awaits a LevelDB call, its errors passed through {@link translateLevelError}. */
-export async function levelCall<T>(db: LevelDb, call: Promise<T>): Promise<T> {
+export async function levelCall<T>(db: LevelDb, call: Promise<T>, operation = 'read'): Promise<T> {
   try {
     return await call;
   } catch (err) {
-    throw translateLevelError(err, db);
+    throw translateLevelError(err, db, { operation });
   }
 }
 

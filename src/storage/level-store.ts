@@ -10,7 +10,8 @@ import { KeyFilter, keyHashAt } from './key-filter.js';
 import { checkPartition, dataRange, describeDataKey, encodeDataKey, encodeMetaKey, encodePaxosKey } from './key-layout.js';
 import { directoryBytes } from './directory-size.js';
 import { commitApplies, prepareApply, type ApplyCall } from './level-apply.js';
-import { type LevelDb, levelCall, openLevelDb, storeName, writeBatch } from './level-db.js';
+import { type CorruptionReport, quarantineAndRepair } from './level-corruption.js';
+import { type LevelDb, levelCall, openLevelDb, storeName, translateLevelError, writeBatch } from './level-db.js';
 import { partitionLevel, scanLevel } from './level-scan.js';
 import { purgeTruncated, sweepLevel } from './level-sweep.js';
 import { type CorruptRecordHandler, decodeRecord } from './record-codec.js';
@@ -59,6 +60,9 @@ export class LevelStore implements Store {
   /** Truncations whose records the sweep has not purged yet since the store opened. */
   private readonly unpurged = new Set<string>();
 
+  /** Set once this open's first corruption was reported (see the `onCorruption` option). */
+  private corruptionReported = false;
+
   /** Writers replace or skip a corrupt record; the operator hears of it here. */
   private readonly onCorrupt: CorruptRecordHandler = (dataKey, err) => {
     this.log.error({ record: describeDataKey(dataKey), err }, 'corrupt stored record: a newer version will replace it (run anti-entropy or repair the key)');
@@ -104,7 +108,8 @@ export class LevelStore implements Store {
     this.state = 'opening';
     try {
       const { dataDir, writeBufferSize, cacheSize } = this.options;
-      const db = await openLevelDb(dataDir, { writeBufferSize, cacheSize });
+      this.corruptionReported = false;
+      const db = await openLevelDb(dataDir, { writeBufferSize, cacheSize }, (report) => this.reportCorruption(report));
       // Created before any write can run, so that it hears of every key written from now on.
       const filter = this.options.keyFilterBytes > 0 ? new KeyFilter(this.options.keyFilterBytes) : undefined;
       this.cache?.clear();
@@ -115,7 +120,7 @@ export class LevelStore implements Store {
       const context = { db, tombstoneGraceMs: this.options.tombstoneGraceMs, sync: this.options.sync, onCorrupt: this.onCorrupt, filter, cache: this.cache, truncations };
       this.db = db;
       this.filter = filter;
-      this.queue = new WriteQueue((calls) => levelCall(db, commitApplies(context, calls)));
+      this.queue = new WriteQueue((calls) => levelCall(db, commitApplies(context, calls), 'write'));
       this.hints = await levelCall(db, handoff.countHints(db));
       this.state = 'open';
       if (filter) this.filling = this.fillFilter(db, filter);
@@ -148,10 +153,30 @@ export class LevelStore implements Store {
       }
       filter.markComplete();
     } catch (err) {
+      translateLevelError(err, db, { operation: 'scan' });
       if (this.state === 'open') this.log.warn({ err }, 'could not list the stored keys: every write reads the stored version first (slower, not less safe)');
     } finally {
       await iterator.close().catch(() => undefined);
     }
+  }
+
+  private reportCorruption(report: CorruptionReport): void {
+    if (this.corruptionReported) return;
+    this.corruptionReported = true;
+    this.options.onCorruption(report);
+  }
+
+  /**
+   * Closes the store, puts its damaged LevelDB directory aside under the
+   * data dir (never deleted), opens a copy that LevelDB's repair rebuilt from
+   * what it could still read, and returns where the damaged files are.
+   * Meanwhile calls fail with `DSTASH_NOT_OPEN`.
+   */
+  async quarantine(): Promise<string> {
+    await this.close();
+    const at = await quarantineAndRepair(this.options.dataDir, join(this.options.dataDir, 'db'));
+    await this.open();
+    return at;
   }
 
   /** Stops the sweep timer, lets queued writes and running sweeps finish, then closes. Idempotent. */
@@ -271,7 +296,7 @@ export class LevelStore implements Store {
         if (purged) this.log.debug({ index, purged }, 'purged truncated records');
       }
       return result;
-    })());
+    })(), 'sweep');
     this.sweeps.add(sweeping);
     try {
       return await sweeping;

@@ -5,6 +5,7 @@
  */
 import { ErrorCode, InvalidArgumentError } from '../errors.js';
 import { MAX_PARTITION } from './key-layout.js';
+import type { CorruptionReport } from './level-corruption.js';
 
 /** Options every store takes (the whole of {@link MemoryStore}'s). */
 export interface StoreOptions {
@@ -99,6 +100,14 @@ export interface LevelStoreOptions extends StoreOptions {
    * @default 134_217_728 (128 MiB)
    */
   recordCacheBytes?: number;
+  /**
+   * Told when the store meets damaged LevelDB files: a corruption error of a
+   * read, scan, write or compaction, or an open that skipped records of a
+   * damaged write-ahead log. Told once per open: what the first report
+   * starts (`quarantine()`, a rebuild) covers the rest.
+   * @default a no-op
+   */
+  onCorruption?: (report: CorruptionReport) => void;
 }
 
 /** Defaults of {@link StoreOptions}. */
@@ -118,6 +127,7 @@ export const DEFAULT_LEVEL_STORE_OPTIONS: Readonly<Required<Omit<LevelStoreOptio
   cacheSize: 8 * 1024 * 1024,
   keyFilterBytes: 4 * 1024 * 1024,
   recordCacheBytes: 128 * 1024 * 1024,
+  onCorruption: () => undefined,
 };
 
 /** Fills in defaults and checks the options; throws `DSTASH_INVALID_OPTIONS` for bad ones. */

@@ -136,6 +136,13 @@ export interface Store {
   /** The truncations in force: index (or `ALL_INDEXES`) → version. */
   truncations(): ReadonlyMap<string, Buffer>;
 
+  /**
+   * For a store on files that can be damaged: puts the damaged files aside,
+   * opens what could be recovered of them, and returns where the damaged
+   * files are kept.
+   */
+  quarantine?(): Promise<string>;
+
   /** The hot-record cache's counters, for a store that has one (and has it on). */
   recordCacheStats?(): RecordCacheStats | undefined;
 }

@@ -1,8 +1,9 @@
 /**
  * gRPC handlers of dstash.v1.Admin: operators trigger anti-entropy, drain a
- * node and stop or restart it through them (`dstash cluster repair`,
- * `dstash node drain`, `dstash node stop`, `dstash node restart`), and
- * coordinators hand each member a truncation (`dstash truncate`, FLUSHDB).
+ * node, rebuild it from its peers, and stop or restart it through them
+ * (`dstash cluster repair`, `dstash node drain`, `dstash node rebuild`,
+ * `dstash node stop`, `dstash node restart`), and coordinators hand each
+ * member a truncation (`dstash truncate`, FLUSHDB).
  */
 import type { AdminHandlers } from '../../protocol/generated/dstash/v1/Admin.js';
 import { toServiceError } from '../../protocol/status.js';
@@ -17,6 +18,8 @@ export interface AdminTarget {
   drain(onProgress: (p: DrainProgress) => void): Promise<void>;
   /** Stops the node once the caller is answered; returns the exit code its process will end with. */
   requestStop(restart: boolean): number;
+  /** Starts pulling every partition again from the peers (`dstash node rebuild`); resolves with how many were marked. */
+  rebuild(): Promise<number>;
 }
 
 /** Builds the Admin service's handlers for `node`, whose local replica takes truncations. */
@@ -32,7 +35,7 @@ export function adminHandlers(node: AdminTarget, replica: LocalReplica): AdminHa
       const healing = node.selfHealing;
       if (!healing) return callback(toServiceError(new DstashError(ErrorCode.Unavailable, 'the node is not serving')));
       healing.antiEntropy.runNow().then(
-        (r) => callback(null, { partitionsCompared: r.partitionsCompared, recordsPulled: r.recordsPulled, recordsPushed: r.recordsPushed }),
+        (r) => callback(null, { partitionsCompared: r.partitionsCompared, recordsPulled: r.recordsPulled, recordsPushed: r.recordsPushed, partitionsSkipped: r.partitionsSkipped }),
         (err) => callback(toServiceError(err)),
       );
     },
@@ -44,6 +47,9 @@ export function adminHandlers(node: AdminTarget, replica: LocalReplica): AdminHa
         return callback(toServiceError(err));
       }
       callback(null, { nodeId: node.nodeId, exitCode });
+    },
+    Rebuild(_call, callback) {
+      node.rebuild().then((partitions) => callback(null, { partitions }), (err) => callback(toServiceError(err)));
     },
     Drain(call) {
       node.drain((p) => {

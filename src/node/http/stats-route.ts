@@ -31,6 +31,8 @@ interface MemberStats {
   draining: boolean;
   /** Why its store is read-only (disk full); empty while it takes writes. */
   readOnly: string;
+  /** The store's copy: `ok`, `corrupt` (damaged files being put aside) or `rebuilding` (pulled again from the peers). */
+  storeState: string;
   transfer: InfoResponse__Output['transfer'];
   load: InfoResponse__Output['load'];
 }
@@ -91,7 +93,7 @@ async function gather(view: NodeView, credentials: grpc.ChannelCredentials): Pro
         ...m,
         clock: seen?.clock ?? null,
         stats: info
-          ? { version: info.version, sizeBytes: info.approximateSizeBytes, hintsPending: info.hintsPending, draining: info.draining, readOnly: info.readOnly, transfer: info.transfer, load: info.load }
+          ? { version: info.version, sizeBytes: info.approximateSizeBytes, hintsPending: info.hintsPending, draining: info.draining, readOnly: info.readOnly, storeState: info.storeState || 'ok', transfer: info.transfer, load: info.load }
           : null,
         error,
       };

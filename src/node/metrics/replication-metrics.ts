@@ -10,6 +10,7 @@
  * | `dstash_hints_dropped_total` | counter | hints given up (expired, replica left the cluster) |
  * | `dstash_rebalance_partitions_remaining` | gauge | partitions this node still has to hand to their new home replicas |
  * | `dstash_antientropy_keys_repaired_total` | counter | keys anti-entropy sent to a replica that lacked them or held an older version |
+ * | `dstash_store_corruption_total` | counter | times the store met damaged LevelDB files and the node put them aside to rebuild from its peers |
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 
@@ -20,6 +21,7 @@ export class ReplicationMetrics {
   private readonly dropped: Counter;
   private readonly remaining: Gauge;
   private readonly repaired: Counter;
+  private readonly corruption: Counter;
   /** Anti-entropy so far, for the node's Info (the dashboard): keys repaired, and when the last run ended (0 = none yet). */
   readonly antiEntropy = { keysRepaired: 0, lastRunMs: 0 };
 
@@ -38,6 +40,16 @@ export class ReplicationMetrics {
       help: 'Keys anti-entropy sent to a replica that lacked them or held an older version',
       registers,
     });
+    this.corruption = new Counter({
+      name: 'dstash_store_corruption_total',
+      help: 'Times the store met damaged LevelDB files (a read, scan, write or compaction failing with Corruption, or a write-ahead log replayed with records dropped)',
+      registers,
+    });
+  }
+
+  /** Counts one discovery of damaged store files. */
+  storeCorruption(): void {
+    this.corruption.inc();
   }
 
   /** Sets how many hints this node holds now. */

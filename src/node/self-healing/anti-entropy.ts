@@ -24,6 +24,8 @@ export interface RepairResult {
   partitionsCompared: number;
   recordsPulled: number;
   recordsPushed: number;
+  /** Partitions left out because this replica could not read its own copy. */
+  partitionsSkipped: number;
 }
 
 /** Compares and repairs this node's partitions against their other replicas. */
@@ -63,7 +65,7 @@ export class AntiEntropy {
   }
 
   private async run(): Promise<RepairResult> {
-    const result: RepairResult = { partitionsCompared: 0, recordsPulled: 0, recordsPushed: 0 };
+    const result: RepairResult = { partitionsCompared: 0, recordsPulled: 0, recordsPushed: 0, partitionsSkipped: 0 };
     const self = this.selfId();
     const view = this.coordinator.view;
     const buckets = this.options.buckets ?? DEFAULT_BUCKETS;
@@ -72,7 +74,15 @@ export class AntiEntropy {
     await Promise.all(view.placement.partitionsOwnedBy(self).map((partition) => limit(async () => {
       const peers = view.placement.homeReplicas(partition).filter((id) => id !== self && view.isHealthy(id));
       if (peers.length === 0) return;
-      const mine = await this.local.digest(partition, buckets);
+      let mine: Buffer[];
+      try {
+        mine = await this.local.digest(partition, buckets);
+      } catch (err) {
+        // This replica's own copy cannot be read (damaged files): the store's recovery rebuilds it; the other partitions go on.
+        result.partitionsSkipped += 1;
+        this.log.warn({ partition, err: (err as Error).message }, 'anti-entropy skipped a partition this replica cannot read');
+        return;
+      }
       for (const peer of peers) {
         try {
           const theirs = await this.coordinator.replica(peer).digest(partition, buckets, this.options.timeoutMs);

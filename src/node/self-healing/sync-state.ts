@@ -34,6 +34,11 @@ export class SyncState {
     this.owned = new Set(owned);
   }
 
+  /** True once the partitions this node home-owns were set. */
+  get ownedKnown(): boolean {
+    return this.owned.size > 0;
+  }
+
   /** True when `partition` is home-owned here but not received yet. */
   isSyncing(partition: number): boolean {
     return this.owned.has(partition) && !this.isSynced(partition);

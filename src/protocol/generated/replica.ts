@@ -25,6 +25,8 @@ import type { PartitionScanResponse as _dstash_v1_PartitionScanResponse, Partiti
 import type { ReadBatch as _dstash_v1_ReadBatch, ReadBatch__Output as _dstash_v1_ReadBatch__Output } from './dstash/v1/ReadBatch.js';
 import type { ReadBatchResult as _dstash_v1_ReadBatchResult, ReadBatchResult__Output as _dstash_v1_ReadBatchResult__Output } from './dstash/v1/ReadBatchResult.js';
 import type { ReadResult as _dstash_v1_ReadResult, ReadResult__Output as _dstash_v1_ReadResult__Output } from './dstash/v1/ReadResult.js';
+import type { RebuildRequest as _dstash_v1_RebuildRequest, RebuildRequest__Output as _dstash_v1_RebuildRequest__Output } from './dstash/v1/RebuildRequest.js';
+import type { RebuildResponse as _dstash_v1_RebuildResponse, RebuildResponse__Output as _dstash_v1_RebuildResponse__Output } from './dstash/v1/RebuildResponse.js';
 import type { Record as _dstash_v1_Record, Record__Output as _dstash_v1_Record__Output } from './dstash/v1/Record.js';
 import type { RepairRequest as _dstash_v1_RepairRequest, RepairRequest__Output as _dstash_v1_RepairRequest__Output } from './dstash/v1/RepairRequest.js';
 import type { RepairResponse as _dstash_v1_RepairResponse, RepairResponse__Output as _dstash_v1_RepairResponse__Output } from './dstash/v1/RepairResponse.js';
@@ -72,6 +74,8 @@ export interface ProtoGrpcType {
       ReadBatch: MessageTypeDefinition<_dstash_v1_ReadBatch, _dstash_v1_ReadBatch__Output>
       ReadBatchResult: MessageTypeDefinition<_dstash_v1_ReadBatchResult, _dstash_v1_ReadBatchResult__Output>
       ReadResult: MessageTypeDefinition<_dstash_v1_ReadResult, _dstash_v1_ReadResult__Output>
+      RebuildRequest: MessageTypeDefinition<_dstash_v1_RebuildRequest, _dstash_v1_RebuildRequest__Output>
+      RebuildResponse: MessageTypeDefinition<_dstash_v1_RebuildResponse, _dstash_v1_RebuildResponse__Output>
       Record: MessageTypeDefinition<_dstash_v1_Record, _dstash_v1_Record__Output>
       RepairRequest: MessageTypeDefinition<_dstash_v1_RepairRequest, _dstash_v1_RepairRequest__Output>
       RepairResponse: MessageTypeDefinition<_dstash_v1_RepairResponse, _dstash_v1_RepairResponse__Output>

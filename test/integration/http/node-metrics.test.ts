@@ -24,6 +24,7 @@ describe('http: the NodeMetrics API', () => {
     a.replication.rebalancePartitionsRemaining(12);
     a.replication.antiEntropyKeysRepaired(5);
     a.replication.antiEntropyKeysRepaired();
+    a.replication.storeCorruption();
 
     const scraped = await a.scrape();
     assert.match(scraped.contentType, /^text\/plain/);
@@ -33,6 +34,7 @@ describe('http: the NodeMetrics API', () => {
       dstash_hints_dropped_total: 1,
       dstash_rebalance_partitions_remaining: 12,
       dstash_antientropy_keys_repaired_total: 6,
+      dstash_store_corruption_total: 1,
     };
     for (const [name, value] of Object.entries(expected)) assert.equal(sample(scraped.body, name), value, name);
     assert.equal(sample(scraped.body, 'dstash_node_info', { node_id: 'a', zone: 'z1' }), 1);

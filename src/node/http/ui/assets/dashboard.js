@@ -68,7 +68,9 @@ function renderMembers(data) {
   const rows = data.members.map((m, i) => {
     const s = m.stats;
     const last = s ? complete(s.load).at(-1) : undefined;
-    const health = s?.draining ? 'draining' : !m.healthy ? 'unhealthy' : s?.readOnly ? 'read-only' : 'healthy';
+    // A store copy put aside (corrupt) or being pulled again from the peers (rebuilding) shows in place of healthy.
+    const store = s && s.storeState !== 'ok' ? s.storeState : undefined;
+    const health = s?.draining ? 'draining' : !m.healthy ? 'unhealthy' : store ?? (s?.readOnly ? 'read-only' : 'healthy');
     const transfer = s?.transfer;
     const moving = transfer && transfer.partitionsRemaining > 0 ? `${transfer.partitionsRemaining} partitions left` : transfer && transfer.keysMoved > 0 ? `done (${transfer.keysMoved} keys)` : '–';
     const name = el('td', {}, el('span', { class: 'swatch', style: `background:${COLORS[i % COLORS.length]};margin-left:0` }), m.id);

@@ -5,6 +5,8 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { DrainProgress as _dstash_v1_DrainProgress, DrainProgress__Output as _dstash_v1_DrainProgress__Output } from '../../dstash/v1/DrainProgress.js';
 import type { DrainRequest as _dstash_v1_DrainRequest, DrainRequest__Output as _dstash_v1_DrainRequest__Output } from '../../dstash/v1/DrainRequest.js';
+import type { RebuildRequest as _dstash_v1_RebuildRequest, RebuildRequest__Output as _dstash_v1_RebuildRequest__Output } from '../../dstash/v1/RebuildRequest.js';
+import type { RebuildResponse as _dstash_v1_RebuildResponse, RebuildResponse__Output as _dstash_v1_RebuildResponse__Output } from '../../dstash/v1/RebuildResponse.js';
 import type { RepairRequest as _dstash_v1_RepairRequest, RepairRequest__Output as _dstash_v1_RepairRequest__Output } from '../../dstash/v1/RepairRequest.js';
 import type { RepairResponse as _dstash_v1_RepairResponse, RepairResponse__Output as _dstash_v1_RepairResponse__Output } from '../../dstash/v1/RepairResponse.js';
 import type { StopRequest as _dstash_v1_StopRequest, StopRequest__Output as _dstash_v1_StopRequest__Output } from '../../dstash/v1/StopRequest.js';
@@ -28,6 +30,25 @@ export interface AdminClient extends grpc.Client {
    */
   drain(argument: _dstash_v1_DrainRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_dstash_v1_DrainProgress__Output>;
   drain(argument: _dstash_v1_DrainRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_dstash_v1_DrainProgress__Output>;
+  
+  /**
+   * Stops trusting this node's copy and pulls every partition it home-owns
+   * again from its peers, as after damaged store files (reads say the node
+   * is still receiving them until it has). Answers once the rebuild started.
+   */
+  Rebuild(argument: _dstash_v1_RebuildRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_RebuildResponse__Output>): grpc.ClientUnaryCall;
+  Rebuild(argument: _dstash_v1_RebuildRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dstash_v1_RebuildResponse__Output>): grpc.ClientUnaryCall;
+  Rebuild(argument: _dstash_v1_RebuildRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_RebuildResponse__Output>): grpc.ClientUnaryCall;
+  Rebuild(argument: _dstash_v1_RebuildRequest, callback: grpc.requestCallback<_dstash_v1_RebuildResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Stops trusting this node's copy and pulls every partition it home-owns
+   * again from its peers, as after damaged store files (reads say the node
+   * is still receiving them until it has). Answers once the rebuild started.
+   */
+  rebuild(argument: _dstash_v1_RebuildRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_RebuildResponse__Output>): grpc.ClientUnaryCall;
+  rebuild(argument: _dstash_v1_RebuildRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_dstash_v1_RebuildResponse__Output>): grpc.ClientUnaryCall;
+  rebuild(argument: _dstash_v1_RebuildRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_dstash_v1_RebuildResponse__Output>): grpc.ClientUnaryCall;
+  rebuild(argument: _dstash_v1_RebuildRequest, callback: grpc.requestCallback<_dstash_v1_RebuildResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Runs anti-entropy now against the other replicas of every partition this node holds.
@@ -99,6 +120,13 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
   Drain: grpc.handleServerStreamingCall<_dstash_v1_DrainRequest__Output, _dstash_v1_DrainProgress>;
   
   /**
+   * Stops trusting this node's copy and pulls every partition it home-owns
+   * again from its peers, as after damaged store files (reads say the node
+   * is still receiving them until it has). Answers once the rebuild started.
+   */
+  Rebuild: grpc.handleUnaryCall<_dstash_v1_RebuildRequest__Output, _dstash_v1_RebuildResponse>;
+  
+  /**
    * Runs anti-entropy now against the other replicas of every partition this node holds.
    */
   Repair: grpc.handleUnaryCall<_dstash_v1_RepairRequest__Output, _dstash_v1_RepairResponse>;
@@ -123,6 +151,7 @@ export interface AdminHandlers extends grpc.UntypedServiceImplementation {
 
 export interface AdminDefinition extends grpc.ServiceDefinition {
   Drain: MethodDefinition<_dstash_v1_DrainRequest, _dstash_v1_DrainProgress, _dstash_v1_DrainRequest__Output, _dstash_v1_DrainProgress__Output>
+  Rebuild: MethodDefinition<_dstash_v1_RebuildRequest, _dstash_v1_RebuildResponse, _dstash_v1_RebuildRequest__Output, _dstash_v1_RebuildResponse__Output>
   Repair: MethodDefinition<_dstash_v1_RepairRequest, _dstash_v1_RepairResponse, _dstash_v1_RepairRequest__Output, _dstash_v1_RepairResponse__Output>
   Stop: MethodDefinition<_dstash_v1_StopRequest, _dstash_v1_StopResponse, _dstash_v1_StopRequest__Output, _dstash_v1_StopResponse__Output>
   Truncate: MethodDefinition<_dstash_v1_TruncateRequest, _dstash_v1_TruncateResponse, _dstash_v1_TruncateRequest__Output, _dstash_v1_TruncateResponse__Output>

@@ -48,6 +48,16 @@ export interface InfoResponse {
    */
   'truncations'?: (_dstash_v1_Truncation)[];
   /**
+   * The store's copy: "ok"; "corrupt" while damaged files are put aside;
+   * "rebuilding" while every partition is pulled again from the peers (reads
+   * then say the node is still receiving them). Progress is in `transfer`.
+   */
+  'storeState'?: (string);
+  /**
+   * Times the store met damaged files since the node started.
+   */
+  'storeCorruptions'?: (number | string | Long);
+  /**
    * Recent load and background work, for the dashboard (field numbers from 20
    * on, apart from the fields above).
    */
@@ -94,6 +104,16 @@ export interface InfoResponse__Output {
    * ones it missed from its peers' answers.
    */
   'truncations': (_dstash_v1_Truncation__Output)[];
+  /**
+   * The store's copy: "ok"; "corrupt" while damaged files are put aside;
+   * "rebuilding" while every partition is pulled again from the peers (reads
+   * then say the node is still receiving them). Progress is in `transfer`.
+   */
+  'storeState': (string);
+  /**
+   * Times the store met damaged files since the node started.
+   */
+  'storeCorruptions': (number);
   /**
    * Recent load and background work, for the dashboard (field numbers from 20
    * on, apart from the fields above).

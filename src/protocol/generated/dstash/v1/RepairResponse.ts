@@ -7,10 +7,18 @@ export interface RepairResponse {
   'partitionsCompared'?: (number);
   'recordsPulled'?: (number | string | Long);
   'recordsPushed'?: (number | string | Long);
+  /**
+   * Partitions left out because this node could not read its own copy.
+   */
+  'partitionsSkipped'?: (number);
 }
 
 export interface RepairResponse__Output {
   'partitionsCompared': (number);
   'recordsPulled': (number);
   'recordsPushed': (number);
+  /**
+   * Partitions left out because this node could not read its own copy.
+   */
+  'partitionsSkipped': (number);
 }
