@@ -88,6 +88,11 @@ export interface KeyPositions {
   flags: readonly KeySpecFlag[];
   /** Redis's note on the flags, when it has one. */
   notes?: string;
+  /**
+   * A command of several keys in fixed places (RENAME, COPY): one key
+   * specification for each, at its index, instead of the range from `first`.
+   */
+  each?: readonly { index: number; flags: readonly KeySpecFlag[] }[];
 }
 
 /** What COMMAND DOCS tells of a command (its arguments are not described). */
@@ -95,7 +100,7 @@ export interface CommandDocs {
   summary: string;
   /** The version that introduced the command. */
   since: string;
-  group: 'connection' | 'server' | 'string' | 'generic' | 'hash';
+  group: 'connection' | 'server' | 'string' | 'generic' | 'hash' | 'list';
   complexity: string;
   /** Set for a deprecated command, with what replaces it. */
   deprecated?: { since: string; replacedBy: string };
@@ -144,6 +149,11 @@ export interface Command extends CommandSpec {
 /** The key specification of a command on one key (its first argument). */
 export function oneKey(...flags: KeySpecFlag[]): KeyPositions {
   return { first: 1, last: 1, step: 1, flags };
+}
+
+/** The key specifications of a command on two keys, its first two arguments (RENAME, COPY). */
+export function twoKeys(source: KeySpecFlag[], destination: KeySpecFlag[]): KeyPositions {
+  return { first: 1, last: 2, step: 1, flags: source, each: [{ index: 1, flags: source }, { index: 2, flags: destination }] };
 }
 
 /** The key specification of a command on every argument (`step` 1) or every other one (`step` 2, keys and values). */

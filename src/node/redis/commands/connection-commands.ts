@@ -76,11 +76,16 @@ function hello(ctx: CommandContext, args: Buffer[]): Reply {
   };
 }
 
+/** The index of database `db` (`default` for 0, else `db<n>`); `ERR DB index is out of range` past 999999. */
+export function indexOfDb(db: number): string {
+  if (db < 0 || db > 999_999) throw new RedisReplyError('ERR DB index is out of range');
+  return db === 0 ? DEFAULT_INDEX : `db${db}`;
+}
+
 function select(ctx: CommandContext, args: Buffer[]): Reply {
   const db = int(args[1]!);
-  if (db < 0 || db > 999_999) throw new RedisReplyError('ERR DB index is out of range');
+  ctx.session.index = indexOfDb(db);
   ctx.session.db = db;
-  ctx.session.index = db === 0 ? DEFAULT_INDEX : `db${db}`;
   return OK;
 }
 

@@ -11,6 +11,7 @@ const SERVED = [
   'get', 'set', 'setnx', 'setex', 'psetex', 'getset', 'getdel', 'mget', 'mset', 'msetnx', 'strlen', 'append', 'incr', 'incrby', 'decr', 'decrby',
   'incrbyfloat', 'getrange', 'del', 'unlink', 'exists', 'type', 'expire', 'pexpire', 'expireat', 'pexpireat', 'ttl', 'pttl', 'persist', 'scan', 'keys',
   'hset', 'hmset', 'hget', 'hmget', 'hgetall', 'hdel', 'hexists', 'hlen', 'hstrlen', 'hkeys', 'hvals', 'hincrby', 'hsetnx', 'hscan',
+  'setrange', 'getex', 'touch', 'rename', 'renamenx', 'copy', 'randomkey', 'object', 'rpush', 'lpush', 'lpop', 'rpop', 'llen', 'lrange',
 ];
 
 function serialize(reply: Reply, resp3: boolean): string {
@@ -97,6 +98,23 @@ describe('Redis command records', () => {
     const client = commandInfo(records.get('client')!) as Reply[];
     assert.deepEqual(client.slice(3, 9), [0, 0, 0, { set: [{ simple: '@slow' }] }, { set: [] }, { set: [] }]);
     assert.deepEqual((client[9] as Reply[][]).map((s) => s[0]!.toString()), ['client|id', 'client|getname', 'client|setname', 'client|setinfo']);
+  });
+
+  it('answers COMMAND INFO of two-key and subcommand records as redis-server 7.0.15 does', () => {
+    // redis-cli --json COMMAND INFO rename, as redis-server 7.0.15 sends it (RESP3).
+    const spec = (flags: string[], index: number): Reply => ({
+      map: [
+        [Buffer.from('flags'), { set: flags.map((simple) => ({ simple })) }],
+        [Buffer.from('begin_search'), { map: [[Buffer.from('type'), Buffer.from('index')], [Buffer.from('spec'), { map: [[Buffer.from('index'), index]] }]] }],
+        [Buffer.from('find_keys'), { map: [[Buffer.from('type'), Buffer.from('range')], [Buffer.from('spec'), { map: [[Buffer.from('lastkey'), 0], [Buffer.from('keystep'), 1], [Buffer.from('limit'), 0]] }]] }],
+      ],
+    });
+    const rename = commandInfo(records.get('rename')!) as Reply[];
+    assert.deepEqual(rename.slice(1, 6), [3, { set: [{ simple: 'write' }] }, 1, 2, 1]);
+    assert.deepEqual(rename[8], { set: [spec(['RW', 'access', 'delete'], 1), spec(['OW', 'update'], 2)] });
+    const encoding = (commandInfo(records.get('object')!) as Reply[][])[9]!.find((s) => (s as Reply[])[0]!.toString() === 'object|encoding') as Reply[];
+    assert.deepEqual(encoding.slice(1, 6), [3, { set: [{ simple: 'readonly' }] }, 2, 2, 1]);
+    assert.deepEqual(encoding[8], { set: [spec(['RO'], 2)] });
   });
 
   it('derives ACL categories from the flags as Redis does, in its order', () => {

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { ProcessCluster } from '../../helpers/process-cluster.js';
+import { requireMachine } from '../../helpers/system-tool.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+import { hasTool, redisCli, redisPortArgs, startRedisServer, type RedisServerProcess } from './redis-tools.js';
+
+/**
+ * Commands sent in this order to a redis-server 7.0 and to a 3-node cluster
+ * (each through the next node): the redis-cli output of both must be the
+ * same, errors included. Nothing here depends on timing below a second.
+ */
+const STEPS: string[][] = [
+  ['SET', 'sr', 'hello'],
+  ['SETRANGE', 'sr', '6', 'world'],
+  ['GET', 'sr'],
+  ['SETRANGE', 'sr', '-1', 'x'],
+  ['SETRANGE', 'nosr', '0', ''],
+  ['EXISTS', 'nosr'],
+  ['SETRANGE', 'nosr', '2', 'ab'],
+  ['GET', 'nosr'],
+  ['GETEX', 'sr', 'EX', '100'],
+  ['TTL', 'sr'],
+  ['GETEX', 'sr', 'PERSIST'],
+  ['TTL', 'sr'],
+  ['GETEX', 'sr', 'EX', '0'],
+  ['GETEX', 'sr', 'PX', '10', 'EX', '10'],
+  ['GETEX', 'missing', 'EX', '0'],
+  ['GETEX', 'sr', 'PXAT', '1'],
+  ['EXISTS', 'sr'],
+  ['TOUCH', 'nosr', 'nosr', 'missing'],
+  ['SET', 'e', 'v'],
+  ['EXPIRE', 'e', '100', 'XX'],
+  ['EXPIRE', 'e', '100', 'NX'],
+  ['TTL', 'e'],
+  ['EXPIRE', 'e', '50', 'GT'],
+  ['EXPIRE', 'e', '200', 'GT'],
+  ['EXPIRE', 'e', '300', 'LT'],
+  ['TTL', 'e'],
+  ['EXPIRE', 'e', '10', 'NX', 'XX'],
+  ['EXPIRE', 'e', '10', 'GT', 'LT'],
+  ['EXPIRE', 'e', '10', 'foo'],
+  ['PEXPIRE', 'e', '5000', 'LT'],
+  ['RENAME', 'e', 'e2'],
+  ['EXISTS', 'e'],
+  ['TTL', 'e2'],
+  ['RENAME', 'e', 'e3'],
+  ['RENAME', 'e2', 'e2'],
+  ['SET', 'r1', 'a'],
+  ['SET', 'r2', 'b'],
+  ['RENAMENX', 'r1', 'r2'],
+  ['RENAMENX', 'r1', 'r3'],
+  ['GET', 'r3'],
+  ['COPY', 'r3', 'r2'],
+  ['COPY', 'r3', 'r2', 'REPLACE'],
+  ['GET', 'r2'],
+  ['COPY', 'r3', 'r3'],
+  ['COPY', 'r3', 'x', 'DB'],
+  ['COPY', 'r3', 'x', 'DB', '1'],
+  ['COPY', 'r3', 'x', 'FOO'],
+  ['OBJECT', 'ENCODING', 'r3'],
+  ['SET', 'big', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'],
+  ['OBJECT', 'ENCODING', 'big'],
+  ['SET', 'num', '12345'],
+  ['OBJECT', 'ENCODING', 'num'],
+  ['OBJECT', 'REFCOUNT', 'num'],
+  ['OBJECT', 'ENCODING', 'missing'],
+  ['OBJECT', 'FOO', 'r3'],
+  ['RPUSH', 'l', 'a', 'b', 'c'],
+  ['LPUSH', 'l', 'z', 'y'],
+  ['LRANGE', 'l', '0', '-1'],
+  ['LRANGE', 'l', '-2', '100'],
+  ['LLEN', 'l'],
+  ['LPOP', 'l'],
+  ['RPOP', 'l', '2'],
+  ['LPOP', 'missing', '2'],
+  ['TYPE', 'l'],
+  ['OBJECT', 'ENCODING', 'l'],
+  ['GET', 'l'],
+  ['LLEN', 'sr2'],
+  ['RPOP', 'l', '5'],
+  ['EXISTS', 'l'],
+];
+
+describe('Redis port against redis-server: strings, keys, expiry, renames, copies, OBJECT, lists', function () {
+  this.timeout(120_000);
+  let cluster: ProcessCluster | undefined;
+  let redis: RedisServerProcess | undefined;
+  let dir: { path: string; cleanup: () => Promise<void> } | undefined;
+
+  before(async function () {
+    requireMachine(this, hasTool('redis-cli') && hasTool('redis-server'), 'redis-cli or redis-server is not installed (Debian redis-tools, redis-server)');
+    dir = await tempDir('dstash-redis-ref-');
+    redis = await startRedisServer(dir.path);
+    const redisArgs = await redisPortArgs(3);
+    cluster = await ProcessCluster.start(3, [], (id) => ({ args: redisArgs(id) }));
+  });
+
+  after(async () => {
+    await cluster?.stop();
+    await redis?.stop();
+    await dir?.cleanup();
+  });
+
+  it('answers every step as redis-server does, through each node in turn', async () => {
+    for (const [i, args] of STEPS.entries()) {
+      const expected = await redisCli(redis!.port, args);
+      const got = await redisCli(cluster!.nodes[i % 3]!.redisPort!, args);
+      assert.equal(got, expected, `${args.join(' ')} on node ${(i % 3) + 1}`);
+    }
+  });
+
+  it('copies into another database with COPY … DB, and RENAME keeps the TTL', async () => {
+    const port = (i: number): number => cluster!.nodes[i]!.redisPort!;
+    assert.equal(await redisCli(port(0), ['SET', 'dbsrc', 'v', 'EX', '1000']), 'OK');
+    assert.equal(await redisCli(port(1), ['COPY', 'dbsrc', 'dbdst', 'DB', '4']), '(integer) 1');
+    assert.equal(await redisCli(port(2), ['-n', '4', 'GET', 'dbdst']), '"v"');
+    assert.equal(await redisCli(port(2), ['-n', '4', 'TTL', 'dbdst']), '(integer) 1000');
+    assert.equal(await redisCli(port(0), ['RENAME', 'dbsrc', 'moved']), 'OK');
+    assert.equal(await redisCli(port(1), ['TTL', 'moved']), '(integer) 1000');
+    assert.equal(await redisCli(port(2), ['EXISTS', 'dbsrc']), '(integer) 0');
+    assert.equal(await redisCli(port(0), ['-n', '7', 'SET', 'only', 'v']), 'OK');
+    assert.equal(await redisCli(port(1), ['-n', '7', 'RANDOMKEY']), '"only"');
+    assert.equal(await redisCli(port(0), ['-n', '5', 'RANDOMKEY']), '(nil)');
+  });
+});
