@@ -42,6 +42,7 @@ export class RedisServer {
   private nextId = 0;
   private keyspace?: { coordinator: Coordinator; keyspace: Keyspace };
   private readonly startedAt = Date.now();
+  private readonly config = new Map<string, string>();
 
   private constructor(
     private readonly server: Server,
@@ -117,6 +118,8 @@ export class RedisServer {
         connectedClients: () => this.connections.size,
         startedAt: this.startedAt,
         port: () => this.port,
+        bind: this.options.bind,
+        config: this.config,
       },
     };
   }

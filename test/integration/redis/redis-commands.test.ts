@@ -39,10 +39,9 @@ const STEPS: string[][] = [
   ['EXPIRE', 'e', '10', 'NX', 'XX'],
   ['EXPIRE', 'e', '10', 'GT', 'LT'],
   ['EXPIRE', 'e', '10', 'foo'],
-  ['PEXPIRE', 'e', '5000', 'LT'],
+  ['PEXPIRE', 'e', '150000', 'LT'],
   ['RENAME', 'e', 'e2'],
   ['EXISTS', 'e'],
-  ['TTL', 'e2'],
   ['RENAME', 'e', 'e3'],
   ['RENAME', 'e2', 'e2'],
   ['SET', 'r1', 'a'],
@@ -79,6 +78,27 @@ const STEPS: string[][] = [
   ['LLEN', 'sr2'],
   ['RPOP', 'l', '5'],
   ['EXISTS', 'l'],
+  ['CONFIG', 'GET', 'maxmemory'],
+  ['CONFIG', 'GET', 'save'],
+  ['CONFIG', 'GET', 'appendonly'],
+  ['CONFIG', 'GET', 'timeout'],
+  ['CONFIG', 'GET', 'hash-max-ziplist-entries'],
+  ['CONFIG', 'GET', 'nosuch*'],
+  ['CONFIG', 'SET', 'hash-max-ziplist-entries', 'abc'],
+  ['CONFIG', 'SET', 'hash-max-ziplist-entries', '10', 'foo', '1'],
+  ['CONFIG', 'SET', 'hash-max-listpack-value', '32', 'hash-max-listpack-value', '16'],
+  // CONFIG SET holds for the node it reaches: the GET goes through the same node, three steps on.
+  ['CONFIG', 'SET', 'hash-max-ziplist-entries', '10'],
+  ['CONFIG', 'GET', 'maxmemory'],
+  ['CONFIG', 'GET', 'maxmemory'],
+  ['CONFIG', 'GET', 'hash-max-listpack-entries'],
+  ['CONFIG', 'SET', 'lazyfree-lazy-user-flush', 'maybe'],
+  ['CONFIG', 'SET', 'maxmemory', '0'],
+  ['CONFIG', 'RESETSTAT'],
+  ['CONFIG', 'REWRITE'],
+  ['CONFIG', 'HELP'],
+  ['CONFIG', 'FOO'],
+  ['CONFIG', 'GET'],
 ];
 
 describe('Redis port against redis-server: strings, keys, expiry, renames, copies, OBJECT, lists', function () {
@@ -107,6 +127,23 @@ describe('Redis port against redis-server: strings, keys, expiry, renames, copie
       const got = await redisCli(cluster!.nodes[i % 3]!.redisPort!, args);
       assert.equal(got, expected, `${args.join(' ')} on node ${(i % 3) + 1}`);
     }
+  });
+
+  it('answers CONFIG GET with what describes the node, and refuses what it cannot honour', async () => {
+    const port = cluster!.nodes[0]!.redisPort!;
+    assert.equal(await redisCli(port, ['CONFIG', 'GET', 'port']), `1) "port"\n2) "${port}"`);
+    assert.equal(await redisCli(port, ['CONFIG', 'GET', 'bind']), '1) "bind"\n2) "127.0.0.1"');
+    assert.match(await redisCli(port, ['CONFIG', 'GET', 'proto-max-bulk-len']), /^1\) "proto-max-bulk-len"\n2\) "\d+"$/);
+    assert.equal(
+      await redisCli(port, ['CONFIG', 'GET', 'hash-max-*']),
+      ['hash-max-listpack-entries', '512', 'hash-max-ziplist-entries', '512', 'hash-max-listpack-value', '64', 'hash-max-ziplist-value', '64']
+        .map((w, i) => `${i + 1}) "${w}"`).join('\n'),
+    );
+    assert.equal(
+      await redisCli(port, ['CONFIG', 'SET', 'maxmemory', '100mb']),
+      "(error) ERR CONFIG SET failed (possibly related to argument 'maxmemory') - dstash keeps it at '0': dstash does not evict: its keys are bounded by disk, not memory",
+    );
+    assert.equal(await redisCli(port, ['CONFIG', 'SET', 'port', '1']), "(error) ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config");
   });
 
   it('copies into another database with COPY … DB, and RENAME keeps the TTL', async () => {

@@ -13,6 +13,7 @@ import { roleAllows } from '../../../protocol/bearer-token.js';
 import { RedisReplyError, type Reply } from '../resp-reply.js';
 import { commandCommand } from './command-command.js';
 import { wrongArity, type Command, type CommandContext, type PipelineOverlap } from './command.js';
+import { CONFIG_COMMAND } from './config-command.js';
 import { CONNECTION_COMMANDS } from './connection-commands.js';
 import { HASH_COMMANDS } from './hash-commands.js';
 import { KEY_COMMANDS } from './key-commands.js';
@@ -21,7 +22,7 @@ import { STRING_COMMANDS } from './string-commands.js';
 
 const log = logger('redis');
 
-const COMMANDS = new Map<string, Command>([...CONNECTION_COMMANDS, ...STRING_COMMANDS, ...KEY_COMMANDS, ...HASH_COMMANDS, ...LIST_COMMANDS].map((c) => [c.name, c]));
+const COMMANDS = new Map<string, Command>([...CONNECTION_COMMANDS, ...STRING_COMMANDS, ...KEY_COMMANDS, ...HASH_COMMANDS, ...LIST_COMMANDS, CONFIG_COMMAND].map((c) => [c.name, c]));
 COMMANDS.set('command', commandCommand(COMMANDS));
 
 /** The records of the commands served, by name. */

@@ -36,6 +36,10 @@ export interface ServerFacts {
   connectedClients(): number;
   startedAt: number;
   port(): number;
+  /** The address the port listens on. */
+  bind: string;
+  /** CONFIG SET's values for this node, by parameter name (see config-command.ts). */
+  config: Map<string, string>;
 }
 
 /** Everything a command can reach. */

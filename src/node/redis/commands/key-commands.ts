@@ -118,8 +118,8 @@ async function randomKey(ctx: CommandContext): Promise<Reply> {
 
 /** The longest string Redis keeps as `embstr` (OBJ_ENCODING_EMBSTR_SIZE_LIMIT). */
 const EMBSTR_MAX = 44;
-/** Redis's defaults for a hash kept as a listpack (hash-max-listpack-entries, hash-max-listpack-value). */
-const LISTPACK_MAX_ENTRIES = 128;
+/** Redis's defaults for a hash kept as a listpack (hash-max-listpack-entries 512, hash-max-listpack-value 64). */
+const LISTPACK_MAX_ENTRIES = 512;
 const LISTPACK_MAX_VALUE = 64;
 const LONG_TEXT = /^-?[1-9][0-9]{0,19}$|^0$/;
 

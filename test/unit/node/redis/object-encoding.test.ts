@@ -12,10 +12,10 @@ describe('Redis OBJECT ENCODING', () => {
     assert.equal(string('a'.repeat(45)), 'raw');
   });
 
-  it('gives listpack for hashes within 128 entries of 64 bytes, hashtable past them, quicklist for lists', () => {
+  it('gives listpack for hashes within 512 entries of 64 bytes, hashtable past them, quicklist for lists', () => {
     const hash = (n: number, size: number): string => objectEncoding({ type: 'hash', fields: new Map(Array.from({ length: n }, (_, i) => [`f${i}`, Buffer.alloc(size)])) });
-    assert.equal(hash(128, 64), 'listpack');
-    assert.equal(hash(129, 1), 'hashtable');
+    assert.equal(hash(512, 64), 'listpack');
+    assert.equal(hash(513, 1), 'hashtable');
     assert.equal(hash(1, 65), 'hashtable');
     assert.equal(objectEncoding({ type: 'list', items: [] }), 'quicklist');
   });

@@ -53,7 +53,7 @@ describe('Redis pipeline window: commands of one key in one window', () => {
         keyspace,
         coordinator: coordinator as unknown as Coordinator,
         maxValueBytes: MAX_VALUE,
-        server: { nodeId: () => 'n1', connectedClients: () => 1, startedAt: 0, port: () => 0 },
+        server: { nodeId: () => 'n1', connectedClients: () => 1, startedAt: 0, port: () => 0, bind: '127.0.0.1', config: new Map() },
       };
       new RedisConnection(socket, session, () => ctx, { maxBulkBytes: 1024, maxArrayLength: 1024, maxCommandBytes: 4096, maxInlineBytes: 1024, maxValueBytes: MAX_VALUE });
     });
