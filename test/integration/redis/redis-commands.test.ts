@@ -99,6 +99,23 @@ const STEPS: string[][] = [
   ['CONFIG', 'HELP'],
   ['CONFIG', 'FOO'],
   ['CONFIG', 'GET'],
+  ['CLIENT', 'KILL', '1.2.3.4:5'],
+  ['CLIENT', 'KILL', 'ID', '999999'],
+  ['CLIENT', 'KILL', 'ADDR', '1.2.3.4:5'],
+  ['CLIENT', 'KILL', 'foo', 'bar'],
+  ['CLIENT', 'KILL', 'ID', 'abc'],
+  ['CLIENT', 'KILL', 'ID', '0'],
+  ['CLIENT', 'KILL', 'SKIPME', 'maybe'],
+  ['CLIENT', 'KILL', 'TYPE', 'nosuch'],
+  ['CLIENT', 'KILL', 'ID', '1', 'SKIPME'],
+  ['CLIENT', 'LIST', 'ID', 'abc'],
+  ['CLIENT', 'LIST', 'TYPE', 'foo'],
+  ['CLIENT', 'LIST', 'foo'],
+  ['CLIENT', 'LIST', 'TYPE', 'master'],
+  ['CLIENT', 'LIST', 'ID', '999999'],
+  ['WAIT', 'abc', '0'],
+  ['WAIT', '1', '-1'],
+  ['WAIT', '0', 'abc'],
 ];
 
 describe('Redis port against redis-server: strings, keys, expiry, renames, copies, OBJECT, lists', function () {
@@ -144,6 +161,36 @@ describe('Redis port against redis-server: strings, keys, expiry, renames, copie
       "(error) ERR CONFIG SET failed (possibly related to argument 'maxmemory') - dstash keeps it at '0': dstash does not evict: its keys are bounded by disk, not memory",
     );
     assert.equal(await redisCli(port, ['CONFIG', 'SET', 'port', '1']), "(error) ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config");
+  });
+
+  it('lists, describes and kills connections with CLIENT LIST, INFO and KILL, and answers WAIT', async () => {
+    const port = cluster!.nodes[1]!.redisPort!;
+    const lines = await redisCli(port, [], 'CLIENT SETNAME lister\nSELECT 2\nCLIENT INFO\nCLIENT LIST\n');
+    const [, , info, ...list] = lines.split('\n');
+    // redis-cli prints CLIENT INFO and CLIENT LIST as plain lines.
+    assert.match(info!, /^id=\d+ addr=127\.0\.0\.1:\d+ laddr=127\.0\.0\.1:\d+ fd=\d+ name=lister age=\d+ idle=0 flags=N db=2 .* cmd=client\|info user=default redir=-1 resp=2$/);
+    assert.match(list.join('\n'), /name=lister .*cmd=client\|list/);
+    // A second connection, waiting on its own (redis-cli reads stdin until it closes), killed by id from another.
+    const { spawn } = await import('node:child_process');
+    const victim = spawn('redis-cli', ['-p', String(port)], { stdio: ['pipe', 'pipe', 'ignore'] });
+    victim.stdin.write('CLIENT SETNAME victim\n');
+    const named = async (): Promise<string | undefined> => /id=(\d+) [^\n]*name=victim/.exec(await redisCli(port, ['CLIENT', 'LIST']))?.[1];
+    let id: string | undefined;
+    await new Promise<void>((resolve) => victim.stdout.once('data', () => resolve()));
+    id = await named();
+    assert.ok(id, 'the second connection is listed');
+    const closed = new Promise<void>((resolve) => victim.once('exit', () => resolve()));
+    assert.equal(await redisCli(port, ['CLIENT', 'KILL', 'ID', id]), '(integer) 1');
+    victim.stdin.end();
+    await closed;
+    id = await named();
+    assert.equal(id, undefined);
+    // Before a write, every replica of a partition but one; after a QUORUM write, W - 1 (3 replicas, W = 2).
+    assert.equal(await redisCli(port, [], 'WAIT 2 0\nSET waited v\nWAIT 2 100\nDSTASH.CONSISTENCY all\nSET waited w\nWAIT 2 0\n'), '(integer) 2\nOK\n(integer) 1\nOK\nOK\n(integer) 2');
+    // The old form kills the caller too.
+    const self = await redisCli(port, [], 'CLIENT INFO\n');
+    const addr = /addr=(\S+)/.exec(self)![1]!;
+    assert.equal(await redisCli(port, ['CLIENT', 'KILL', addr]), "(error) ERR No such client");
   });
 
   it('copies into another database with COPY … DB, and RENAME keeps the TTL', async () => {

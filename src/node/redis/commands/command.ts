@@ -28,6 +28,25 @@ export interface Session {
   readonly cursors: ScanCursors;
   /** The role AUTH granted; undefined before a successful AUTH. Only consulted when the node asks for tokens. */
   role?: Role;
+  /** The client's address and the port's, as `ip:port` (CLIENT LIST). */
+  readonly addr: string;
+  readonly laddr: string;
+  /** The socket's file descriptor; -1 when the runtime does not tell. */
+  readonly fd: number;
+  /** When the connection opened, and when its last command started (ms since the epoch). */
+  readonly createdAt: number;
+  lastActiveAt: number;
+  /** The last command started, as CLIENT LIST names it (`get`, `client|list`). */
+  lastCommand: string;
+  /** The consistency of the connection's last successful write (WAIT); undefined before one. */
+  lastWrite?: RedisConsistency;
+}
+
+/** A connection of the port as CLIENT LIST and CLIENT KILL see it. */
+export interface ClientHandle {
+  readonly session: Session;
+  /** Closes the connection at once. */
+  kill(): void;
 }
 
 /** What the server tells INFO. */
@@ -38,6 +57,8 @@ export interface ServerFacts {
   port(): number;
   /** The address the port listens on. */
   bind: string;
+  /** Every open connection of the port. */
+  clients(): readonly ClientHandle[];
   /** CONFIG SET's values for this node, by parameter name (see config-command.ts). */
   config: Map<string, string>;
 }

@@ -11,7 +11,7 @@ const SERVED = [
   'get', 'set', 'setnx', 'setex', 'psetex', 'getset', 'getdel', 'mget', 'mset', 'msetnx', 'strlen', 'append', 'incr', 'incrby', 'decr', 'decrby',
   'incrbyfloat', 'getrange', 'del', 'unlink', 'exists', 'type', 'expire', 'pexpire', 'expireat', 'pexpireat', 'ttl', 'pttl', 'persist', 'scan', 'keys',
   'hset', 'hmset', 'hget', 'hmget', 'hgetall', 'hdel', 'hexists', 'hlen', 'hstrlen', 'hkeys', 'hvals', 'hincrby', 'hsetnx', 'hscan',
-  'setrange', 'getex', 'touch', 'rename', 'renamenx', 'copy', 'randomkey', 'object', 'rpush', 'lpush', 'lpop', 'rpop', 'llen', 'lrange', 'config',
+  'setrange', 'getex', 'touch', 'rename', 'renamenx', 'copy', 'randomkey', 'object', 'rpush', 'lpush', 'lpop', 'rpop', 'llen', 'lrange', 'config', 'wait',
 ];
 
 function serialize(reply: Reply, resp3: boolean): string {
@@ -39,7 +39,8 @@ const MGET_INFO_RESP3 = crlf([
 ]);
 
 function context(): CommandContext {
-  const session: Session = { id: 1, index: 'default', db: 0, consistency: 'QUORUM', resp3: false, name: null, closing: false, cursors: new ScanCursors() };
+  const session: Session = { id: 1, index: 'default', db: 0, consistency: 'QUORUM', resp3: false, name: null, closing: false, cursors: new ScanCursors(),
+    addr: '127.0.0.1:1', laddr: '127.0.0.1:2', fd: -1, createdAt: 0, lastActiveAt: 0, lastCommand: 'NULL' };
   // Only what a refused request reaches: the dispatcher answers arity errors before any handler (and the cluster) runs.
   return { session } as CommandContext;
 }
@@ -97,7 +98,7 @@ describe('Redis command records', () => {
     // No key: positions 0 0 0, no key specification; subcommands listed under their container.
     const client = commandInfo(records.get('client')!) as Reply[];
     assert.deepEqual(client.slice(3, 9), [0, 0, 0, { set: [{ simple: '@slow' }] }, { set: [] }, { set: [] }]);
-    assert.deepEqual((client[9] as Reply[][]).map((s) => s[0]!.toString()), ['client|id', 'client|getname', 'client|setname', 'client|setinfo']);
+    assert.deepEqual((client[9] as Reply[][]).map((s) => s[0]!.toString()), ['client|id', 'client|getname', 'client|setname', 'client|setinfo', 'client|list', 'client|info', 'client|kill']);
   });
 
   it('answers COMMAND INFO of two-key and subcommand records as redis-server 7.0.15 does', () => {
