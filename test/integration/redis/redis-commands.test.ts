@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { ProcessCluster } from '../../helpers/process-cluster.js';
+import type { ProcessCluster } from '../../helpers/process-cluster.js';
 import { requireMachine } from '../../helpers/system-tool.js';
-import { tempDir } from '../../helpers/temp-dir.js';
-import { hasTool, redisCli, redisPortArgs, startRedisServer, type RedisServerProcess } from './redis-tools.js';
+import { hasTool, redisCli, startClusterAndReference, type ClusterAndReference, type RedisServerProcess } from './redis-tools.js';
 
 /**
  * Commands sent in this order to a redis-server 7.0 and to a 3-node cluster
@@ -120,22 +119,18 @@ const STEPS: string[][] = [
 
 describe('Redis port against redis-server: strings, keys, expiry, renames, copies, OBJECT, lists', function () {
   this.timeout(120_000);
+  let both: ClusterAndReference | undefined;
   let cluster: ProcessCluster | undefined;
   let redis: RedisServerProcess | undefined;
-  let dir: { path: string; cleanup: () => Promise<void> } | undefined;
 
   before(async function () {
     requireMachine(this, hasTool('redis-cli') && hasTool('redis-server'), 'redis-cli or redis-server is not installed (Debian redis-tools, redis-server)');
-    dir = await tempDir('dstash-redis-ref-');
-    redis = await startRedisServer(dir.path);
-    const redisArgs = await redisPortArgs(3);
-    cluster = await ProcessCluster.start(3, [], (id) => ({ args: redisArgs(id) }));
+    both = await startClusterAndReference('dstash-redis-ref-');
+    ({ cluster, redis } = both);
   });
 
   after(async () => {
-    await cluster?.stop();
-    await redis?.stop();
-    await dir?.cleanup();
+    await both?.stop();
   });
 
   it('answers every step as redis-server does, through each node in turn', async () => {

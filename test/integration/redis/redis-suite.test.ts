@@ -13,10 +13,8 @@ import { spawn } from 'node:child_process';
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProcessCluster } from '../../helpers/process-cluster.js';
 import { requireMachine } from '../../helpers/system-tool.js';
-import { tempDir } from '../../helpers/temp-dir.js';
-import { hasTool, redisPortArgs, startRedisServer, type RedisServerProcess } from './redis-tools.js';
+import { hasTool, startClusterAndReference, type ClusterAndReference } from './redis-tools.js';
 
 const SUITE = fileURLToPath(new URL('../../../../test/redis-suite', import.meta.url));
 /** The tags the BASELINES note gives for a server the harness did not start. */
@@ -78,33 +76,27 @@ function runUnit(dir: string, port: number, unit: string): Promise<UnitCounts> {
 
 describe("Redis's own test suite (7.0.15): string, incr, hash, keyspace, expire", function () {
   this.timeout(240_000);
-  let cluster: ProcessCluster | undefined;
-  let redis: RedisServerProcess | undefined;
-  let dir: { path: string; cleanup: () => Promise<void> } | undefined;
+  let both: ClusterAndReference | undefined;
 
   before(async function () {
     requireMachine(this, hasTool('tclsh') && hasTool('redis-server'), 'tclsh or redis-server is not installed (Debian tcl, redis-server)');
-    dir = await tempDir('dstash-redis-suite-');
+    both = await startClusterAndReference('dstash-redis-suite-');
     // The harness writes under tests/tmp: it runs from a copy.
-    await cp(SUITE, join(dir.path, 'suite'), { recursive: true });
-    redis = await startRedisServer(dir.path);
-    const redisArgs = await redisPortArgs(3);
-    cluster = await ProcessCluster.start(3, [], (id) => ({ args: redisArgs(id) }));
+    await cp(SUITE, join(both.dir, 'suite'), { recursive: true });
   });
 
   after(async () => {
-    await cluster?.stop();
-    await redis?.stop();
-    await dir?.cleanup();
+    await both?.stop();
   });
 
   it('passes at least as many tests of each unit as today, beside the counts of redis-server', async () => {
-    const suite = join(dir!.path, 'suite');
+    const { cluster, redis, dir } = both!;
+    const suite = join(dir, 'suite');
     const rows: string[] = [];
     const short: string[] = [];
     for (const [unit, floor] of Object.entries(PASSING_NOW)) {
-      const reference = await runUnit(suite, redis!.port, unit);
-      const ours = await runUnit(suite, cluster!.nodes[0]!.redisPort!, unit);
+      const reference = await runUnit(suite, redis.port, unit);
+      const ours = await runUnit(suite, cluster.nodes[0]!.redisPort!, unit);
       rows.push(`${unit}: dstash ${ours.ok} ok, ${ours.err} err${ours.stopped ? ` (${ours.stopped})` : ''}; redis-server ${reference.ok} ok, ${reference.err} err${reference.stopped ? ` (${reference.stopped})` : ''}`);
       // The reference must run whole, or its counts mean nothing.
       assert.equal(reference.stopped, undefined, `${unit} against redis-server: ${reference.stopped}`);

@@ -3,6 +3,8 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { redisServerArgs } from '../../../bench/peers/redis-server.js';
+import { ProcessCluster } from '../../helpers/process-cluster.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 /** Whether `tool` is on the PATH. */
 export function hasTool(tool: string): boolean {
@@ -69,4 +71,34 @@ export async function startRedisServer(dir: string): Promise<RedisServerProcess>
       await exited;
     },
   };
+}
+
+/** A 3-node cluster serving the Redis port, and a redis-server beside it as the reference, with a temp dir; `stop()` ends them all. */
+export interface ClusterAndReference {
+  cluster: ProcessCluster;
+  redis: RedisServerProcess;
+  /** The temp dir (the reference's data, and whatever the test puts there). */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a {@link ClusterAndReference}; what started is stopped again if a later part fails. */
+export async function startClusterAndReference(prefix: string): Promise<ClusterAndReference> {
+  const dir = await tempDir(prefix);
+  let redis: RedisServerProcess | undefined;
+  let cluster: ProcessCluster | undefined;
+  const stop = async (): Promise<void> => {
+    await cluster?.stop();
+    await redis?.stop();
+    await dir.cleanup();
+  };
+  try {
+    redis = await startRedisServer(dir.path);
+    const redisArgs = await redisPortArgs(3);
+    cluster = await ProcessCluster.start(3, [], (id) => ({ args: redisArgs(id) }));
+    return { cluster, redis, dir: dir.path, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
