@@ -15,6 +15,7 @@ import { commandCommand } from './command-command.js';
 import { wrongArity, type Command, type CommandContext, type PipelineOverlap } from './command.js';
 import { CONFIG_COMMAND } from './config-command.js';
 import { CONNECTION_COMMANDS } from './connection-commands.js';
+import { FUNCTION_COMMAND } from './function-command.js';
 import { HASH_COMMANDS } from './hash-commands.js';
 import { KEY_COMMANDS } from './key-commands.js';
 import { LIST_COMMANDS } from './list-commands.js';
@@ -23,7 +24,7 @@ import { WAIT_COMMAND } from './wait-command.js';
 
 const log = logger('redis');
 
-const COMMANDS = new Map<string, Command>([...CONNECTION_COMMANDS, ...STRING_COMMANDS, ...KEY_COMMANDS, ...HASH_COMMANDS, ...LIST_COMMANDS, CONFIG_COMMAND, WAIT_COMMAND].map((c) => [c.name, c]));
+const COMMANDS = new Map<string, Command>([...CONNECTION_COMMANDS, ...STRING_COMMANDS, ...KEY_COMMANDS, ...HASH_COMMANDS, ...LIST_COMMANDS, CONFIG_COMMAND, WAIT_COMMAND, FUNCTION_COMMAND].map((c) => [c.name, c]));
 COMMANDS.set('command', commandCommand(COMMANDS));
 
 /** The records of the commands served, by name. */

@@ -125,7 +125,7 @@ export interface CommandDocs {
   summary: string;
   /** The version that introduced the command. */
   since: string;
-  group: 'connection' | 'server' | 'string' | 'generic' | 'hash' | 'list';
+  group: 'connection' | 'server' | 'string' | 'generic' | 'hash' | 'list' | 'scripting';
   complexity: string;
   /** Set for a deprecated command, with what replaces it. */
   deprecated?: { since: string; replacedBy: string };
@@ -227,16 +227,32 @@ export function pairs(args: Buffer[], from: number, name: string): [Buffer, Buff
 /** A relative (`EX`, `PX`) or absolute (`EXAT`, `PXAT`) expiry as ms from now (zero or less: already past). */
 export type ExpiryUnit = 'EX' | 'PX' | 'EXAT' | 'PXAT';
 
-/** ms from `now` until the expiry `n` in `unit`; `ERR invalid expire time` beyond the longest TTL. */
-export function expiryMs(unit: ExpiryUnit, n: number, command: string, now: number): number {
-  const ms = unit === 'EX' ? n * 1000 : unit === 'PX' ? n : unit === 'EXAT' ? n * 1000 - now : n - now;
-  if (ms > MAX_TTL_MS) throw new RedisReplyError(`ERR invalid expire time in '${command}' command`);
-  return ms;
+function invalidExpireTime(command: string): RedisReplyError {
+  return new RedisReplyError(`ERR invalid expire time in '${command}' command`);
 }
 
-/** The TTL an option of SET (or SETEX, PSETEX) gives: its argument must be positive. */
+/**
+ * ms from `now` until the expiry `arg` in `unit` (zero or less: already
+ * past), with Redis's checks: not an integer, or an overflow of a 64-bit ms
+ * time once converted or added to now, is `ERR invalid expire time`; so is
+ * an expiry past the longest TTL dstash keeps (100 years), which Redis
+ * would accept.
+ */
+export function expiryMs(unit: ExpiryUnit, arg: Buffer, command: string, now: number): number {
+  let when = int64(arg);
+  if (unit === 'EX' || unit === 'EXAT') {
+    if (when > MAX_INT64 / 1000n || when < MIN_INT64 / 1000n) throw invalidExpireTime(command);
+    when *= 1000n;
+  }
+  const base = unit === 'EX' || unit === 'PX' ? BigInt(now) : 0n;
+  if (when > MAX_INT64 - base) throw invalidExpireTime(command);
+  const ms = when + base - BigInt(now);
+  if (ms > BigInt(MAX_TTL_MS)) throw invalidExpireTime(command);
+  return Number(ms);
+}
+
+/** The TTL an option of SET, GETEX (or SETEX, PSETEX) gives: its argument must be positive. */
 export function ttlFrom(unit: ExpiryUnit, arg: Buffer, command: string, now: number): number {
-  const n = int(arg);
-  if (n <= 0) throw new RedisReplyError(`ERR invalid expire time in '${command}' command`);
-  return expiryMs(unit, n, command, now);
+  if (int64(arg) <= 0n) throw invalidExpireTime(command);
+  return expiryMs(unit, arg, command, now);
 }

@@ -50,12 +50,19 @@ function expiryAllowed(c: Set<ExpireCondition>, current: number, at: number): bo
   return !(c.has('LT') && current !== 0 && at >= current);
 }
 
-/** Sets a key's expiry in ms from now (zero or less: the key goes now) atomically, if `conditions` allow it; 1 when it did, else 0. */
-function setExpiry(ctx: CommandContext, key: Buffer, ttlMs: number | 'persist', conditions = new Set<ExpireCondition>()): Promise<Reply> {
+/**
+ * Sets a key's expiry to `at` (ms since the epoch; now or before: the key
+ * goes now) atomically, if `conditions` allow it; 1 when it did, else 0.
+ * The TTL is taken from `at` as late as possible, just before the
+ * compare-and-set: the record's expiry may still land a few ms past `at`
+ * (PEXPIRETIME shows it), as the replicas stamp it when they apply it.
+ */
+function setExpiry(ctx: CommandContext, key: Buffer, at: number | 'persist', conditions = new Set<ExpireCondition>()): Promise<Reply> {
   return ctx.keyspace.modify(ctx.session.index, key, (current): Change<Reply> => {
     if (!current) return { result: 0 };
-    if (ttlMs === 'persist') return current.expiresAt === 0 ? { result: 0 } : { write: { value: encodeValue(current.value), ttlMs: 0 }, result: 1 };
-    if (!expiryAllowed(conditions, current.expiresAt, Date.now() + ttlMs)) return { result: 0 };
+    if (at === 'persist') return current.expiresAt === 0 ? { result: 0 } : { write: { value: encodeValue(current.value), ttlMs: 0 }, result: 1 };
+    if (!expiryAllowed(conditions, current.expiresAt, at)) return { result: 0 };
+    const ttlMs = at - Date.now();
     if (ttlMs <= 0) return { write: 'delete', result: 1 };
     return { write: { value: encodeValue(current.value), ttlMs }, result: 1 };
   });
@@ -73,7 +80,8 @@ function expireCommand(unit: ExpiryUnit, name: string, docs: CommandDocs): Comma
     run: (ctx, args) => {
       const conditions = expireConditions(args);
       // Zero, negative or past: the key goes now (if the conditions allow), as in Redis.
-      return setExpiry(ctx, args[1]!, expiryMs(unit, int(args[2]!), name, Date.now()), conditions);
+      const now = Date.now();
+      return setExpiry(ctx, args[1]!, now + expiryMs(unit, args[2]!, name, now), conditions);
     },
   };
 }
@@ -204,6 +212,24 @@ function ttlCommand(name: string, unitMs: number, summary: string, since: string
     overlap: 'read',
     docs: { summary, since, group: 'generic', complexity: 'O(1)' },
     run: (ctx, args) => ttl(ctx, args[1]!, unitMs),
+  };
+}
+
+/** EXPIRETIME and PEXPIRETIME: the expiry as a Unix time (-1 without one, -2 for a missing key). */
+function expireTimeCommand(name: string, unitMs: number, summary: string): Command {
+  return {
+    name,
+    arity: 2,
+    flags: ['readonly', 'fast'],
+    categories: ['keyspace'],
+    keys: oneKey('RO', 'access'),
+    overlap: 'read',
+    docs: { summary, since: '7.0.0', group: 'generic', complexity: 'O(1)' },
+    run: async (ctx, args) => {
+      const [s] = await readAll(ctx, [args[1]!]);
+      if (!s) return -2;
+      return s.expiresAt === 0 ? -1 : Math.floor(s.expiresAt / unitMs);
+    },
   };
 }
 
@@ -428,6 +454,8 @@ export const KEY_COMMANDS: readonly Command[] = [
   },
   ttlCommand('ttl', 1000, 'Get the time to live for a key in seconds', '1.0.0'),
   ttlCommand('pttl', 1, 'Get the time to live for a key in milliseconds', '2.6.0'),
+  expireTimeCommand('expiretime', 1000, 'Get the expiration Unix timestamp for a key'),
+  expireTimeCommand('pexpiretime', 1, 'Get the expiration Unix timestamp for a key in milliseconds'),
   {
     name: 'scan',
     arity: -2,

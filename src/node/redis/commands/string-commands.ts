@@ -128,8 +128,10 @@ function formatFloat(n: number): string {
   return text.includes('e') ? n.toFixed(17).replace(/\.?0+$/, '') : text;
 }
 
+/** A float as Redis's string2ld reads it: no spaces around it, `inf` and `infinity` in any case allowed, NaN refused. */
 function parseFloatArg(text: string, error: string): number {
-  const n = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(text) ? Number(text) : NaN;
+  if (/^[-+]?inf(inity)?$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
+  const n = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(n)) throw new RedisReplyError(error);
   return n;
 }
