@@ -140,6 +140,13 @@ const STEPS: string[][] = [
   ['FUNCTION', 'FLUSH', 'now'],
   ['FUNCTION', 'FLUSH', 'a', 'b'],
   ['FUNCTION', 'NOSUCH'],
+  ['MEMORY', 'USAGE', 'nokey'],
+  ['MEMORY', 'USAGE', 'fl', 'SAMPLES', 'abc'],
+  ['MEMORY', 'USAGE', 'fl', 'SAMPLES', '-1'],
+  ['MEMORY', 'USAGE', 'fl', 'FOO'],
+  ['MEMORY', 'USAGE', 'fl', 'SAMPLES'],
+  ['MEMORY', 'FOO'],
+  ['MEMORY', 'USAGE'],
 ];
 
 describe('Redis port against redis-server: strings, keys, expiry, renames, copies, OBJECT, lists', function () {
@@ -181,6 +188,12 @@ describe('Redis port against redis-server: strings, keys, expiry, renames, copie
       "(error) ERR CONFIG SET failed (possibly related to argument 'maxmemory') - dstash keeps it at '0': dstash does not evict: its keys are bounded by disk, not memory",
     );
     assert.equal(await redisCli(port, ['CONFIG', 'SET', 'port', '1']), "(error) ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config");
+  });
+
+  it('answers MEMORY USAGE with the bytes of the key and its record', async () => {
+    const port = cluster!.nodes[2]!.redisPort!;
+    assert.equal(await redisCli(port, ['SET', 'sized', 'x'.repeat(100)]), 'OK');
+    assert.equal(await redisCli(port, ['MEMORY', 'USAGE', 'sized', 'SAMPLES', '0']), '(integer) 105');
   });
 
   it('lists, describes and kills connections with CLIENT LIST, INFO and KILL, and answers WAIT', async () => {

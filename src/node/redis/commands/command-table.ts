@@ -19,12 +19,13 @@ import { FUNCTION_COMMAND } from './function-command.js';
 import { HASH_COMMANDS } from './hash-commands.js';
 import { KEY_COMMANDS } from './key-commands.js';
 import { LIST_COMMANDS } from './list-commands.js';
+import { MEMORY_COMMAND } from './memory-command.js';
 import { STRING_COMMANDS } from './string-commands.js';
 import { WAIT_COMMAND } from './wait-command.js';
 
 const log = logger('redis');
 
-const COMMANDS = new Map<string, Command>([...CONNECTION_COMMANDS, ...STRING_COMMANDS, ...KEY_COMMANDS, ...HASH_COMMANDS, ...LIST_COMMANDS, CONFIG_COMMAND, WAIT_COMMAND, FUNCTION_COMMAND].map((c) => [c.name, c]));
+const COMMANDS = new Map<string, Command>([...CONNECTION_COMMANDS, ...STRING_COMMANDS, ...KEY_COMMANDS, ...HASH_COMMANDS, ...LIST_COMMANDS, CONFIG_COMMAND, WAIT_COMMAND, FUNCTION_COMMAND, MEMORY_COMMAND].map((c) => [c.name, c]));
 COMMANDS.set('command', commandCommand(COMMANDS));
 
 /** The records of the commands served, by name. */

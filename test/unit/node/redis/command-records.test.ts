@@ -11,7 +11,7 @@ const SERVED = [
   'get', 'set', 'setnx', 'setex', 'psetex', 'getset', 'getdel', 'mget', 'mset', 'msetnx', 'strlen', 'append', 'incr', 'incrby', 'decr', 'decrby',
   'incrbyfloat', 'getrange', 'del', 'unlink', 'exists', 'type', 'expire', 'pexpire', 'expireat', 'pexpireat', 'ttl', 'pttl', 'persist', 'scan', 'keys',
   'hset', 'hmset', 'hget', 'hmget', 'hgetall', 'hdel', 'hexists', 'hlen', 'hstrlen', 'hkeys', 'hvals', 'hincrby', 'hsetnx', 'hscan',
-  'setrange', 'getex', 'touch', 'rename', 'renamenx', 'copy', 'randomkey', 'object', 'rpush', 'lpush', 'lpop', 'rpop', 'llen', 'lrange', 'config', 'wait', 'function', 'expiretime', 'pexpiretime',
+  'setrange', 'getex', 'touch', 'rename', 'renamenx', 'copy', 'randomkey', 'object', 'rpush', 'lpush', 'lpop', 'rpop', 'llen', 'lrange', 'config', 'wait', 'function', 'expiretime', 'pexpiretime', 'memory',
 ];
 
 function serialize(reply: Reply, resp3: boolean): string {
