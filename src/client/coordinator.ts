@@ -278,6 +278,11 @@ export class Coordinator implements KvCoordinator {
     this.truncations = this.truncations.with(index, version) ?? this.truncations;
   }
 
+  /** True when a record of `index` at `version` is gone by a truncation this coordinator knows. */
+  truncated(index: string, version: Buffer): boolean {
+    return this.truncations.hides(index, version);
+  }
+
   /** Stamps and validates each record, then sends it to its partition's replicas and settles each at its quorum. */
   private async write(index: string, n: number, consistency: Consistency | undefined, mode: { restore: boolean }, build: (i: number) => ReplicaRecord): Promise<WriteOutcome[]> {
     const outcomes = new Array<WriteOutcome>(n);

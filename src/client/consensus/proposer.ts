@@ -153,7 +153,10 @@ export class Proposer implements SerialCoordinator {
       }
 
       const now = Date.now();
-      const change = applyOperation(op, liveRecord(current?.record, now), ballot, now, maxValueBytes);
+      // A value accepted before a truncation of the index (FLUSHDB) is gone: the operation sees the key absent. The register's
+      // history (`current`, its ops) still decides whether an earlier attempt took effect.
+      const visible = current && this.coordinator.truncated(index, current.record.version) ? undefined : current?.record;
+      const change = applyOperation(op, liveRecord(visible, now), ballot, now, maxValueBytes);
       if (!change.write) {
         // With an attempt unanswered, a value is chosen under this ballot even when committed already:
         // from then on no lower ballot, the attempt's included, can ever be chosen.

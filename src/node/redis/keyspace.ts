@@ -45,6 +45,17 @@ export interface KeyWrite {
   ttlMs: number;
 }
 
+/** How {@link Keyspace.copy} treats the destination and the source. */
+export interface CopyOptions {
+  /** Overwrite a destination that exists (else the copy is not made). */
+  replace: boolean;
+  /** Delete the source once the destination is written (RENAME). */
+  move: boolean;
+}
+
+/** What a copy found: no source, a destination it may not overwrite, or done. */
+export type CopyResult = 'no-source' | 'exists' | 'copied';
+
 /** Compare-and-set rounds an atomic change tries before it gives up. */
 const MAX_ATTEMPTS = 50;
 /** Most keys of one automatic batch. */
@@ -152,6 +163,27 @@ export class Keyspace {
       }
       throw new DstashError(ErrorCode.ConditionFailed, `key changed under ${MAX_ATTEMPTS} compare-and-set attempts in a row: too much contention on it`);
     });
+  }
+
+  /**
+   * Copies a key's record and remaining TTL to another key (of this or
+   * another index; the two may be in different partitions): the source is
+   * read linearizably, the destination written atomically on its own Paxos
+   * (a compare-and-set on what it held), then, for a move, the source
+   * deleted with a compare-and-set on the version read, so that a write to
+   * the source in between is kept rather than lost. Not atomic across the
+   * two keys: a reader may see both for a moment, and a failure between the
+   * two writes leaves both.
+   */
+  async copy(index: string, from: Buffer, toIndex: string, to: Buffer, o: CopyOptions): Promise<CopyResult> {
+    const source = await this.execute(index, from, { kind: 'read' });
+    if (!source.found) return 'no-source';
+    const ttlMs = source.expiresAt ? Math.max(1, source.expiresAt - Date.now()) : 0;
+    const written = await this.modify(toIndex, to, (current): Change<boolean> =>
+      current && !o.replace ? { result: false } : { write: { value: source.value!, ttlMs }, result: true });
+    if (!written) return 'exists';
+    if (o.move) await this.execute(index, from, { kind: 'delete', expect: { version: source.version! } });
+    return 'copied';
   }
 
   private execute(index: string, key: Buffer, op: SerialOperation): Promise<SerialOutcome> {

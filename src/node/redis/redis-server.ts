@@ -38,10 +38,11 @@ const MAX_INLINE_BYTES = 64 * 1024;
 
 /** A listening Redis port; `close()` drops its connections. */
 export class RedisServer {
-  private readonly connections = new Set<RedisConnection>();
+  private readonly connections = new Map<RedisConnection, Session>();
   private nextId = 0;
   private keyspace?: { coordinator: Coordinator; keyspace: Keyspace };
   private readonly startedAt = Date.now();
+  private readonly config = new Map<string, string>();
 
   private constructor(
     private readonly server: Server,
@@ -81,13 +82,29 @@ export class RedisServer {
   /** Stops listening and closes every connection. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const c of this.connections) c.close();
+    for (const c of this.connections.keys()) c.close();
     await closed;
   }
 
   private accept(socket: Socket): void {
     this.nextId += 1;
-    const session: Session = { id: this.nextId, index: DEFAULT_INDEX, db: 0, consistency: 'QUORUM', resp3: false, name: null, closing: false, cursors: new ScanCursors() };
+    const now = Date.now();
+    const session: Session = {
+      id: this.nextId,
+      index: DEFAULT_INDEX,
+      db: 0,
+      consistency: 'QUORUM',
+      resp3: false,
+      name: null,
+      closing: false,
+      cursors: new ScanCursors(),
+      addr: hostPort(socket.remoteAddress, socket.remotePort),
+      laddr: hostPort(socket.localAddress, socket.localPort),
+      fd: socketFd(socket),
+      createdAt: now,
+      lastActiveAt: now,
+      lastCommand: 'NULL',
+    };
     const { maxValueBytes } = this.options;
     const connection = new RedisConnection(socket, session, (s) => this.context(s), {
       maxBulkBytes: Math.max(maxValueBytes, MAX_KEY_BYTES),
@@ -97,7 +114,7 @@ export class RedisServer {
       maxInlineBytes: MAX_INLINE_BYTES,
       maxValueBytes,
     });
-    this.connections.add(connection);
+    this.connections.set(connection, session);
     socket.on('close', () => this.connections.delete(connection));
   }
 
@@ -117,7 +134,21 @@ export class RedisServer {
         connectedClients: () => this.connections.size,
         startedAt: this.startedAt,
         port: () => this.port,
+        bind: this.options.bind,
+        clients: () => [...this.connections].map(([c, s]) => ({ session: s, kill: () => c.close() })),
+        config: this.config,
       },
     };
   }
+}
+
+/** `ip:port` as Redis writes it (IPv6 without brackets). */
+function hostPort(address: string | undefined, port: number | undefined): string {
+  return `${address?.replace(/^::ffff:/, '') ?? '?'}:${port ?? 0}`;
+}
+
+/** The socket's descriptor, which Node keeps on its handle (not a public API: -1 when absent). */
+function socketFd(socket: Socket): number {
+  const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === 'number' ? fd : -1;
 }

@@ -10,7 +10,10 @@
  *   32-bit big-endian length and the bytes. All of a hash's fields are thus
  *   in one partition and one record: HGETALL is one read, and every change to
  *   a hash is one compare-and-set of that record. A hash is bounded by the
- *   value limit (`--max-value-bytes`).
+ *   value limit (`--max-value-bytes`);
+ * - a **list** the same way: the tag, `l`, then each element as a 32-bit
+ *   big-endian length and the bytes, head first; bounded by the value limit
+ *   too, and every push or pop rewrites the record.
  * TYPE and WRONGTYPE come from the record's first bytes.
  */
 
@@ -18,12 +21,13 @@
 export const TYPE_TAG = Buffer.from([0xff, 0x44, 0x53, 0x54, 0x41, 0x53, 0x48, 0x00]);
 const STRING_MARK = 0x73;
 const HASH_MARK = 0x68;
+const LIST_MARK = 0x6c;
 
 /** A hash: field (as latin1 text, one char a byte) to value, in insertion order. */
 export type HashFields = Map<string, Buffer>;
 
 /** A decoded value. */
-export type RedisValue = { type: 'string'; value: Buffer } | { type: 'hash'; fields: HashFields };
+export type RedisValue = { type: 'string'; value: Buffer } | { type: 'hash'; fields: HashFields } | { type: 'list'; items: Buffer[] };
 
 function tagged(stored: Buffer): boolean {
   return stored.length > TYPE_TAG.length && stored.subarray(0, TYPE_TAG.length).equals(TYPE_TAG);
@@ -34,7 +38,14 @@ export function decodeValue(stored: Buffer): RedisValue {
   if (!tagged(stored)) return { type: 'string', value: stored };
   const mark = stored[TYPE_TAG.length];
   const body = stored.subarray(TYPE_TAG.length + 1);
-  if (mark === HASH_MARK) return { type: 'hash', fields: decodeFields(body) };
+  if (mark === HASH_MARK) {
+    const parts = decodeParts(body);
+    if (parts.length % 2 !== 0) throw new RangeError('truncated hash record');
+    const fields: HashFields = new Map();
+    for (let i = 0; i + 1 < parts.length; i += 2) fields.set(parts[i]!.toString('latin1'), parts[i + 1]!);
+    return { type: 'hash', fields };
+  }
+  if (mark === LIST_MARK) return { type: 'list', items: decodeParts(body) };
   // A tagged string, or bytes that only look tagged: the string is what follows the mark.
   return { type: 'string', value: mark === STRING_MARK ? body : stored };
 }
@@ -48,37 +59,48 @@ export function encodeString(value: Buffer): Buffer {
 
 /** The record of a hash. */
 export function encodeHash(fields: HashFields): Buffer {
+  const parts: Buffer[] = [];
+  for (const [f, v] of fields) parts.push(Buffer.from(f, 'latin1'), v);
+  return encodeParts(HASH_MARK, parts);
+}
+
+/** The record of a list (head first). */
+export function encodeList(items: readonly Buffer[]): Buffer {
+  return encodeParts(LIST_MARK, items);
+}
+
+/** The record of any value. */
+export function encodeValue(value: RedisValue): Buffer {
+  if (value.type === 'string') return encodeString(value.value);
+  return value.type === 'hash' ? encodeHash(value.fields) : encodeList(value.items);
+}
+
+/** The tag, the mark, then each part as a 32-bit big-endian length and its bytes. */
+function encodeParts(mark: number, parts: readonly Buffer[]): Buffer {
   let size = TYPE_TAG.length + 1;
-  for (const [f, v] of fields) size += 8 + f.length + v.length;
+  for (const p of parts) size += 4 + p.length;
   const out = Buffer.allocUnsafe(size);
   TYPE_TAG.copy(out, 0);
-  out[TYPE_TAG.length] = HASH_MARK;
+  out[TYPE_TAG.length] = mark;
   let pos = TYPE_TAG.length + 1;
-  for (const [f, v] of fields) {
-    out.writeUInt32BE(f.length, pos);
-    pos += 4 + out.write(f, pos + 4, 'latin1');
-    out.writeUInt32BE(v.length, pos);
-    pos += 4 + v.copy(out, pos + 4);
+  for (const p of parts) {
+    out.writeUInt32BE(p.length, pos);
+    pos += 4 + p.copy(out, pos + 4);
   }
   return out;
 }
 
-function decodeFields(body: Buffer): HashFields {
-  const fields: HashFields = new Map();
+function decodeParts(body: Buffer): Buffer[] {
+  const parts: Buffer[] = [];
   let pos = 0;
-  const take = (): Buffer => {
-    if (pos + 4 > body.length) throw new RangeError('truncated hash record');
-    const n = body.readUInt32BE(pos);
-    if (pos + 4 + n > body.length) throw new RangeError('truncated hash record');
-    const b = body.subarray(pos + 4, pos + 4 + n);
-    pos += 4 + n;
-    return b;
-  };
   while (pos < body.length) {
-    const f = take().toString('latin1');
-    fields.set(f, take());
+    if (pos + 4 > body.length) throw new RangeError('truncated record');
+    const n = body.readUInt32BE(pos);
+    if (pos + 4 + n > body.length) throw new RangeError('truncated record');
+    parts.push(body.subarray(pos + 4, pos + 4 + n));
+    pos += 4 + n;
   }
-  return fields;
+  return parts;
 }
 
 /** A field name as a map key. */

@@ -25,8 +25,16 @@ export interface SetReply {
   set: Reply[];
 }
 
+/** The null array (RESP2 `*-1`, RESP3 `_`), as Redis answers a count form of a missing key (LPOP k 2). */
+export interface NullArrayReply {
+  nullArray: true;
+}
+
 /** Anything a command answers. */
-export type Reply = Buffer | null | number | bigint | SimpleReply | ErrorReply | MapReply | SetReply | Reply[];
+export type Reply = Buffer | null | number | bigint | SimpleReply | ErrorReply | MapReply | SetReply | NullArrayReply | Reply[];
+
+/** The null array. */
+export const NULL_ARRAY: NullArrayReply = { nullArray: true };
 
 /** `+OK`. */
 export const OK: SimpleReply = { simple: 'OK' };
@@ -90,6 +98,8 @@ export class ReplyWriter {
       this.text += `+${oneLine(reply.simple)}${CRLF}`;
     } else if ('error' in reply) {
       this.text += `-${oneLine(reply.error)}${CRLF}`;
+    } else if ('nullArray' in reply) {
+      this.text += resp3 ? `_${CRLF}` : `*-1${CRLF}`;
     } else if ('set' in reply) {
       this.text += `${resp3 ? '~' : '*'}${reply.set.length}${CRLF}`;
       for (const r of reply.set) this.write(r, resp3);

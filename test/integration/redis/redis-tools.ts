@@ -1,6 +1,10 @@
 /** redis-cli and redis-benchmark (Debian `redis-tools`) for the Redis port tests and the bench. */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
+import { redisServerArgs } from '../../../bench/peers/redis-server.js';
+import { ProcessCluster } from '../../helpers/process-cluster.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 /** Whether `tool` is on the PATH. */
 export function hasTool(tool: string): boolean {
@@ -36,4 +40,65 @@ export async function freePort(): Promise<number> {
 export async function redisPortArgs(count: number): Promise<(id: string) => string[]> {
   const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
   return (id) => ['--redis-port', String(ports[Number(id.replace('node-', '')) - 1])];
+}
+
+/** A redis-server of the tests' own, on loopback; `stop()` ends it. */
+export interface RedisServerProcess {
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts redis-server (Debian `redis-server`) on a free loopback port with data in `dir`; resolves once it accepts connections. */
+export async function startRedisServer(dir: string): Promise<RedisServerProcess> {
+  const port = await freePort();
+  const child = spawn('redis-server', [...redisServerArgs(port, dir, []), '--loglevel', 'notice', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) resolve();
+    });
+  });
+  child.removeAllListeners('exit');
+  child.stdout!.resume();
+  return {
+    port,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A 3-node cluster serving the Redis port, and a redis-server beside it as the reference, with a temp dir; `stop()` ends them all. */
+export interface ClusterAndReference {
+  cluster: ProcessCluster;
+  redis: RedisServerProcess;
+  /** The temp dir (the reference's data, and whatever the test puts there). */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a {@link ClusterAndReference}; what started is stopped again if a later part fails. */
+export async function startClusterAndReference(prefix: string): Promise<ClusterAndReference> {
+  const dir = await tempDir(prefix);
+  let redis: RedisServerProcess | undefined;
+  let cluster: ProcessCluster | undefined;
+  const stop = async (): Promise<void> => {
+    await cluster?.stop();
+    await redis?.stop();
+    await dir.cleanup();
+  };
+  try {
+    redis = await startRedisServer(dir.path);
+    const redisArgs = await redisPortArgs(3);
+    cluster = await ProcessCluster.start(3, [], (id) => ({ args: redisArgs(id) }));
+    return { cluster, redis, dir: dir.path, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

@@ -23,24 +23,30 @@ export function aclCategories(spec: CommandSpec): AclCategory[] {
 
 const statuses = (words: readonly string[]): Reply => ({ set: words.map((simple) => ({ simple })) });
 
-/** The key specification: a range that begins at the first key; its last key relative to it (negative: from the end). */
-function keySpecReply(k: KeyPositions): Reply {
+/** A key specification: a range that begins at key `first`; its last key relative to it (negative: from the end). */
+function keySpecReply(flags: readonly string[], first: number, lastkey: number, step: number, notes?: string): Reply {
   return {
     map: [
-      ...(k.notes ? [[bulk('notes'), bulk(k.notes)] as [Reply, Reply]] : []),
-      [bulk('flags'), statuses(k.flags)],
-      [bulk('begin_search'), { map: [[bulk('type'), bulk('index')], [bulk('spec'), { map: [[bulk('index'), k.first]] }]] }],
+      ...(notes ? [[bulk('notes'), bulk(notes)] as [Reply, Reply]] : []),
+      [bulk('flags'), statuses(flags)],
+      [bulk('begin_search'), { map: [[bulk('type'), bulk('index')], [bulk('spec'), { map: [[bulk('index'), first]] }]] }],
       [
         bulk('find_keys'),
         {
           map: [
             [bulk('type'), bulk('range')],
-            [bulk('spec'), { map: [[bulk('lastkey'), k.last < 0 ? k.last : k.last - k.first], [bulk('keystep'), k.step], [bulk('limit'), 0]] }],
+            [bulk('spec'), { map: [[bulk('lastkey'), lastkey], [bulk('keystep'), step], [bulk('limit'), 0]] }],
           ],
         },
       ],
     ],
   };
+}
+
+/** The key specifications of a command: one range from its first key, or one for each key in a fixed place. */
+function keySpecs(k: KeyPositions): Reply[] {
+  if (k.each) return k.each.map((e) => keySpecReply(e.flags, e.index, 0, 1));
+  return [keySpecReply(k.flags, k.first, k.last < 0 ? k.last : k.last - k.first, k.step, k.notes)];
 }
 
 /** COMMAND INFO of one command: name, arity, flags, first key, last key, step, ACL categories, tips, key specifications, subcommands. */
@@ -55,7 +61,7 @@ export function commandInfo(spec: CommandSpec): Reply {
     k?.step ?? 0,
     statuses(aclCategories(spec).map((c) => `@${c}`)),
     { set: (spec.tips ?? []).map(bulk) },
-    { set: k ? [keySpecReply(k)] : [] },
+    { set: k ? keySpecs(k) : [] },
     // As Redis sends them: none is an empty set, some an array.
     spec.subcommands ? spec.subcommands.map(commandInfo) : { set: [] },
   ];

@@ -14,15 +14,20 @@ import { roleAllows } from '../../../protocol/bearer-token.js';
 import { RedisReplyError, type Reply } from '../resp-reply.js';
 import { commandCommand } from './command-command.js';
 import { wrongArity, type Command, type CommandContext, type PipelineOverlap } from './command.js';
+import { CONFIG_COMMAND } from './config-command.js';
 import { CONNECTION_COMMANDS } from './connection-commands.js';
 import { FLUSH_COMMANDS } from './flush-commands.js';
+import { FUNCTION_COMMAND } from './function-command.js';
 import { HASH_COMMANDS } from './hash-commands.js';
 import { KEY_COMMANDS } from './key-commands.js';
+import { LIST_COMMANDS } from './list-commands.js';
+import { MEMORY_COMMAND } from './memory-command.js';
 import { STRING_COMMANDS } from './string-commands.js';
+import { WAIT_COMMAND } from './wait-command.js';
 
 const log = logger('redis');
 
-const COMMANDS = new Map<string, Command>([...CONNECTION_COMMANDS, ...STRING_COMMANDS, ...KEY_COMMANDS, ...HASH_COMMANDS, ...FLUSH_COMMANDS].map((c) => [c.name, c]));
+const COMMANDS = new Map<string, Command>([...CONNECTION_COMMANDS, ...STRING_COMMANDS, ...KEY_COMMANDS, ...HASH_COMMANDS, ...LIST_COMMANDS, ...FLUSH_COMMANDS, CONFIG_COMMAND, WAIT_COMMAND, FUNCTION_COMMAND, MEMORY_COMMAND].map((c) => [c.name, c]));
 COMMANDS.set('command', commandCommand(COMMANDS));
 
 /** The records of the commands served, by name. */
@@ -69,11 +74,26 @@ export async function dispatch(ctx: CommandContext, args: Buffer[]): Promise<Rep
   if (command.arity > 0 ? args.length !== command.arity : args.length < -command.arity) return { error: wrongArity(command.name).reply };
   const refused = refusal(ctx, command);
   if (refused) return refused;
+  ctx.session.lastActiveAt = Date.now();
+  ctx.session.lastCommand = runName(command, args);
   try {
-    return await command.run(ctx, args);
+    const reply = await command.run(ctx, args);
+    if (command.flags.includes('write') && !isError(reply)) ctx.session.lastWrite = ctx.session.consistency;
+    return reply;
   } catch (err) {
     return errorReply(err, command.name);
   }
+}
+
+/** The name CLIENT LIST gives a request: its subcommand's (`client|list`) where the record has one by that name. */
+function runName(command: Command, args: Buffer[]): string {
+  if (!command.subcommands || args.length < 2) return command.name;
+  const name = `${command.name}|${args[1]!.toString('latin1').toLowerCase()}`;
+  return command.subcommands.some((s) => s.name === name) ? name : command.name;
+}
+
+function isError(reply: Reply): boolean {
+  return typeof reply === 'object' && reply !== null && !Buffer.isBuffer(reply) && 'error' in reply;
 }
 
 /** The error reply of a failure. */

@@ -28,6 +28,25 @@ export interface Session {
   readonly cursors: ScanCursors;
   /** The role AUTH granted; undefined before a successful AUTH. Only consulted when the node asks for tokens. */
   role?: Role;
+  /** The client's address and the port's, as `ip:port` (CLIENT LIST). */
+  readonly addr: string;
+  readonly laddr: string;
+  /** The socket's file descriptor; -1 when the runtime does not tell. */
+  readonly fd: number;
+  /** When the connection opened, and when its last command started (ms since the epoch). */
+  readonly createdAt: number;
+  lastActiveAt: number;
+  /** The last command started, as CLIENT LIST names it (`get`, `client|list`). */
+  lastCommand: string;
+  /** The consistency of the connection's last successful write (WAIT); undefined before one. */
+  lastWrite?: RedisConsistency;
+}
+
+/** A connection of the port as CLIENT LIST and CLIENT KILL see it. */
+export interface ClientHandle {
+  readonly session: Session;
+  /** Closes the connection at once. */
+  kill(): void;
 }
 
 /** What the server tells INFO. */
@@ -36,6 +55,12 @@ export interface ServerFacts {
   connectedClients(): number;
   startedAt: number;
   port(): number;
+  /** The address the port listens on. */
+  bind: string;
+  /** Every open connection of the port. */
+  clients(): readonly ClientHandle[];
+  /** CONFIG SET's values for this node, by parameter name (see config-command.ts). */
+  config: Map<string, string>;
 }
 
 /** Everything a command can reach. */
@@ -88,6 +113,11 @@ export interface KeyPositions {
   flags: readonly KeySpecFlag[];
   /** Redis's note on the flags, when it has one. */
   notes?: string;
+  /**
+   * A command of several keys in fixed places (RENAME, COPY): one key
+   * specification for each, at its index, instead of the range from `first`.
+   */
+  each?: readonly { index: number; flags: readonly KeySpecFlag[] }[];
 }
 
 /** What COMMAND DOCS tells of a command (its arguments are not described). */
@@ -95,7 +125,7 @@ export interface CommandDocs {
   summary: string;
   /** The version that introduced the command. */
   since: string;
-  group: 'connection' | 'server' | 'string' | 'generic' | 'hash';
+  group: 'connection' | 'server' | 'string' | 'generic' | 'hash' | 'list' | 'scripting';
   complexity: string;
   /** Set for a deprecated command, with what replaces it. */
   deprecated?: { since: string; replacedBy: string };
@@ -148,6 +178,11 @@ export function oneKey(...flags: KeySpecFlag[]): KeyPositions {
   return { first: 1, last: 1, step: 1, flags };
 }
 
+/** The key specifications of a command on two keys, its first two arguments (RENAME, COPY). */
+export function twoKeys(source: KeySpecFlag[], destination: KeySpecFlag[]): KeyPositions {
+  return { first: 1, last: 2, step: 1, flags: source, each: [{ index: 1, flags: source }, { index: 2, flags: destination }] };
+}
+
 /** The key specification of a command on every argument (`step` 1) or every other one (`step` 2, keys and values). */
 export function everyKey(step: number, ...flags: KeySpecFlag[]): KeyPositions {
   return { first: 1, last: -1, step, flags };
@@ -194,16 +229,32 @@ export function pairs(args: Buffer[], from: number, name: string): [Buffer, Buff
 /** A relative (`EX`, `PX`) or absolute (`EXAT`, `PXAT`) expiry as ms from now (zero or less: already past). */
 export type ExpiryUnit = 'EX' | 'PX' | 'EXAT' | 'PXAT';
 
-/** ms from `now` until the expiry `n` in `unit`; `ERR invalid expire time` beyond the longest TTL. */
-export function expiryMs(unit: ExpiryUnit, n: number, command: string, now: number): number {
-  const ms = unit === 'EX' ? n * 1000 : unit === 'PX' ? n : unit === 'EXAT' ? n * 1000 - now : n - now;
-  if (ms > MAX_TTL_MS) throw new RedisReplyError(`ERR invalid expire time in '${command}' command`);
-  return ms;
+function invalidExpireTime(command: string): RedisReplyError {
+  return new RedisReplyError(`ERR invalid expire time in '${command}' command`);
 }
 
-/** The TTL an option of SET (or SETEX, PSETEX) gives: its argument must be positive. */
+/**
+ * ms from `now` until the expiry `arg` in `unit` (zero or less: already
+ * past), with Redis's checks: not an integer, or an overflow of a 64-bit ms
+ * time once converted or added to now, is `ERR invalid expire time`; so is
+ * an expiry past the longest TTL dstash keeps (100 years), which Redis
+ * would accept.
+ */
+export function expiryMs(unit: ExpiryUnit, arg: Buffer, command: string, now: number): number {
+  let when = int64(arg);
+  if (unit === 'EX' || unit === 'EXAT') {
+    if (when > MAX_INT64 / 1000n || when < MIN_INT64 / 1000n) throw invalidExpireTime(command);
+    when *= 1000n;
+  }
+  const base = unit === 'EX' || unit === 'PX' ? BigInt(now) : 0n;
+  if (when > MAX_INT64 - base) throw invalidExpireTime(command);
+  const ms = when + base - BigInt(now);
+  if (ms > BigInt(MAX_TTL_MS)) throw invalidExpireTime(command);
+  return Number(ms);
+}
+
+/** The TTL an option of SET, GETEX (or SETEX, PSETEX) gives: its argument must be positive. */
 export function ttlFrom(unit: ExpiryUnit, arg: Buffer, command: string, now: number): number {
-  const n = int(arg);
-  if (n <= 0) throw new RedisReplyError(`ERR invalid expire time in '${command}' command`);
-  return expiryMs(unit, n, command, now);
+  if (int64(arg) <= 0n) throw invalidExpireTime(command);
+  return expiryMs(unit, arg, command, now);
 }

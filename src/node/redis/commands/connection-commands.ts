@@ -7,6 +7,7 @@ import { DSTASH_VERSION } from '../../../package-info.js';
 import type { RedisConsistency } from '../keyspace.js';
 import { bulk, OK, RedisReplyError, syntaxError, type Reply } from '../resp-reply.js';
 import type { Role } from '../../../protocol/bearer-token.js';
+import { clientInfo, clientKill, clientList } from './client-list.js';
 import { int, word, type Command, type CommandContext, type CommandFlag, type CommandSpec } from './command.js';
 
 /** The Redis version dstash answers as (HELLO, INFO): the command set follows Redis 7. */
@@ -76,11 +77,16 @@ function hello(ctx: CommandContext, args: Buffer[]): Reply {
   };
 }
 
+/** The index of database `db` (`default` for 0, else `db<n>`); `ERR DB index is out of range` past 999999. */
+export function indexOfDb(db: number): string {
+  if (db < 0 || db > 999_999) throw new RedisReplyError('ERR DB index is out of range');
+  return db === 0 ? DEFAULT_INDEX : `db${db}`;
+}
+
 function select(ctx: CommandContext, args: Buffer[]): Reply {
   const db = int(args[1]!);
-  if (db < 0 || db > 999_999) throw new RedisReplyError('ERR DB index is out of range');
+  ctx.session.index = indexOfDb(db);
   ctx.session.db = db;
-  ctx.session.index = db === 0 ? DEFAULT_INDEX : `db${db}`;
   return OK;
 }
 
@@ -95,6 +101,9 @@ function client(ctx: CommandContext, args: Buffer[]): Reply {
   }
   // Clients announce their library (CLIENT SETINFO lib-name …): accepted, not kept.
   if (sub === 'SETINFO' && args.length === 4) return OK;
+  if (sub === 'LIST') return clientList(ctx, args);
+  if (sub === 'INFO' && args.length === 2) return clientInfo(ctx);
+  if (sub === 'KILL' && args.length >= 3) return clientKill(ctx, args);
   throw new RedisReplyError(`ERR unknown subcommand '${args[1]!.toString().slice(0, 64)}'. Try CLIENT HELP.`);
 }
 
@@ -134,16 +143,30 @@ function info(ctx: CommandContext, args: Buffer[]): Reply {
 const BEFORE_AUTH: readonly CommandFlag[] = ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'];
 
 /** A CLIENT subcommand, as Redis 7 describes them. */
-function clientSubcommand(sub: string, arity: number, summary: string, since: string): CommandSpec {
-  return { name: `client|${sub}`, arity, flags: ['noscript', 'loading', 'stale'], categories: ['connection'], docs: { summary, since, group: 'connection', complexity: 'O(1)' } };
+function clientSubcommand(sub: string, arity: number, summary: string, since: string, more: { admin?: boolean; tips?: string[]; complexity?: string } = {}): CommandSpec {
+  return {
+    name: `client|${sub}`,
+    arity,
+    // Redis marks CLIENT LIST and CLIENT KILL admin.
+    flags: more.admin ? ['admin', 'noscript', 'loading', 'stale'] : ['noscript', 'loading', 'stale'],
+    categories: ['connection'],
+    ...(more.tips ? { tips: more.tips } : {}),
+    docs: { summary, since, group: 'connection', complexity: more.complexity ?? 'O(1)' },
+  };
 }
 
-/** The CLIENT subcommands served (CLIENT SETINFO is Redis 7.2's). */
+/** The complexity Redis gives CLIENT LIST and CLIENT KILL. */
+const PER_CLIENT = 'O(N) where N is the number of client connections';
+
+/** The CLIENT subcommands served (CLIENT SETINFO is Redis 7.2's), with Redis 7.0's records. */
 const CLIENT_SUBCOMMANDS: readonly CommandSpec[] = [
   clientSubcommand('id', 2, 'Returns the client ID for the current connection', '5.0.0'),
   clientSubcommand('getname', 2, 'Get the current connection name', '2.6.9'),
   clientSubcommand('setname', 3, 'Set the current connection name', '2.6.9'),
   clientSubcommand('setinfo', 4, 'Sets information specific to the client or connection.', '7.2.0'),
+  clientSubcommand('list', -2, 'Get the list of client connections', '2.4.0', { admin: true, tips: ['nondeterministic_output'], complexity: PER_CLIENT }),
+  clientSubcommand('info', 2, 'Returns information about the current client connection.', '6.2.0', { tips: ['nondeterministic_output'] }),
+  clientSubcommand('kill', -3, 'Kill the connection of a client', '2.4.0', { admin: true, complexity: PER_CLIENT }),
 ];
 
 /** Connection and server commands, with what Redis 7.0 tells of each. */

@@ -1,15 +1,15 @@
 /**
  * String commands. Plain GET/SET/MGET/MSET go through the coordinator at the
  * connection's consistency; everything that depends on the current value
- * (NX, XX, GET, KEEPTTL, GETSET, GETDEL, APPEND, INCR*, MSETNX) is atomic,
- * on per-key Paxos (see keyspace.ts).
+ * (NX, XX, GET, KEEPTTL, GETSET, GETDEL, GETEX, APPEND, SETRANGE, INCR*,
+ * MSETNX) is atomic, on per-key Paxos (see keyspace.ts).
  */
 import { ErrorCode, hasCode } from '../../../errors.js';
 import type { Change, Stored } from '../keyspace.js';
 import { answerParts, readInParts } from '../../read-in-parts.js';
 import { encodeString } from '../redis-value.js';
 import { notAnInteger, OK, RedisReplyError, syntaxError, wrongType, type Reply } from '../resp-reply.js';
-import { everyKey, int, int64, oneKey, pairs, ttlFrom, word, type Command, type CommandContext } from './command.js';
+import { everyKey, int, int64, oneKey, pairs, ttlFrom, word, type Command, type CommandContext, type ExpiryUnit } from './command.js';
 
 /** The string a key holds (undefined when missing); WRONGTYPE for another type. */
 export function stringOf(s: Stored | undefined): Buffer | undefined {
@@ -105,7 +105,7 @@ function storedBytes(s: Stored | undefined): number {
   if (!s) return 0;
   if (s.value.type === 'string') return s.value.value.length;
   let bytes = 0;
-  for (const v of s.value.fields.values()) bytes += v.length;
+  for (const v of s.value.type === 'hash' ? s.value.fields.values() : s.value.items) bytes += v.length;
   return bytes;
 }
 
@@ -115,7 +115,7 @@ async function incrementBy(ctx: CommandContext, key: Buffer, by: bigint): Promis
   } catch (err) {
     if (hasCode(err, ErrorCode.NotACounter)) {
       const current = await getOne(ctx, key);
-      throw current?.value.type === 'hash' ? wrongType() : notAnInteger();
+      throw current && current.value.type !== 'string' ? wrongType() : notAnInteger();
     }
     if (hasCode(err, ErrorCode.InvalidArgument)) throw new RedisReplyError('ERR increment or decrement would overflow');
     throw err;
@@ -128,8 +128,10 @@ function formatFloat(n: number): string {
   return text.includes('e') ? n.toFixed(17).replace(/\.?0+$/, '') : text;
 }
 
+/** A float as Redis's string2ld reads it: no spaces around it, `inf` and `infinity` in any case allowed, NaN refused. */
 function parseFloatArg(text: string, error: string): number {
-  const n = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(text) ? Number(text) : NaN;
+  if (/^[-+]?inf(inity)?$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
+  const n = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(n)) throw new RedisReplyError(error);
   return n;
 }
@@ -143,6 +145,48 @@ function range(start: number, end: number, length: number): [number, number] | u
   if (s > e || length === 0) return undefined;
   s = Math.max(0, s);
   return [s, e];
+}
+
+/** `ERR string exceeds maximum allowed size (proto-max-bulk-len)`: the node's value limit is its proto-max-bulk-len (CONFIG GET). */
+function tooLong(): RedisReplyError {
+  return new RedisReplyError('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
+}
+
+/** SETRANGE key offset value, with Redis's order of checks (an empty value changes nothing, not even a missing key). */
+function setRange(ctx: CommandContext, args: Buffer[]): Promise<Reply> {
+  const offset = int(args[2]!);
+  if (offset < 0) throw new RedisReplyError('ERR offset is out of range');
+  const patch = args[3]!;
+  return ctx.keyspace.modify(ctx.session.index, args[1]!, (current): Change<Reply> => {
+    const old = stringOf(current) ?? Buffer.alloc(0);
+    if (patch.length === 0) return { result: old.length };
+    if (offset + patch.length > ctx.maxValueBytes) throw tooLong();
+    const value = Buffer.alloc(Math.max(old.length, offset + patch.length));
+    old.copy(value);
+    patch.copy(value, offset);
+    return { write: { value: encodeString(value), ttlMs: remainingTtl(current, Date.now()) }, result: value.length };
+  });
+}
+
+/** GETEX key [EX s | PX ms | EXAT t | PXAT t | PERSIST]: the options are parsed first, the time checked once the key is found, as in Redis. */
+function getEx(ctx: CommandContext, args: Buffer[]): Promise<Reply> {
+  let unit: ExpiryUnit | 'PERSIST' | undefined;
+  let amount: Buffer | undefined;
+  for (let i = 2; i < args.length; i++) {
+    const w = word(args[i]!);
+    if ((w === 'EX' || w === 'PX' || w === 'EXAT' || w === 'PXAT') && !unit && i + 1 < args.length) {
+      unit = w;
+      amount = args[++i]!;
+    } else if (w === 'PERSIST' && !unit) unit = w;
+    else throw syntaxError();
+  }
+  return ctx.keyspace.modify(ctx.session.index, args[1]!, (current): Change<Reply> => {
+    const value = stringOf(current);
+    if (!value || !unit) return { result: value ?? null };
+    if (unit === 'PERSIST') return { write: current!.expiresAt ? { value: encodeString(value), ttlMs: 0 } : undefined, result: value };
+    const ttlMs = ttlFrom(unit, amount!, 'getex', Date.now());
+    return { write: ttlMs <= 0 ? 'delete' : { value: encodeString(value), ttlMs }, result: value };
+  });
 }
 
 /** INCR, DECR, INCRBY, DECRBY: `by` reads the amount from the arguments. */
@@ -327,7 +371,7 @@ export const STRING_COMMANDS: readonly Command[] = [
     },
     run: (ctx, args) => ctx.keyspace.modify(ctx.session.index, args[1]!, (current): Change<Reply> => {
       const value = Buffer.concat([stringOf(current) ?? Buffer.alloc(0), args[2]!]);
-      if (value.length > ctx.maxValueBytes) throw new RedisReplyError('ERR string exceeds maximum allowed size');
+      if (value.length > ctx.maxValueBytes) throw tooLong();
       return { write: { value: encodeString(value), ttlMs: remainingTtl(current, Date.now()) }, result: value.length };
     }),
   },
@@ -377,5 +421,29 @@ export const STRING_COMMANDS: readonly Command[] = [
       const r = range(start, end, value.length);
       return r ? value.subarray(r[0], r[1] + 1) : Buffer.alloc(0);
     },
+  },
+  {
+    name: 'setrange',
+    arity: 4,
+    flags: ['write', 'denyoom'],
+    categories: ['string'],
+    keys: oneKey('RW', 'update'),
+    docs: {
+      summary: 'Overwrite part of a string at key starting at the specified offset',
+      since: '2.2.0',
+      group: 'string',
+      complexity:
+        'O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.',
+    },
+    run: setRange,
+  },
+  {
+    name: 'getex',
+    arity: -2,
+    flags: ['write', 'fast'],
+    categories: ['string'],
+    keys: { ...oneKey('RW', 'access', 'update'), notes: 'RW and UPDATE because it changes the TTL' },
+    docs: { summary: 'Get the value of a key and optionally set its expiration', since: '6.2.0', group: 'string', complexity: 'O(1)' },
+    run: getEx,
   },
 ];

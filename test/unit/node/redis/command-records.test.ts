@@ -11,7 +11,7 @@ const SERVED = [
   'get', 'set', 'setnx', 'setex', 'psetex', 'getset', 'getdel', 'mget', 'mset', 'msetnx', 'strlen', 'append', 'incr', 'incrby', 'decr', 'decrby',
   'incrbyfloat', 'getrange', 'del', 'unlink', 'exists', 'type', 'expire', 'pexpire', 'expireat', 'pexpireat', 'ttl', 'pttl', 'persist', 'scan', 'keys',
   'hset', 'hmset', 'hget', 'hmget', 'hgetall', 'hdel', 'hexists', 'hlen', 'hstrlen', 'hkeys', 'hvals', 'hincrby', 'hsetnx', 'hscan',
-  'flushdb', 'flushall',
+  'setrange', 'getex', 'touch', 'rename', 'renamenx', 'copy', 'randomkey', 'object', 'rpush', 'lpush', 'lpop', 'rpop', 'llen', 'lrange', 'config', 'wait', 'function', 'expiretime', 'pexpiretime', 'memory', 'flushdb', 'flushall',
 ];
 
 function serialize(reply: Reply, resp3: boolean): string {
@@ -39,7 +39,8 @@ const MGET_INFO_RESP3 = crlf([
 ]);
 
 function context(): CommandContext {
-  const session: Session = { id: 1, index: 'default', db: 0, consistency: 'QUORUM', resp3: false, name: null, closing: false, cursors: new ScanCursors() };
+  const session: Session = { id: 1, index: 'default', db: 0, consistency: 'QUORUM', resp3: false, name: null, closing: false, cursors: new ScanCursors(),
+    addr: '127.0.0.1:1', laddr: '127.0.0.1:2', fd: -1, createdAt: 0, lastActiveAt: 0, lastCommand: 'NULL' };
   // Only what a refused request reaches: the dispatcher answers arity errors before any handler (and the cluster) runs.
   return { session } as CommandContext;
 }
@@ -97,7 +98,24 @@ describe('Redis command records', () => {
     // No key: positions 0 0 0, no key specification; subcommands listed under their container.
     const client = commandInfo(records.get('client')!) as Reply[];
     assert.deepEqual(client.slice(3, 9), [0, 0, 0, { set: [{ simple: '@slow' }] }, { set: [] }, { set: [] }]);
-    assert.deepEqual((client[9] as Reply[][]).map((s) => s[0]!.toString()), ['client|id', 'client|getname', 'client|setname', 'client|setinfo']);
+    assert.deepEqual((client[9] as Reply[][]).map((s) => s[0]!.toString()), ['client|id', 'client|getname', 'client|setname', 'client|setinfo', 'client|list', 'client|info', 'client|kill']);
+  });
+
+  it('answers COMMAND INFO of two-key and subcommand records as redis-server 7.0.15 does', () => {
+    // redis-cli --json COMMAND INFO rename, as redis-server 7.0.15 sends it (RESP3).
+    const spec = (flags: string[], index: number): Reply => ({
+      map: [
+        [Buffer.from('flags'), { set: flags.map((simple) => ({ simple })) }],
+        [Buffer.from('begin_search'), { map: [[Buffer.from('type'), Buffer.from('index')], [Buffer.from('spec'), { map: [[Buffer.from('index'), index]] }]] }],
+        [Buffer.from('find_keys'), { map: [[Buffer.from('type'), Buffer.from('range')], [Buffer.from('spec'), { map: [[Buffer.from('lastkey'), 0], [Buffer.from('keystep'), 1], [Buffer.from('limit'), 0]] }]] }],
+      ],
+    });
+    const rename = commandInfo(records.get('rename')!) as Reply[];
+    assert.deepEqual(rename.slice(1, 6), [3, { set: [{ simple: 'write' }] }, 1, 2, 1]);
+    assert.deepEqual(rename[8], { set: [spec(['RW', 'access', 'delete'], 1), spec(['OW', 'update'], 2)] });
+    const encoding = (commandInfo(records.get('object')!) as Reply[][])[9]!.find((s) => (s as Reply[])[0]!.toString() === 'object|encoding') as Reply[];
+    assert.deepEqual(encoding.slice(1, 6), [3, { set: [{ simple: 'readonly' }] }, 2, 2, 1]);
+    assert.deepEqual(encoding[8], { set: [spec(['RO'], 2)] });
   });
 
   it('answers COMMAND INFO flushall and flushdb byte for byte as redis-server 7.0.15', () => {

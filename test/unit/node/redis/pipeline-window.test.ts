@@ -47,13 +47,14 @@ describe('Redis pipeline window: commands of one key in one window', () => {
     coordinator = new RecordingCoordinator();
     const keyspace = new Keyspace(coordinator as unknown as Coordinator, {} as SerialCoordinator);
     server = createServer((socket) => {
-      const session: Session = { id: 1, index: 'default', db: 0, consistency: 'QUORUM', resp3: false, name: null, closing: false, cursors: new ScanCursors() };
+      const session: Session = { id: 1, index: 'default', db: 0, consistency: 'QUORUM', resp3: false, name: null, closing: false, cursors: new ScanCursors(),
+    addr: '127.0.0.1:1', laddr: '127.0.0.1:2', fd: -1, createdAt: 0, lastActiveAt: 0, lastCommand: 'NULL' };
       const ctx: CommandContext = {
         session,
         keyspace,
         coordinator: coordinator as unknown as Coordinator,
         maxValueBytes: MAX_VALUE,
-        server: { nodeId: () => 'n1', connectedClients: () => 1, startedAt: 0, port: () => 0 },
+        server: { nodeId: () => 'n1', connectedClients: () => 1, startedAt: 0, port: () => 0, bind: '127.0.0.1', clients: () => [], config: new Map() },
       };
       new RedisConnection(socket, session, () => ctx, { maxBulkBytes: 1024, maxArrayLength: 1024, maxCommandBytes: 4096, maxInlineBytes: 1024, maxValueBytes: MAX_VALUE });
     });
