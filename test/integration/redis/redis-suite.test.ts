@@ -21,11 +21,11 @@ const SUITE = fileURLToPath(new URL('../../../../test/redis-suite', import.meta.
 const TAGS = '-needs:repl -needs:debug -needs:config-maxmemory -needs:save -needs:reset -needs:config-resetstat -needs:pfdebug';
 /** Tests of each unit dstash passes today: a change may raise these, never lower them. */
 const PASSING_NOW: Record<string, number> = {
-  'unit/type/string': 0,
-  'unit/type/incr': 0,
-  'unit/type/hash': 0,
-  'unit/keyspace': 0,
-  'unit/expire': 0,
+  'unit/type/string': 21,
+  'unit/type/incr': 23,
+  'unit/type/hash': 2,
+  'unit/keyspace': 29,
+  'unit/expire': 31,
 };
 /** The harness's colours (ESC [ … m). */
 const COLOUR = new RegExp(`${String.fromCharCode(0x1b)}\\[[0-9;]*m`, 'g');
