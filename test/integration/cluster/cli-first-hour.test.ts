@@ -67,7 +67,7 @@ describe('cli: what a new user runs into first', function () {
     assert.equal(res.code, 0, res.stderr);
     const topics = res.stdout.split('TOPICS')[1]?.split('COMMANDS')[0] ?? '';
     assert.match(topics, /^ {2}cluster +Inspect and repair a cluster/m, res.stdout);
-    assert.match(topics, /^ {2}node +Run a node, or drain one/m, res.stdout);
+    assert.match(topics, /^ {2}node +Run a node; stop, restart, drain or rebuild one/m, res.stdout);
   });
 
   it('put refuses a VALUE together with --file, and an unreadable --file, with exit 2 and a code', async () => {
