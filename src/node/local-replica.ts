@@ -21,7 +21,7 @@ import { checkPartition, MAX_TIME_MS } from '../storage/key-layout.js';
 import type { KeyedRecord, ScanOptions, Store } from '../storage/store.js';
 import { isVersion } from '../version.js';
 import { ALWAYS_WRITABLE, type StoreWrites } from './store-health.js';
-import { validateTruncationTarget } from '../limits.js';
+import { checkTruncation } from '../truncations.js';
 import { VersionBound } from './version-bound.js';
 
 /** The local store seen as one replica. */
@@ -174,8 +174,7 @@ export class LocalReplica {
    * Not held: the truncations a starting node learns arrive through here.
    */
   async truncate(index: string, version: Buffer): Promise<boolean> {
-    validateTruncationTarget(index);
-    if (!isVersion(version)) throw new InvalidArgumentError(ErrorCode.InvalidArgument, `invalid truncation version: ${version.length} bytes, expected 12`);
+    checkTruncation(index, version);
     const moved = await this.store.truncate(index, version);
     if (moved) this.onTruncated(index, version);
     return moved;

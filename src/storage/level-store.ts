@@ -4,14 +4,13 @@
  * with logic of its own in a file of its own (level-apply, level-sweep,
  * level-scan); this class holds the lifecycle and puts them together.
  */
-import { join } from 'node:path';
 import { logger, type Logger } from '../logger.js';
 import { KeyFilter, keyHashAt } from './key-filter.js';
 import { checkPartition, dataRange, describeDataKey, encodeDataKey, encodeMetaKey, encodePaxosKey } from './key-layout.js';
 import { directoryBytes } from './directory-size.js';
 import { commitApplies, prepareApply, type ApplyCall } from './level-apply.js';
 import { type CorruptionReport, quarantineAndRepair } from './level-corruption.js';
-import { type LevelDb, levelCall, openLevelDb, storeName, translateLevelError, writeBatch } from './level-db.js';
+import { type LevelDb, levelCall, levelDbLocation, openLevelDb, storeName, translateLevelError, writeBatch } from './level-db.js';
 import { partitionLevel, scanLevel } from './level-scan.js';
 import { purgeTruncated, sweepLevel } from './level-sweep.js';
 import { type CorruptRecordHandler, decodeRecord } from './record-codec.js';
@@ -71,7 +70,7 @@ export class LevelStore implements Store {
   /** Checks the options (`DSTASH_INVALID_OPTIONS`); does not touch the disk until `open()`. */
   constructor(options: LevelStoreOptions) {
     this.options = resolveLevelStoreOptions(options);
-    this.name = storeName(join(this.options.dataDir, 'db'));
+    this.name = storeName(levelDbLocation(this.options.dataDir));
     this.log = logger('storage.level-store', { dataDir: this.options.dataDir });
     this.cache = RecordCache.create(this.options.recordCacheBytes);
   }
@@ -174,7 +173,7 @@ export class LevelStore implements Store {
    */
   async quarantine(): Promise<string> {
     await this.close();
-    const at = await quarantineAndRepair(this.options.dataDir, join(this.options.dataDir, 'db'));
+    const at = await quarantineAndRepair(this.options.dataDir, levelDbLocation(this.options.dataDir));
     await this.open();
     return at;
   }
@@ -384,7 +383,7 @@ export class LevelStore implements Store {
    */
   async approximateSize(): Promise<number> {
     this.opened();
-    return directoryBytes(join(this.options.dataDir, 'db'));
+    return directoryBytes(levelDbLocation(this.options.dataDir));
   }
 
   async addHints(target: string, keys: readonly RecordKey[]): Promise<{ kept: number; dropped: number }> {
